@@ -1,13 +1,13 @@
 /** Shared jest settings: TypeScript through ts-jest (transpile only; `lint` type-checks). */
 module.exports = {
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/../../tools/jest/main-realm-typed-arrays.cjs'],
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': [
       'ts-jest',
       {
-        isolatedModules: true,
-        tsconfig: { module: 'commonjs', moduleResolution: 'node', target: 'ES2022', esModuleInterop: true },
+        tsconfig: { module: 'commonjs', moduleResolution: 'node', target: 'ES2022', esModuleInterop: true, isolatedModules: true },
       },
     ],
   },

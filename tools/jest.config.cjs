@@ -1,1 +1,1 @@
-module.exports = { ...require('../jest.preset.cjs'), moduleNameMapper: { '^@anime-upscaler/([a-z-]+)$': '<rootDir>/../packages/$1/src/index.ts' } }
+module.exports = { ...require('../jest.preset.cjs'), setupFiles: ['<rootDir>/jest/main-realm-typed-arrays.cjs'], moduleNameMapper: { '^@anime-upscaler/([a-z-]+)$': '<rootDir>/../packages/$1/src/index.ts' } }

@@ -1,1 +1,2 @@
-export {}
+export { run, type CliIo } from './cli'
+export { EXIT, type ExitCode } from './exit-codes'

@@ -1,1 +1,16 @@
-export {}
+export { CoreError, type CoreErrorCode, type Stage } from './errors'
+export { DEFAULT_MAX_INPUT_PIXELS, IMAGE_EXTENSIONS, IMAGE_FORMATS, readImage, writeImage, type DecodedImage, type ImageFormat, type SourceInfo, type WriteImageOptions } from './image-io'
+export { existingOutputs, formatFromPath, resolveImageJobs, type ImageJob } from './image-jobs'
+export { upscaleImage, upscaleImages, type ImageEvent, type ImageFailure, type ImageResult, type UpscaleImagesOptions } from './upscale-images'
+export { writeAtomically } from './atomic-write'
+export {
+  DEFAULT_MODEL,
+  PROVIDERS,
+  UpscaleError,
+  defaultLayout,
+  listModels,
+  type ModelDescriptor,
+  type ModelInfo,
+  type Provider,
+  type TargetSize,
+} from '@anime-upscaler/stage-upscale'

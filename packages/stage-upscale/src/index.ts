@@ -1,1 +1,12 @@
-export {}
+export { UpscaleError, type UpscaleErrorCode } from './errors'
+export type { PixelData, RawImage } from './types'
+export { resample, type ResampleKernel } from './resample'
+export { DEFAULT_MODEL, listModels, type ModelDescriptor } from './models'
+export { PROVIDERS, type Provider } from './providers'
+export { ModelSession, type ModelInfo, type SessionOptions } from './session'
+export { planOutput, type OutputPlan, type TargetSize } from './target'
+export { planTiles, type Tile, type TileLayout } from './tiling'
+export { UpscaleEngine, type EngineImage, type EngineOptions, type UpscaleTiming } from './engine'
+export { createUpscaler, defaultLayout, type Upscaler, type UpscalerOptions } from './upscaler'
+export { upscale, type Frame, type UpscaleOperatorOptions } from './operator'
+export { buildAnime4kOnnx, loadAnime4kWeights, type Anime4kFlavor, type Anime4kSize } from './anime4k'

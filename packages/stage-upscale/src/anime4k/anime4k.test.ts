@@ -1,0 +1,188 @@
+import * as ort from 'onnxruntime-node'
+import {
+  anime4kCost,
+  buildAnime4kOnnx,
+  loadAnime4kWeights,
+  type Anime4kFlavor,
+  type Anime4kSize,
+  type Anime4kWeightsJson,
+} from './index'
+
+/**
+ * Straight-from-the-file reference: the shader semantics written as plain loops, sharing no code
+ * with the converter. `image` is RGB planes (CHW) in 0..1; returns RGB planes at 2x.
+ */
+function referenceUpscale(weights: Anime4kWeightsJson, image: Float32Array, width: number, height: number): Float32Array {
+  const plane = width * height
+  const clamp = (value: number, max: number) => Math.min(Math.max(value, 0), max)
+  // Every named tensor is a 4-channel block; the image's 4th channel is zero.
+  const blocks = new Map<string, Float32Array>()
+  const rgb0 = new Float32Array(4 * plane)
+  rgb0.set(image)
+  blocks.set('input_image', rgb0)
+  let residual: Float32Array | undefined
+
+  const layers = Object.values(weights.layers)
+  // Chunks that share an `inputs` list are one convolution.
+  const convolutionOf = (block: string) => layers.find((layer) => layer.output === block)?.inputs.join()
+
+  for (const layer of layers) {
+    if (layer.type === 'pixel_shuffle') {
+      residual = concatBlocks(layer.inputs, blocks, plane)
+      continue
+    }
+    let input: Float32Array
+    if (layer.inputs[0] === 'input_image') {
+      input = blocks.get('input_image')!
+    } else {
+      // CReLU of each source convolution's output, [relu(y), relu(-y)], in the listed order.
+      const groups: string[][] = []
+      layer.inputs.forEach((name, i) => {
+        if (i > 0 && convolutionOf(name) === convolutionOf(layer.inputs[i - 1])) groups[groups.length - 1].push(name)
+        else groups.push([name])
+      })
+      input = new Float32Array(2 * 4 * plane * layer.inputs.length)
+      let offset = 0
+      for (const group of groups) {
+        const y = concatBlocks(group, blocks, plane)
+        y.forEach((v, i) => {
+          input[offset + i] = Math.max(v, 0)
+          input[offset + y.length + i] = Math.max(-v, 0)
+        })
+        offset += 2 * y.length
+      }
+    }
+    const w = layer.weights!
+    const inBlocks = input.length / (4 * plane)
+    const k = Math.round(Math.sqrt(w.length / 16 / inBlocks))
+    const r = (k - 1) / 2
+    const out = new Float32Array(4 * plane)
+    for (let o = 0; o < 4; o++) {
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          let sum = layer.bias![o]
+          for (let b = 0; b < inBlocks; b++) {
+            for (let kx = 0; kx < k; kx++) {
+              for (let ky = 0; ky < k; ky++) {
+                const sx = clamp(x + kx - r, width - 1)
+                const sy = clamp(y + ky - r, height - 1)
+                for (let i = 0; i < 4; i++) {
+                  sum += w[(b * k * k + kx * k + ky) * 16 + i * 4 + o] * input[(b * 4 + i) * plane + sy * width + sx]
+                }
+              }
+            }
+          }
+          out[o * plane + y * width + x] = sum
+        }
+      }
+    }
+    blocks.set(layer.output, out)
+  }
+
+  const outWidth = 2 * width
+  const outHeight = 2 * height
+  const result = new Float32Array(3 * outWidth * outHeight)
+  const colours = residual!.length / (4 * plane)
+  for (let c = 0; c < 3; c++) {
+    for (let Y = 0; Y < outHeight; Y++) {
+      for (let X = 0; X < outWidth; X++) {
+        const base = bilinearSample(image.subarray(c * plane, (c + 1) * plane), width, height, X, Y)
+        const channel = (colours === 1 ? 0 : c) * 4 + (Y % 2) * 2 + (X % 2)
+        const detail = residual![channel * plane + (Y >> 1) * width + (X >> 1)]
+        result[(c * outHeight + Y) * outWidth + X] = base + detail
+      }
+    }
+  }
+  return result
+}
+
+function concatBlocks(names: string[], blocks: Map<string, Float32Array>, plane: number): Float32Array {
+  const result = new Float32Array(4 * plane * names.length)
+  names.forEach((name, i) => result.set(blocks.get(name)!, i * 4 * plane))
+  return result
+}
+
+/** 2x bilinear with half-pixel centres and clamped edges, at output pixel (X, Y). */
+function bilinearSample(plane: Float32Array, width: number, height: number, X: number, Y: number): number {
+  const fx = Math.min(Math.max((X + 0.5) / 2 - 0.5, 0), width - 1)
+  const fy = Math.min(Math.max((Y + 0.5) / 2 - 0.5, 0), height - 1)
+  const x0 = Math.floor(fx)
+  const y0 = Math.floor(fy)
+  const x1 = Math.min(x0 + 1, width - 1)
+  const y1 = Math.min(y0 + 1, height - 1)
+  const ax = fx - x0
+  const ay = fy - y0
+  const at = (x: number, y: number) => plane[y * width + x]
+  return (1 - ay) * ((1 - ax) * at(x0, y0) + ax * at(x1, y0)) + ay * ((1 - ax) * at(x0, y1) + ax * at(x1, y1))
+}
+
+function randomImage(length: number, seed: number): Float32Array {
+  let state = seed
+  return Float32Array.from({ length }, () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0
+    return state / 2 ** 32
+  })
+}
+
+async function runModel(bytes: Uint8Array, image: Float32Array, width: number, height: number) {
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' })
+  try {
+    const { output } = await session.run({ input: new ort.Tensor('float32', image, [1, 3, height, width]) })
+    return { dims: output.dims, data: output.data as Float32Array, inputNames: session.inputNames, outputNames: session.outputNames }
+  } finally {
+    await session.release()
+  }
+}
+
+describe('buildAnime4kOnnx', () => {
+  // Odd sizes catch swapped axes and off-by-one padding; the random image exercises every weight.
+  const width = 13
+  const height = 9
+  const image = randomImage(3 * width * height, 7)
+
+  const cases: Array<[Anime4kSize, Anime4kFlavor]> = [
+    ['s', 'an'],
+    ['m', 'an'],
+    ['l', 'an'],
+    ['s', '3d'],
+    ['l', 'rl'],
+  ]
+  test.each(cases)('cnn-2x-%s-%s matches the reference implementation', async (size, flavor) => {
+    const weights = loadAnime4kWeights(size, flavor)
+    const result = await runModel(buildAnime4kOnnx(weights), image, width, height)
+    expect(result.inputNames).toEqual(['input'])
+    expect(result.outputNames).toEqual(['output'])
+    expect(result.dims).toEqual([1, 3, 2 * height, 2 * width])
+
+    const expected = referenceUpscale(weights, image, width, height)
+    const maxError = expected.reduce((max, value, i) => Math.max(max, Math.abs(value - result.data[i])), 0)
+    expect(maxError).toBeLessThan(1e-4)
+  })
+
+  test('one model serves any input size (symbolic dims)', async () => {
+    const bytes = buildAnime4kOnnx(loadAnime4kWeights('s'))
+    const result = await runModel(bytes, randomImage(3 * 5 * 4, 3), 5, 4)
+    expect(result.dims).toEqual([1, 3, 8, 10])
+  })
+})
+
+describe('anime4kCost', () => {
+  test('counts 2 FLOP per multiply-add per output pixel', () => {
+    expect(anime4kCost(loadAnime4kWeights('s'))).toBe(486)
+    expect(anime4kCost(loadAnime4kWeights('m'))).toBe(1254)
+    expect(anime4kCost(loadAnime4kWeights('l'))).toBe(4236)
+  })
+})
+
+describe('loadAnime4kWeights', () => {
+  test('defaults to the anime-trained weights', () => {
+    expect(loadAnime4kWeights('l').name).toBe('anime4k/cnn-2x-l')
+  })
+
+  test('rejects unknown sizes and flavors', () => {
+    expect(() => loadAnime4kWeights('x' as Anime4kSize)).toThrow("Expected anime4k size 's', 'm' or 'l' but received 'x'")
+    expect(() => loadAnime4kWeights('s', 'hd' as Anime4kFlavor)).toThrow(
+      "Expected anime4k flavor 'an', 'rl' or '3d' but received 'hd'",
+    )
+  })
+})

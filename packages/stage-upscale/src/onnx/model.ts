@@ -1,0 +1,128 @@
+/**
+ * Encodes an ONNX ModelProto (onnx.proto field numbers) from plain objects.
+ * Covers what our generated models use: float32 inputs/outputs with symbolic dims,
+ * float32/int64 initializers stored as raw_data, and int/ints/string attributes.
+ */
+import { ProtoWriter } from './protobuf'
+
+/** IR version 8 is what opset 17 pairs with (ONNX 1.12); onnxruntime accepts it. */
+const IR_VERSION = 8
+
+const TENSOR_FLOAT = 1
+const TENSOR_INT64 = 7
+
+const ATTRIBUTE_INT = 2
+const ATTRIBUTE_STRING = 3
+const ATTRIBUTE_INTS = 7
+
+/** `number` is an INT attribute, `number[]` INTS, `string` STRING. */
+export type OnnxAttribute = number | number[] | string
+
+export interface OnnxNode {
+  opType: string
+  inputs: string[]
+  outputs: string[]
+  attributes?: Record<string, OnnxAttribute>
+}
+
+/** A constant tensor; float32 for weights, int64 for shape-like operands (e.g. Pad's `pads`). */
+export interface OnnxInitializer {
+  name: string
+  dims: number[]
+  data: Float32Array | BigInt64Array
+}
+
+/** A float32 graph input or output; string dims are symbolic (e.g. 'height'). */
+export interface OnnxValueInfo {
+  name: string
+  dims: Array<number | string>
+}
+
+export interface OnnxGraph {
+  name: string
+  nodes: OnnxNode[]
+  initializers: OnnxInitializer[]
+  inputs: OnnxValueInfo[]
+  outputs: OnnxValueInfo[]
+  /** Shapes of intermediate tensors. */
+  valueInfo?: OnnxValueInfo[]
+}
+
+export interface OnnxModel {
+  producerName: string
+  /** Version of the default ("ai.onnx") operator set. */
+  opsetVersion: number
+  graph: OnnxGraph
+}
+
+export function encodeOnnxModel(model: OnnxModel): Uint8Array {
+  const writer = new ProtoWriter()
+  writer.int(1, IR_VERSION)
+  writer.string(2, model.producerName)
+  writer.message(7, (graph) => writeGraph(graph, model.graph))
+  writer.message(8, (opset) => opset.string(1, '').int(2, model.opsetVersion))
+  return writer.finish()
+}
+
+function writeGraph(writer: ProtoWriter, graph: OnnxGraph): void {
+  for (const node of graph.nodes) writer.message(1, (w) => writeNode(w, node))
+  writer.string(2, graph.name)
+  for (const tensor of graph.initializers) writer.message(5, (w) => writeTensor(w, tensor))
+  for (const input of graph.inputs) writer.message(11, (w) => writeValueInfo(w, input))
+  for (const output of graph.outputs) writer.message(12, (w) => writeValueInfo(w, output))
+  for (const info of graph.valueInfo ?? []) writer.message(13, (w) => writeValueInfo(w, info))
+}
+
+function writeNode(writer: ProtoWriter, node: OnnxNode): void {
+  for (const input of node.inputs) writer.string(1, input)
+  for (const output of node.outputs) writer.string(2, output)
+  writer.string(4, node.opType)
+  for (const [name, value] of Object.entries(node.attributes ?? {})) {
+    writer.message(5, (w) => writeAttribute(w, name, value))
+  }
+}
+
+function writeAttribute(writer: ProtoWriter, name: string, value: OnnxAttribute): void {
+  writer.string(1, name)
+  if (typeof value === 'string') {
+    writer.string(4, value).int(20, ATTRIBUTE_STRING)
+  } else if (typeof value === 'number') {
+    writer.int(3, value).int(20, ATTRIBUTE_INT)
+  } else {
+    for (const item of value) writer.int(8, item)
+    writer.int(20, ATTRIBUTE_INTS)
+  }
+}
+
+function writeTensor(writer: ProtoWriter, tensor: OnnxInitializer): void {
+  const count = tensor.dims.reduce((product, dim) => product * dim, 1)
+  if (count !== tensor.data.length) {
+    throw new RangeError(`Initializer '${tensor.name}' has dims [${tensor.dims}] but ${tensor.data.length} values`)
+  }
+  for (const dim of tensor.dims) writer.int(1, dim)
+  writer.int(2, tensor.data instanceof Float32Array ? TENSOR_FLOAT : TENSOR_INT64)
+  writer.string(8, tensor.name)
+  writer.bytes(9, littleEndianBytes(tensor.data))
+}
+
+/** raw_data is little-endian by definition, whatever the host's byte order. */
+function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
+  const bytes = new Uint8Array(data.byteLength)
+  const view = new DataView(bytes.buffer)
+  if (data instanceof Float32Array) data.forEach((value, i) => view.setFloat32(i * 4, value, true))
+  else data.forEach((value, i) => view.setBigInt64(i * 8, value, true))
+  return bytes
+}
+
+function writeValueInfo(writer: ProtoWriter, info: OnnxValueInfo): void {
+  writer.string(1, info.name)
+  writer.message(2, (type) =>
+    type.message(1, (tensorType) =>
+      tensorType.int(1, TENSOR_FLOAT).message(2, (shape) => {
+        for (const dim of info.dims) {
+          shape.message(1, (d) => (typeof dim === 'string' ? d.string(2, dim) : d.int(1, dim)))
+        }
+      }),
+    ),
+  )
+}

@@ -1,0 +1,26 @@
+import * as ort from 'onnxruntime-node'
+
+export const PROVIDERS = ['cpu', 'cuda', 'coreml', 'dml', 'webgpu'] as const
+/** An onnxruntime execution provider. */
+export type Provider = (typeof PROVIDERS)[number]
+
+const INSTALL_HINTS: Record<Exclude<Provider, 'cpu'>, string> = {
+  cuda: 'reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 (needs internet) on a Linux machine with an NVIDIA GPU and CUDA 12',
+  coreml: 'CoreML is available only on macOS',
+  dml: 'DirectML is available only on Windows',
+  webgpu: 'WebGPU needs a GPU with working Vulkan, Metal or D3D12 drivers',
+}
+
+/** Why `provider` cannot run here, or undefined when onnxruntime-node ships it for this platform. */
+export function providerUnavailableReason(provider: Provider): string | undefined {
+  if (provider === 'cpu') return undefined
+  const backend = ort.listSupportedBackends().find((b) => b.name === provider)
+  if (!backend) return `onnxruntime-node has no '${provider}' provider on ${process.platform}-${process.arch}: ${INSTALL_HINTS[provider]}`
+  if (!backend.bundled && provider === 'cuda') return `the CUDA provider libraries are not installed: ${INSTALL_HINTS.cuda}`
+  return undefined
+}
+
+/** One line for the user when a requested provider could not be used. */
+export function fallbackWarning(provider: Provider, reason: string): string {
+  return `warning: provider '${provider}' is unavailable, using 'cpu' instead (${reason})`
+}

@@ -1,0 +1,175 @@
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import type { EngineImage, EngineOptions, UpscaleTiming } from './engine'
+import { UpscaleError, assertPositiveInteger } from './errors'
+import type { ModelInfo } from './session'
+import { validateTarget, type TargetSize } from './target'
+import { deserializeError, type WorkerReply, type WorkerRequest } from './worker-protocol'
+
+export interface UpscalerOptions extends EngineOptions {
+  /** Worker threads, each with its own onnxruntime session. Default: see `defaultLayout`. */
+  workers?: number
+}
+
+/** A pool of model sessions in worker threads: `upscale` calls run in parallel up to `workers`. */
+export interface Upscaler {
+  readonly info: ModelInfo
+  readonly workers: number
+  readonly threads: number
+  upscale(image: EngineImage, target?: TargetSize): Promise<EngineImage>
+  /** Time spent by the workers so far, summed over every finished image. */
+  readonly timing: Readonly<UpscaleTiming>
+  close(): Promise<void>
+}
+
+/**
+ * Workers and intra-op threads per worker for `cores` cores. A second intra-op thread speeds these
+ * small-channel nets up only 1.1-1.6x, so cores go to workers first, two threads each on big machines.
+ */
+export function defaultLayout(cores = availableParallelism()): { workers: number; threads: number } {
+  const workers = Math.max(1, Math.floor(cores / 2))
+  return { workers, threads: Math.max(1, Math.floor(cores / workers)) }
+}
+
+interface Job {
+  id: number
+  image: EngineImage
+  target: TargetSize
+  resolve(image: EngineImage): void
+  reject(error: Error): void
+}
+
+interface PoolWorker {
+  thread: Worker
+  job?: Job
+}
+
+function workerScript(): string {
+  // From the build, the worker sits beside this file; from sources (tests), it is the built one.
+  const candidates = [join(__dirname, 'upscale-worker.js'), join(__dirname, '..', 'dist', 'upscale-worker.js')]
+  const found = candidates.find((file) => existsSync(file))
+  if (!found) throw new UpscaleError('E_WORKER', `stage-upscale's worker script is missing (looked for ${candidates.join(', ')}); build the package first`)
+  return found
+}
+
+/** Starts the worker pool and loads the model in every worker. */
+export async function createUpscaler(options: UpscalerOptions = {}): Promise<Upscaler> {
+  if (options.workers !== undefined) assertPositiveInteger('workers', options.workers)
+  const layout = defaultLayout()
+  const workers = options.workers ?? layout.workers
+  const threads = options.threads ?? (options.workers === undefined ? layout.threads : Math.max(1, Math.floor(availableParallelism() / workers)))
+  const { onWarning, workers: _workers, ...engineOptions } = options
+  const script = workerScript()
+  const pool: PoolWorker[] = []
+  const queue: Job[] = []
+  let nextId = 0
+  let failure: UpscaleError | undefined
+  let closed = false
+  const timing: UpscaleTiming = { inferenceMs: 0, totalMs: 0 }
+  const warned = new Set<string>()
+
+  const fail = (error: UpscaleError) => {
+    failure ??= error
+    for (const worker of pool) {
+      worker.job?.reject(error)
+      worker.job = undefined
+    }
+    for (const job of queue.splice(0)) job.reject(error)
+  }
+
+  const dispatch = () => {
+    for (const worker of pool) {
+      if (worker.job || queue.length === 0) continue
+      const job = queue.shift()!
+      worker.job = job
+      worker.thread.postMessage({ type: 'upscale', id: job.id, image: job.image, target: job.target } satisfies WorkerRequest)
+    }
+  }
+
+  const started = Array.from({ length: workers }, () => {
+    const thread = new Worker(script, { workerData: { ...engineOptions, threads } })
+    const worker: PoolWorker = { thread }
+    pool.push(worker)
+    return new Promise<ModelInfo>((resolve, reject) => {
+      thread.on('message', (reply: WorkerReply) => {
+        switch (reply.type) {
+          case 'ready':
+            resolve(reply.info)
+            dispatch()
+            break
+          case 'warning':
+            // Every worker meets the same condition: tell the user once.
+            if (!warned.has(reply.message)) onWarning?.(reply.message)
+            warned.add(reply.message)
+            break
+          case 'init-failed':
+            reject(deserializeError(reply.error))
+            break
+          case 'result':
+          case 'failed': {
+            const job = worker.job
+            worker.job = undefined
+            if (job && job.id === reply.id) {
+              if (reply.type === 'result') {
+                timing.inferenceMs += reply.timing.inferenceMs
+                timing.totalMs += reply.timing.totalMs
+                job.resolve(reply.image)
+              } else job.reject(deserializeError(reply.error))
+            }
+            dispatch()
+            break
+          }
+        }
+      })
+      thread.on('error', (error) => {
+        const wrapped = new UpscaleError('E_WORKER', `An upscale worker crashed: ${error.message}`, { cause: error })
+        reject(wrapped)
+        fail(wrapped)
+      })
+      thread.on('exit', (code) => {
+        if (!closed) fail(new UpscaleError('E_WORKER', `An upscale worker exited unexpectedly (code ${code})`))
+      })
+    })
+  })
+
+  const terminate = async () => {
+    closed = true
+    await Promise.all(pool.map((w) => w.thread.terminate()))
+  }
+
+  let infos: ModelInfo[]
+  try {
+    infos = await Promise.all(started)
+  } catch (error) {
+    await terminate()
+    throw error
+  }
+  const info = infos[0]
+
+  return {
+    info,
+    workers,
+    threads,
+    timing,
+    upscale(image, target = {}) {
+      if (closed) return Promise.reject(new UpscaleError('E_CLOSED', 'This upscaler is closed; create a new one'))
+      if (failure) return Promise.reject(failure)
+      try {
+        validateTarget(target)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return new Promise<EngineImage>((resolve, reject) => {
+        queue.push({ id: nextId++, image, target, resolve, reject })
+        dispatch()
+      })
+    },
+    async close() {
+      if (closed) return
+      fail(new UpscaleError('E_CLOSED', 'The upscaler was closed before this image was done'))
+      await terminate()
+    },
+  }
+}
