@@ -10,6 +10,7 @@ const IR_VERSION = 8
 
 const TENSOR_FLOAT = 1
 const TENSOR_INT64 = 7
+const TENSOR_FLOAT16 = 10
 
 const ATTRIBUTE_INT = 2
 const ATTRIBUTE_STRING = 3
@@ -32,10 +33,11 @@ export interface OnnxInitializer {
   data: Float32Array | BigInt64Array
 }
 
-/** A float32 graph input or output; string dims are symbolic (e.g. 'height'). */
+/** A graph input or output (float32 unless said otherwise); string dims are symbolic (e.g. 'height'). */
 export interface OnnxValueInfo {
   name: string
   dims: Array<number | string>
+  elementType?: 'float32' | 'float16'
 }
 
 export interface OnnxGraph {
@@ -118,7 +120,7 @@ function writeValueInfo(writer: ProtoWriter, info: OnnxValueInfo): void {
   writer.string(1, info.name)
   writer.message(2, (type) =>
     type.message(1, (tensorType) =>
-      tensorType.int(1, TENSOR_FLOAT).message(2, (shape) => {
+      tensorType.int(1, info.elementType === 'float16' ? TENSOR_FLOAT16 : TENSOR_FLOAT).message(2, (shape) => {
         for (const dim of info.dims) {
           shape.message(1, (d) => (typeof dim === 'string' ? d.string(2, dim) : d.int(1, dim)))
         }

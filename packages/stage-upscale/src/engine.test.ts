@@ -1,0 +1,219 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { UpscaleEngine, type EngineImage } from './engine'
+import { encodeOnnxModel, type OnnxNode, type OnnxValueInfo } from './onnx/model'
+import { createUpscaler } from './upscaler'
+
+let dir = ''
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'anime-upscaler-engine-'))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+interface TestModel {
+  input?: OnnxValueInfo
+  output?: OnnxValueInfo
+  nodes?: OnnxNode[]
+  scale?: number
+}
+
+/** Writes an ONNX file: by default a nearest-neighbour 2x upscaler with input 'pixels' and output 'result'. */
+function writeModel(name: string, model: TestModel = {}): string {
+  const scale = model.scale ?? 2
+  const input = model.input ?? { name: 'pixels', dims: [1, 3, 'h', 'w'] }
+  const float16 = input.elementType === 'float16'
+  const nodes: OnnxNode[] = model.nodes ?? [
+    ...(float16 ? [{ opType: 'Cast', inputs: ['pixels'], outputs: ['as_float'], attributes: { to: 1 } }] : []),
+    {
+      opType: 'Resize',
+      inputs: [float16 ? 'as_float' : 'pixels', '', 'scales'],
+      outputs: [float16 ? 'big' : 'result'],
+      attributes: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' },
+    },
+    ...(float16 ? [{ opType: 'Cast', inputs: ['big'], outputs: ['result'], attributes: { to: 10 } }] : []),
+  ]
+  const bytes = encodeOnnxModel({
+    producerName: 'test',
+    opsetVersion: 17,
+    graph: {
+      name,
+      nodes,
+      initializers: [{ name: 'scales', dims: [4], data: new Float32Array([1, 1, scale, scale]) }],
+      inputs: [input],
+      outputs: [model.output ?? { name: 'result', dims: [1, 3, 'oh', 'ow'], elementType: input.elementType }],
+    },
+  })
+  const file = join(dir, `${name}.onnx`)
+  writeFileSync(file, bytes)
+  return file
+}
+
+/** A deterministic picture with edges and gradients (not noise: models behave as on real frames). */
+function picture(width: number, height: number, channels: 3 | 4 = 3): EngineImage {
+  const data = new Uint8Array(width * height * channels)
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * channels
+      const inCircle = (x - width / 2) ** 2 + (y - height / 2) ** 2 < (height / 3) ** 2
+      data[i] = inCircle ? 230 : (x * 255) / width
+      data[i + 1] = inCircle ? 60 : (y * 255) / height
+      data[i + 2] = (x + y) % 16 < 8 ? 40 : 200
+      if (channels === 4) data[i + 3] = x < width / 3 ? 0 : inCircle ? 255 : 128
+    }
+  }
+  return { data, width, height, channels }
+}
+
+function nearest(image: EngineImage, scale: number): Uint8Array {
+  const { width, height, channels } = image
+  const out = new Uint8Array(width * scale * height * scale * channels)
+  for (let y = 0; y < height * scale; y++) {
+    for (let x = 0; x < width * scale; x++) {
+      for (let c = 0; c < channels; c++) out[(y * width * scale + x) * channels + c] = image.data[(Math.floor(y / scale) * width + Math.floor(x / scale)) * channels + c]
+    }
+  }
+  return out
+}
+
+function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length)
+  let max = 0
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]))
+  return max
+}
+
+async function withEngine<T>(options: Parameters<typeof UpscaleEngine.create>[0], use: (engine: UpscaleEngine) => Promise<T>): Promise<T> {
+  const engine = await UpscaleEngine.create(options)
+  try {
+    return await use(engine)
+  } finally {
+    await engine.close()
+  }
+}
+
+describe('imported ONNX models: everything is discovered from the model', () => {
+  test('float32 with dynamic size: names, dtype and scale (probed), exact output', async () => {
+    await withEngine({ model: writeModel('nearest2x') }, async (engine) => {
+      expect(engine.info).toMatchObject({ inputName: 'pixels', outputName: 'result', dtype: 'float32', scale: 2, fixedSize: undefined })
+      const image = picture(37, 21)
+      const out = await engine.upscale(image)
+      expect([out.width, out.height]).toEqual([74, 42])
+      expect(maxDifference(out.data, nearest(image, 2))).toBe(0)
+    })
+  })
+
+  test('float16 input and output', async () => {
+    const model = writeModel('nearest2x-f16', { input: { name: 'pixels', dims: [1, 3, 'h', 'w'], elementType: 'float16' } })
+    await withEngine({ model }, async (engine) => {
+      expect(engine.info.dtype).toBe('float16')
+      const image = picture(19, 11)
+      expect(maxDifference((await engine.upscale(image)).data, nearest(image, 2))).toBe(0)
+    })
+  })
+
+  test('a fixed-size model gets fixed-size tiles, edge-padded where the image is smaller', async () => {
+    const model = writeModel('nearest2x-fixed', { input: { name: 'pixels', dims: [1, 3, 16, 16] }, output: { name: 'result', dims: [1, 3, 32, 32] } })
+    await withEngine({ model, tileOverlap: 2 }, async (engine) => {
+      expect(engine.info.fixedSize).toEqual({ width: 16, height: 16 })
+      for (const image of [picture(40, 23), picture(9, 5)]) {
+        expect(maxDifference((await engine.upscale(image)).data, nearest(image, 2))).toBe(0)
+      }
+    })
+  })
+
+  test('a 4x model: scale probed, 4x is one pass, 16x two, 8x two passes then a downscale', async () => {
+    await withEngine({ model: writeModel('nearest4x', { scale: 4 }) }, async (engine) => {
+      expect(engine.info.scale).toBe(4)
+      const image = picture(10, 6)
+      expect(maxDifference((await engine.upscale(image)).data, nearest(image, 4))).toBe(0)
+      expect(maxDifference((await engine.upscale(image, { scale: 16 })).data, nearest(image, 16))).toBe(0)
+      const eight = await engine.upscale(image, { scale: 8 })
+      expect([eight.width, eight.height]).toEqual([80, 48])
+    })
+  })
+
+  test('models that are not image super-resolution models are refused with the reason', async () => {
+    const rank3 = writeModel('rank3', {
+      input: { name: 'x', dims: [3, 'h', 'w'] },
+      output: { name: 'y', dims: [3, 'h', 'w'] },
+      nodes: [{ opType: 'Identity', inputs: ['x'], outputs: ['y'] }],
+    })
+    await expect(UpscaleEngine.create({ model: rank3 })).rejects.toMatchObject({
+      code: 'E_MODEL_UNSUPPORTED',
+      message: expect.stringContaining('its input has rank 3 [3, h, w]; expected NCHW [1, 3, height, width]'),
+    })
+    const grey = writeModel('grey', {
+      input: { name: 'x', dims: [1, 1, 'h', 'w'] },
+      output: { name: 'y', dims: [1, 1, 'h', 'w'] },
+      nodes: [{ opType: 'Identity', inputs: ['x'], outputs: ['y'] }],
+    })
+    await expect(UpscaleEngine.create({ model: grey })).rejects.toThrow('its input has 1 channels; expected 3 (RGB)')
+    const corrupt = join(dir, 'corrupt.onnx')
+    writeFileSync(corrupt, Buffer.from('not a protobuf at all'))
+    await expect(UpscaleEngine.create({ model: corrupt })).rejects.toMatchObject({ code: 'E_MODEL_INVALID', message: expect.stringContaining('it is not a valid ONNX model') })
+    mkdirSync(join(dir, 'folder.onnx'))
+    await expect(UpscaleEngine.create({ model: join(dir, 'folder.onnx') })).rejects.toMatchObject({ code: 'E_MODEL_NOT_FOUND', message: expect.stringContaining('is a directory') })
+    await expect(UpscaleEngine.create({ model: join(dir, 'absent.onnx') })).rejects.toMatchObject({ code: 'E_MODEL_NOT_FOUND' })
+  })
+})
+
+describe('built-in models', () => {
+  test.each(['anime4k-s', 'anime4k-l'])('%s: a tiled run equals an untiled run within 1/255, RGB and RGBA', async (model) => {
+    await withEngine({ model, threads: 2 }, async (whole) => {
+      await withEngine({ model, threads: 2, tile: 16 }, async (tiled) => {
+        for (const image of [picture(70, 45), picture(33, 50, 4)]) {
+          const a = await whole.upscale(image)
+          const b = await tiled.upscale(image)
+          expect([b.width, b.height, b.channels]).toEqual([image.width * 2, image.height * 2, image.channels])
+          expect(maxDifference(a.data, b.data)).toBeLessThanOrEqual(1)
+        }
+      })
+    })
+  })
+
+  test('16-bit images stay 16-bit and agree with the 8-bit result', async () => {
+    await withEngine({ model: 'anime4k-s' }, async (engine) => {
+      const image8 = picture(24, 18)
+      const image16: EngineImage = { ...image8, data: Uint16Array.from(image8.data, (v) => v * 257) }
+      const [out8, out16] = [await engine.upscale(image8), await engine.upscale(image16)]
+      expect(out16.data).toBeInstanceOf(Uint16Array)
+      expect(maxDifference(out8.data, Array.from(out16.data, (v) => Math.round(v / 257)))).toBeLessThanOrEqual(1)
+    })
+  })
+
+  test('a fully opaque alpha channel skips the alpha pass and stays opaque', async () => {
+    await withEngine({ model: 'anime4k-s' }, async (engine) => {
+      const rgba = picture(20, 12, 4)
+      for (let i = 3; i < rgba.data.length; i += 4) rgba.data[i] = 255
+      const out = await engine.upscale(rgba)
+      expect(new Set(out.data.filter((_, i) => i % 4 === 3))).toEqual(new Set([255]))
+    })
+  })
+})
+
+describe('options and providers', () => {
+  test('invalid options name the parameter and the value', async () => {
+    await expect(UpscaleEngine.create({ tile: -3 })).rejects.toThrow('Expected positive integer for tile but received -3')
+    await expect(UpscaleEngine.create({ tileOverlap: 1.5 })).rejects.toThrow('Expected non-negative integer for tileOverlap but received 1.5')
+    await expect(UpscaleEngine.create({ threads: 0 })).rejects.toThrow('Expected positive integer for threads but received 0')
+    await expect(createUpscaler({ workers: 0 })).rejects.toThrow('Expected positive integer for workers but received 0')
+    await withEngine({ model: 'anime4k-s' }, async (engine) => {
+      await expect(engine.upscale({ data: new Uint8Array(5), width: 2, height: 2, channels: 3 })).rejects.toThrow('Expected 12 samples for a 2x2x3 image but received 5')
+      await expect(engine.upscale(picture(4, 4), { scale: 0 })).rejects.toThrow('Expected positive number for scale but received 0')
+    })
+  })
+
+  test('an unavailable provider falls back to CPU with one warning that says how to install it', async () => {
+    const warnings: string[] = []
+    const upscaler = await createUpscaler({ model: 'anime4k-s', provider: 'cuda', workers: 2, threads: 1, onWarning: (w) => warnings.push(w) })
+    try {
+      expect(upscaler.info.provider).toBe('cpu')
+      expect(warnings).toEqual([expect.stringMatching(/^warning: provider 'cuda' is unavailable, using 'cpu' instead \(.*ONNXRUNTIME_NODE_INSTALL=cuda12/)])
+      expect((await upscaler.upscale(picture(8, 8))).width).toBe(16)
+    } finally {
+      await upscaler.close()
+    }
+    await expect(upscaler.upscale(picture(8, 8))).rejects.toMatchObject({ code: 'E_CLOSED' })
+  })
+})
