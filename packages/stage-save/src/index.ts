@@ -1,1 +1,21 @@
-export {}
+export { saveFrames } from './save-frames'
+export type { FrameToSave, SaveEvent, SaveImage } from './types'
+export { SaveError, type SaveErrorCode } from './errors'
+export {
+  resolveOptions,
+  parseRational,
+  VIDEO_CODECS,
+  PRESETS,
+  PIX_FMTS,
+  COLORSPACES,
+  AUDIO_CODECS,
+  SUBTITLE_CODECS,
+  IMAGE_FORMATS,
+  type SaveOptions,
+  type VideoCodec,
+  type Preset,
+  type PixFmt,
+  type Rational,
+} from './options'
+export { resolveFfmpegPath } from './ffmpeg'
+export { MUXER_BY_EXTENSION, type Muxer } from './containers'

@@ -1,0 +1,168 @@
+import type { StreamPlan } from './containers'
+import type { RawPixelFormat } from './matroska'
+import type { ColorRequest, Preset, ResolvedImages, ResolvedVideo } from './options'
+
+/** The colour tags written to the output and the matrix swscale converts with. */
+export interface ResolvedColor {
+  /** Name for swscale's out_color_matrix. */
+  scaleMatrix: string
+  colorspace: string
+  primaries: string
+  transfer: string
+  range: 'tv' | 'pc'
+}
+
+const MATRICES: Record<string, { scale: string; primaries: string; transfer: string }> = {
+  bt709: { scale: 'bt709', primaries: 'bt709', transfer: 'bt709' },
+  smpte170m: { scale: 'smpte170m', primaries: 'smpte170m', transfer: 'smpte170m' },
+  bt470bg: { scale: 'bt470', primaries: 'bt470bg', transfer: 'smpte170m' },
+  bt2020nc: { scale: 'bt2020', primaries: 'bt2020', transfer: 'bt2020-10' },
+  smpte240m: { scale: 'smpte240m', primaries: 'smpte240m', transfer: 'smpte240m' },
+}
+
+/** True for what is conventionally called HD (and larger): such outputs use BT.709. */
+export function isHd(width: number, height: number): boolean {
+  return width > 1024 || height > 576
+}
+
+/** Resolves 'auto' and the aliases; primaries and transfer default to the matrix's own. */
+export function resolveColor(request: ColorRequest, width: number, height: number): ResolvedColor {
+  let name = request.colorspace
+  if (name === 'auto') name = isHd(width, height) ? 'bt709' : 'smpte170m'
+  if (name === 'bt601') name = 'smpte170m'
+  if (name === 'bt2020') name = 'bt2020nc'
+  const m = MATRICES[name] ?? MATRICES.bt709
+  return {
+    scaleMatrix: m.scale,
+    colorspace: name,
+    primaries: request.primaries ?? m.primaries,
+    transfer: request.transfer ?? m.transfer,
+    range: request.range,
+  }
+}
+
+/** libvpx-vp9 has no presets: map the x264 names onto -cpu-used (0 slowest/best .. 8 fastest). */
+const VP9_CPU_USED: Record<Preset, number> = {
+  ultrafast: 8, superfast: 7, veryfast: 6, faster: 5, fast: 4, medium: 2, slow: 1, slower: 0, veryslow: 0, placebo: 0,
+}
+
+const COMMON = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning']
+
+export interface VideoArgsInput {
+  video: ResolvedVideo
+  width: number
+  height: number
+  pixelFormat: RawPixelFormat
+  temporary: string
+  /** Streams to carry over from `video.source`, when there is one. */
+  streams?: StreamPlan
+  /** Language of the source's video stream, given to the new video stream. */
+  videoLanguage?: string
+}
+
+/**
+ * True when the output needs two passes: variable-rate video into MP4/QuickTime. The 2018 mov
+ * muxer cannot close a variable-rate track from a live encoder correctly (it measures the track by
+ * its last dts and the last packet has no duration, so the edit list drops the last frame(s)); the
+ * same packets remuxed from Matroska carry durations, and the result keeps every frame and the
+ * start offset. So the encoder writes Matroska first, then the video is copied into the container.
+ */
+export function needsRemux(video: ResolvedVideo): boolean {
+  return (video.muxer === 'mp4' || video.muxer === 'mov') && video.frameRate === undefined
+}
+
+/**
+ * -map, -c and metadata options that carry the source's streams over (input #1). Per-stream
+ * metadata (language, title, an attachment's filename and mimetype) follows each copied stream by
+ * default; any explicit per-stream -map_metadata would switch that off, so the new video stream
+ * gets the source video's language with -metadata instead.
+ */
+function sourceStreamArgs(v: ResolvedVideo, streams: StreamPlan | undefined, videoLanguage: string | undefined): string[] {
+  if (!v.source || !streams) return []
+  const args: string[] = []
+  for (const s of [...streams.audio, ...streams.subtitle, ...streams.attachment]) args.push('-map', `1:${s.index}`)
+  args.push('-map_chapters', '1', '-map_metadata', '1')
+  if (videoLanguage) args.push('-metadata:s:v:0', `language=${videoLanguage}`)
+  if (streams.audio.length) args.push('-c:a', v.audioCodec === 'copy' ? 'copy' : v.audioCodec)
+  if (streams.subtitle.length) args.push('-c:s', v.subtitleCodec === 'copy' ? 'copy' : v.subtitleCodec)
+  if (streams.attachment.length) args.push('-c:t', 'copy')
+  return args
+}
+
+/**
+ * The encoder's ffmpeg command line (without the binary). For a two-pass output (see needsRemux)
+ * this is the first pass: video only, into Matroska.
+ */
+export function videoArgs(input: VideoArgsInput): { args: string[]; color: ResolvedColor } {
+  const { video: v, width, height, temporary } = input
+  const color = resolveColor(v.color, width, height)
+  const remux = needsRemux(v)
+  const muxer = remux ? 'matroska' : v.muxer
+  const withSource = !remux && !!v.source
+  const args = [...COMMON, '-thread_queue_size', '4', '-f', 'matroska', '-i', 'pipe:0']
+  if (withSource) args.push('-i', v.source!)
+  args.push('-map', '0:v:0')
+  if (withSource) args.push(...sourceStreamArgs(v, input.streams, input.videoLanguage))
+
+  // RGB -> YUV with the chosen matrix and range; accurate rounding, chroma from full resolution.
+  args.push(
+    '-vf',
+    `scale=out_color_matrix=${color.scaleMatrix}:out_range=${color.range}:flags=bicubic+accurate_rnd+full_chroma_int,format=${v.pixFmt}`,
+  )
+  args.push('-c:v', v.codec)
+  switch (v.codec) {
+    case 'libx264':
+      args.push('-preset', v.preset ?? 'medium', '-crf', String(v.crf))
+      // Variable rate into MP4: without B-frames dts = pts, so the mov muxer's dts-based track
+      // length cannot cut the last frames.
+      if (remux) args.push('-bf', '0')
+      break
+    case 'libx265':
+      args.push('-preset', v.preset ?? 'medium', '-crf', String(v.crf))
+      args.push('-x265-params', remux ? 'log-level=error:bframes=0' : 'log-level=error')
+      break
+    case 'libvpx-vp9':
+      args.push('-crf', String(v.crf), '-b:v', '0', '-deadline', 'good', '-cpu-used', String(VP9_CPU_USED[v.preset ?? 'medium']), '-row-mt', '1')
+      break
+    case 'ffv1':
+      args.push('-level', '3', '-g', '1', '-slicecrc', '1')
+      break
+  }
+  args.push('-pix_fmt', v.pixFmt)
+  args.push('-color_primaries', color.primaries, '-color_trc', color.transfer, '-colorspace', color.colorspace, '-color_range', color.range)
+
+  // Timestamps: never duplicate or drop (one output frame per input frame), keep the input's times.
+  args.push('-copyts', '-vsync', 'passthrough')
+  if (v.frameRate) args.push('-r', `${v.frameRate.num}/${v.frameRate.den}`)
+  else args.push('-enc_time_base', '1/1000')
+  if (muxer === 'mp4' || muxer === 'mov') args.push('-movflags', '+write_colr')
+  args.push('-max_interleave_delta', '0', '-max_muxing_queue_size', '9999')
+  args.push(...v.extraArgs)
+  args.push('-f', muxer, '-y', temporary)
+  return { args, color }
+}
+
+/** Second pass of a two-pass output: copy the encoded video and the source's streams into the container. */
+export function remuxArgs(v: ResolvedVideo, encoded: string, temporary: string, streams?: StreamPlan, videoLanguage?: string): string[] {
+  const args = [...COMMON, '-i', encoded]
+  if (v.source) args.push('-i', v.source)
+  args.push('-map', '0:v:0', ...sourceStreamArgs(v, streams, videoLanguage))
+  args.push('-c:v', 'copy', '-copyts', '-movflags', '+write_colr', '-max_interleave_delta', '0', '-max_muxing_queue_size', '9999')
+  args.push('-f', v.muxer, '-y', temporary)
+  return args
+}
+
+/** The ffmpeg command line of the image mode: one png/webp per frame, concatenated on stdout. */
+export function imageArgs(images: ResolvedImages, pixelFormat: RawPixelFormat): string[] {
+  const args = [...COMMON, '-f', 'matroska', '-i', 'pipe:0', '-map', '0:v:0', '-vsync', 'passthrough']
+  if (images.format === 'png') {
+    args.push('-c:v', 'png', '-pix_fmt', pixelFormat === 'rgb48le' ? 'rgb48be' : 'rgb24')
+  } else {
+    // libwebp converts from RGB itself (lossy: BT.601 limited, as WebP defines it).
+    args.push('-c:v', 'libwebp', '-pix_fmt', 'bgra')
+    if (images.quality === undefined) args.push('-lossless', '1')
+    else args.push('-lossless', '0', '-quality', String(images.quality))
+  }
+  args.push('-f', 'image2pipe', 'pipe:1')
+  return args
+}

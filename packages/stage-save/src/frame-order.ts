@@ -1,0 +1,157 @@
+import { SaveError, describeValue } from './errors'
+import type { Rational } from './options'
+import type { FrameToSave, SaveImage } from './types'
+
+/** Holds frames that arrive early until every earlier index has come; bounded. */
+export class ReorderBuffer {
+  private readonly waiting = new Map<number, FrameToSave>()
+
+  constructor(
+    private next: number,
+    private readonly capacity: number,
+  ) {}
+
+  get size(): number {
+    return this.waiting.size
+  }
+
+  add(frame: FrameToSave): void {
+    const index = frame?.index
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
+      throw new SaveError('E_INVALID_FRAME', `Expected non-negative integer for frame index but received ${describeValue(index)}`)
+    }
+    if (index < this.next) {
+      throw new SaveError('E_INVALID_FRAME', `Frame ${index} arrived after frame ${this.next - 1} was written: each index must come once`)
+    }
+    if (this.waiting.has(index)) throw new SaveError('E_INVALID_FRAME', `Frame ${index} arrived twice`)
+    if (this.waiting.size >= this.capacity) {
+      throw new SaveError(
+        'E_REORDER_OVERFLOW',
+        `Reorder buffer full: ${this.waiting.size} frames are waiting for frame ${this.next} (reorderCapacity ${this.capacity}) and frame ${index} came: ` +
+          'raise reorderCapacity, or bound how many frames upstream sends ahead of the written credits',
+      )
+    }
+    this.waiting.set(index, frame)
+  }
+
+  /** True when the next frame in order has arrived. */
+  peekReady(): boolean {
+    return this.waiting.has(this.next)
+  }
+
+  /** The next frame in order, if it has arrived. */
+  take(): FrameToSave | undefined {
+    const frame = this.waiting.get(this.next)
+    if (!frame) return undefined
+    this.waiting.delete(this.next)
+    this.next++
+    return frame
+  }
+
+  /** Describes the gap when the input ended early, or undefined if nothing waits. */
+  gapMessage(): string | undefined {
+    if (this.waiting.size === 0) return undefined
+    const later = [...this.waiting.keys()].sort((a, b) => a - b)
+    const shown = later.slice(0, 5).join(', ') + (later.length > 5 ? ', ...' : '')
+    return `The input completed but frame ${this.next} never came (${later.length} later frame${later.length === 1 ? '' : 's'} waiting: ${shown})`
+  }
+}
+
+/**
+ * Recent kept images, for duplicates: a duplicate frame carries no image, only the index of the
+ * kept frame it repeats. Keeps the `capacity` most recent kept frames; duplicates of duplicates
+ * resolve through a small alias table.
+ */
+export class ResultCache {
+  private readonly images = new Map<number, SaveImage>()
+  private readonly aliases = new Map<number, number>()
+
+  constructor(private readonly capacity: number) {}
+
+  remember(index: number, image: SaveImage): void {
+    this.images.set(index, image)
+    while (this.images.size > this.capacity) this.images.delete(this.images.keys().next().value as number)
+  }
+
+  /** The image a frame writes: its own, or the cached image of the frame it repeats. */
+  resolve(frame: FrameToSave, firstIndex: number): SaveImage {
+    if (frame.image) {
+      if (frame.duplicateOf !== undefined) {
+        throw new SaveError('E_INVALID_FRAME', `Frame ${frame.index} has both an image and duplicateOf ${describeValue(frame.duplicateOf)}: give one`)
+      }
+      this.remember(frame.index, frame.image)
+      return frame.image
+    }
+    const ref = frame.duplicateOf
+    if (ref === undefined) throw new SaveError('E_INVALID_FRAME', `Frame ${frame.index} has neither an image nor duplicateOf`)
+    if (typeof ref !== 'number' || !Number.isInteger(ref)) {
+      throw new SaveError('E_INVALID_FRAME', `Expected integer for duplicateOf of frame ${frame.index} but received ${describeValue(ref)}`)
+    }
+    if (ref >= frame.index) {
+      throw new SaveError('E_DUPLICATE_MISSING', `Frame ${frame.index} repeats frame ${ref}, which never came before it: duplicateOf must name an earlier frame`)
+    }
+    if (ref < firstIndex) {
+      throw new SaveError('E_DUPLICATE_MISSING', `Frame ${frame.index} repeats frame ${ref}, which never came (the first frame is ${firstIndex})`)
+    }
+    const kept = this.aliases.get(ref) ?? ref
+    const image = this.images.get(kept)
+    if (!image) {
+      throw new SaveError(
+        'E_DUPLICATE_MISSING',
+        `Frame ${frame.index} repeats frame ${kept}, which is no longer in the duplicate cache (it keeps the ${this.capacity} most recent kept frames): raise duplicateCacheSize`,
+      )
+    }
+    this.aliases.set(frame.index, kept)
+    while (this.aliases.size > this.capacity * 16) this.aliases.delete(this.aliases.keys().next().value as number)
+    return image
+  }
+}
+
+/**
+ * Turns frames' pts into microsecond timecodes for the pipe. With a frame rate, every frame lands
+ * on the rate's grid (its pts rounded to the nearest tick, or the next tick when it has none), so
+ * the encoder sees an exact constant rate; without, each frame keeps its own pts.
+ */
+export class Timeline {
+  private lastTick = -1
+  private lastUs = -1
+  private lastPts?: number
+
+  constructor(private readonly rate?: Rational) {}
+
+  /** Nominal frame duration in ns (constant rate only). */
+  get frameDurationNs(): number | undefined {
+    return this.rate ? Math.round((1e9 * this.rate.den) / this.rate.num) : undefined
+  }
+
+  next(frame: FrameToSave): number {
+    const pts = frame.pts
+    if (pts !== undefined && (typeof pts !== 'number' || !Number.isFinite(pts) || pts < 0)) {
+      throw new SaveError('E_INVALID_FRAME', `Expected non-negative number of seconds for pts of frame ${frame.index} but received ${describeValue(pts)}`)
+    }
+    if (this.rate) {
+      const { num, den } = this.rate
+      const tick = pts === undefined ? this.lastTick + 1 : Math.round((pts * num) / den)
+      if (tick <= this.lastTick) {
+        throw new SaveError(
+          'E_INVALID_FRAME',
+          `Frame ${frame.index} at ${pts} s falls on the same ${num}/${den} tick as the frame before (${this.lastPts} s): ` +
+            'the frames are not constant-rate; omit frameRate to keep each frame\'s own pts',
+        )
+      }
+      this.lastTick = tick
+      this.lastPts = pts
+      return Math.round((tick * den * 1e6) / num)
+    }
+    if (pts === undefined) {
+      throw new SaveError('E_INVALID_FRAME', `Frame ${frame.index} has no pts: give every frame its pts, or set frameRate for a constant-rate output`)
+    }
+    const us = Math.round(pts * 1e6)
+    if (us <= this.lastUs) {
+      throw new SaveError('E_INVALID_FRAME', `Frame ${frame.index}'s pts ${pts} s is not after the previous frame's ${this.lastPts} s: timestamps must increase with the index`)
+    }
+    this.lastUs = us
+    this.lastPts = pts
+    return us
+  }
+}

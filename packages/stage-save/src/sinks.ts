@@ -1,0 +1,465 @@
+import { randomBytes } from 'node:crypto'
+import { promises as fsp } from 'node:fs'
+import { endianness } from 'node:os'
+import * as path from 'node:path'
+import { imageArgs, needsRemux, remuxArgs, videoArgs } from './args'
+import { planSourceStreams, type StreamPlan } from './containers'
+import { SaveError, describeValue, messageOf } from './errors'
+import { FfmpegProcess, notFoundError, probeSource, type ExitStatus } from './ffmpeg'
+import { ImageSplitter } from './image-splitter'
+import { frameHeader, streamHeader, type RawPixelFormat } from './matroska'
+import type { ResolvedOptions } from './options'
+import type { SaveEvent, SaveImage } from './types'
+
+export interface FrameLayout {
+  width: number
+  height: number
+  pixelFormat: RawPixelFormat
+  bytes: number
+}
+
+/** Checks an image and tells its layout on the pipe. */
+export function layoutOf(image: SaveImage, index: number): FrameLayout {
+  const where = `frame ${index}`
+  if (image === null || typeof image !== 'object') {
+    throw new SaveError('E_INVALID_FRAME', `Expected an image object for ${where} but received ${describeValue(image)}`)
+  }
+  const { data, width, height, channels } = image
+  for (const [name, value] of [['width', width], ['height', height]] as const) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+      throw new SaveError('E_INVALID_FRAME', `Expected positive integer for image ${name} of ${where} but received ${describeValue(value)}`)
+    }
+  }
+  if (channels !== 3) throw new SaveError('E_INVALID_FRAME', `Expected 3 for image channels of ${where} but received ${describeValue(channels)}`)
+  let pixelFormat: RawPixelFormat
+  if (data instanceof Uint8Array) pixelFormat = 'rgb24'
+  else if (data instanceof Uint16Array) pixelFormat = 'rgb48le'
+  else throw new SaveError('E_INVALID_FRAME', `Expected Uint8Array or Uint16Array for image data of ${where} but received ${describeValue(data)}`)
+  const values = width * height * 3
+  if (data.length !== values) {
+    throw new SaveError('E_INVALID_FRAME', `Expected ${values} values (${width}x${height}x3) in image data of ${where} but received ${data.length}`)
+  }
+  return { width, height, pixelFormat, bytes: data.byteLength }
+}
+
+const littleEndian = endianness() === 'LE'
+
+/** The pixel bytes as a Buffer over the same memory (16-bit samples little-endian, as rgb48le wants). */
+function pixelBytes(image: SaveImage): Buffer {
+  const { data } = image
+  if (data instanceof Uint16Array && !littleEndian) {
+    const copy = Buffer.alloc(data.byteLength)
+    for (let i = 0; i < data.length; i++) copy.writeUInt16LE(data[i], i * 2)
+    return copy
+  }
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+}
+
+function temporaryName(dir: string, name: string, extension = ''): string {
+  return path.join(dir, `.${name}.${randomBytes(6).toString('hex')}.partial${extension}`)
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.lstat(file)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function ioError(error: unknown, what: string): SaveError {
+  const code = (error as NodeJS.ErrnoException)?.code
+  const reason = messageOf(error)
+  if (code === 'ENOSPC') return new SaveError('E_NO_SPACE', `The output disk is full while ${what}: free some space or choose another folder`, { cause: error })
+  return new SaveError('E_IO', `Failed while ${what}: ${reason}`, { cause: error })
+}
+
+/**
+ * Moves a finished temporary file to its destination atomically. Without `overwrite`, a hard link
+ * refuses an existing destination even if it appeared meanwhile; file systems without hard links
+ * fall back to a check then a rename.
+ */
+export async function moveIntoPlace(temporary: string, destination: string, overwrite: boolean): Promise<void> {
+  if (overwrite) {
+    await fsp.rename(temporary, destination)
+    return
+  }
+  try {
+    await fsp.link(temporary, destination)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') {
+      throw new SaveError('E_OUTPUT_EXISTS', `Output '${destination}' already exists: pass overwrite: true to replace it`, { cause: error })
+    }
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw error
+    if (await exists(destination)) {
+      throw new SaveError('E_OUTPUT_EXISTS', `Output '${destination}' already exists: pass overwrite: true to replace it`, { cause: error })
+    }
+    await fsp.rename(temporary, destination)
+    return
+  }
+  await fsp.unlink(temporary)
+}
+
+/** Common part of both modes: one ffmpeg fed with a Matroska stream of raw frames on stdin. */
+abstract class PipeSink {
+  protected proc?: FfmpegProcess
+  protected layout?: FrameLayout
+  protected framesWritten = 0
+  protected closed = false
+  protected failure?: SaveError
+  private finishing?: Promise<number>
+  private aborting?: Promise<void>
+  /** Called once if the sink fails on its own (ffmpeg exits early, an image cannot be written). */
+  onFailure: (error: SaveError) => void = () => undefined
+  private preparing?: Promise<void>
+
+  constructor(
+    protected readonly options: ResolvedOptions,
+    protected readonly ffmpegPath: string,
+    protected readonly emit: (event: SaveEvent) => void,
+  ) {}
+
+  /** Checks the destination (and probes the source) before any frame arrives; runs once. */
+  get preflight(): Promise<void> {
+    if (!this.preparing) {
+      this.preparing = this.prepare()
+      this.preparing.catch(() => undefined) // observed through write() and by the operator
+    }
+    return this.preparing
+  }
+
+  protected abstract prepare(): Promise<void>
+  protected abstract buildArgs(layout: FrameLayout, frameDurationNs?: number): string[]
+  protected abstract get temporary(): string
+  protected abstract describe(): string
+  protected abstract completed(partial: boolean): Promise<void>
+  protected abstract cleanup(): Promise<void>
+  protected onStarted(_proc: FfmpegProcess): void {}
+
+  /** True when a stop may still finalise a playable output. */
+  canFinalize(): boolean {
+    return !!this.proc && !this.proc.exitStatus && !this.failure && this.framesWritten > 0
+  }
+
+  protected fail(error: SaveError): SaveError {
+    if (!this.failure) {
+      this.failure = error
+      this.onFailure(error)
+    }
+    return this.failure
+  }
+
+  protected exitError(status: ExitStatus): SaveError {
+    const proc = this.proc!
+    if (proc.spawnError && proc.pid === undefined) return notFoundError(proc.ffmpegPath, proc.spawnError)
+    const tail = proc.stderrTail()
+    if (/No space left on device/i.test(tail)) {
+      return new SaveError('E_NO_SPACE', `The output disk is full (ffmpeg: No space left on device) while ${this.describe()}: free some space or choose another folder`, {
+        stderr: tail,
+      })
+    }
+    const how = status.signal ? `was killed by ${status.signal}` : status.code === 0 ? 'stopped early' : `exited with code ${status.code}`
+    return new SaveError('E_FFMPEG', `ffmpeg ${how} while ${this.describe()}:\n${tail || '(ffmpeg printed nothing)'}`, { stderr: tail })
+  }
+
+  private start(layout: FrameLayout, frameDurationNs?: number): FfmpegProcess {
+    const args = this.buildArgs(layout, frameDurationNs)
+    const proc = new FfmpegProcess(this.ffmpegPath, args, this.options.mode === 'images' ? 'pipe' : 'ignore')
+    this.proc = proc
+    this.layout = layout
+    void proc.exited.then((status) => {
+      if (this.closed) return
+      this.fail(this.exitError(status))
+    })
+    if (proc.pid !== undefined) {
+      this.onStarted(proc)
+      this.emit({ type: 'started', pid: proc.pid, command: [this.ffmpegPath, ...args], temporary: this.temporary })
+    }
+    return proc
+  }
+
+  /** Sends one frame at `timecodeUs`; resolves once ffmpeg has accepted it. */
+  async write(index: number, image: SaveImage, timecodeUs: number, frameDurationNs?: number): Promise<void> {
+    const layout = layoutOf(image, index)
+    if (this.layout) {
+      const l = this.layout
+      if (layout.width !== l.width || layout.height !== l.height || layout.pixelFormat !== l.pixelFormat) {
+        throw new SaveError(
+          'E_INVALID_FRAME',
+          `Frame ${index} is ${layout.width}x${layout.height} ${layout.pixelFormat} but the stream started as ${l.width}x${l.height} ${l.pixelFormat}: every frame must have the same size and type`,
+        )
+      }
+    } else {
+      this.checkFirstFrame(layout, index)
+    }
+    await this.preflight
+    if (this.failure) throw this.failure
+    if (this.closed) throw new SaveError('E_ABORTED', 'The stage was stopped')
+    let head = frameHeader(timecodeUs, layout.bytes)
+    if (!this.proc) {
+      this.start(layout, frameDurationNs)
+      head = Buffer.concat([streamHeader({ ...layout, ...(frameDurationNs ? { defaultDurationNs: frameDurationNs } : {}) }), head])
+    }
+    const proc = this.proc!
+    try {
+      await proc.write(head, pixelBytes(image))
+    } catch (error) {
+      if (this.failure) throw this.failure
+      if (this.closed) throw new SaveError('E_ABORTED', 'The stage was stopped', { cause: error })
+      const status = await proc.exited
+      throw this.fail(this.exitError(status))
+    }
+    this.framesWritten++
+  }
+
+  protected checkFirstFrame(_layout: FrameLayout, _index: number): void {}
+
+  /** Ends the input, waits for ffmpeg and puts the output in place; returns the frame count. */
+  finish(partial: boolean): Promise<number> {
+    this.finishing ??= (async () => {
+      await this.preflight
+      const proc = this.proc
+      if (!proc) throw new SaveError('E_NO_FRAMES', 'No frames were written')
+      this.closed = true // from here on, ffmpeg's exit is expected
+      const status = await proc.end()
+      if (this.failure) throw this.failure
+      if (status.code !== 0) throw this.fail(this.exitError(status))
+      await this.completed(partial)
+      return this.framesWritten
+    })()
+    return this.finishing
+  }
+
+  /** Stops ffmpeg (SIGTERM, SIGKILL after the grace period) and removes temporary files. */
+  abort(): Promise<void> {
+    this.aborting ??= (async () => {
+      this.closed = true
+      await this.preflight.catch(() => undefined)
+      if (this.proc) await this.proc.kill(this.options.killTimeoutMs)
+      await this.cleanup()
+    })()
+    return this.aborting
+  }
+}
+
+/**
+ * Mode (a): one encoded file, written to a temporary name next to the output and renamed at the
+ * end. Variable-rate MP4/MOV takes two passes (see needsRemux): Matroska first, then a stream copy.
+ */
+export class VideoSink extends PipeSink {
+  private readonly temp: string
+  private readonly encodedTemp: string
+  private readonly remux: boolean
+  private remuxProc?: FfmpegProcess
+  private streams?: StreamPlan
+  private videoLanguage?: string
+
+  constructor(options: ResolvedOptions, ffmpegPath: string, emit: (event: SaveEvent) => void) {
+    super(options, ffmpegPath, emit)
+    const { dir, name, ext } = path.parse(options.output)
+    this.temp = temporaryName(dir, name + ext, ext)
+    this.remux = needsRemux(options.video!)
+    this.encodedTemp = this.remux ? temporaryName(dir, name + ext, '.mkv') : this.temp
+  }
+
+  protected get temporary(): string {
+    return this.encodedTemp
+  }
+
+  protected describe(): string {
+    return `encoding ${this.options.output}`
+  }
+
+  protected async prepare(): Promise<void> {
+    const { output, overwrite } = this.options
+    const video = this.options.video!
+    if (!overwrite && (await exists(output))) {
+      throw new SaveError('E_OUTPUT_EXISTS', `Output '${output}' already exists: pass overwrite: true to replace it`)
+    }
+    try {
+      await fsp.mkdir(path.dirname(output), { recursive: true })
+    } catch (error) {
+      throw ioError(error, `creating the folder of ${output}`)
+    }
+    if (video.source) {
+      const info = await probeSource(this.ffmpegPath, video.source)
+      const { plan, problems } = planSourceStreams(video.muxer, info.streams, video)
+      if (problems.length) throw new SaveError('E_INCOMPATIBLE_CONTAINER', problems.join('; '))
+      this.streams = plan
+      this.videoLanguage = info.streams.find((s) => s.type === 'video')?.language
+    }
+  }
+
+  protected override checkFirstFrame(layout: FrameLayout, index: number): void {
+    const pixFmt = this.options.video!.pixFmt
+    const needsEvenWidth = pixFmt.startsWith('yuv420') || pixFmt.startsWith('yuv422')
+    const needsEvenHeight = pixFmt.startsWith('yuv420')
+    if ((needsEvenWidth && layout.width % 2) || (needsEvenHeight && layout.height % 2)) {
+      const w = needsEvenWidth ? layout.width - (layout.width % 2) : layout.width
+      const h = needsEvenHeight ? layout.height - (layout.height % 2) : layout.height
+      throw new SaveError(
+        'E_INVALID_FRAME',
+        `Frame ${index} is ${layout.width}x${layout.height} but ${pixFmt} needs an even ${needsEvenHeight ? 'width and height' : 'width'}: crop or pad to ${w}x${h}, or use pixFmt 'yuv444p'`,
+      )
+    }
+  }
+
+  protected buildArgs(layout: FrameLayout): string[] {
+    return videoArgs({
+      video: this.options.video!,
+      width: layout.width,
+      height: layout.height,
+      pixelFormat: layout.pixelFormat,
+      temporary: this.encodedTemp,
+      ...(this.streams ? { streams: this.streams } : {}),
+      ...(this.videoLanguage ? { videoLanguage: this.videoLanguage } : {}),
+    }).args
+  }
+
+  protected async completed(): Promise<void> {
+    try {
+      if (this.remux) await this.runRemux()
+      await moveIntoPlace(this.temp, this.options.output, this.options.overwrite)
+    } catch (error) {
+      await this.cleanup()
+      if (error instanceof SaveError) throw error
+      throw ioError(error, `moving the finished file to ${this.options.output}`)
+    }
+  }
+
+  private async runRemux(): Promise<void> {
+    const args = remuxArgs(this.options.video!, this.encodedTemp, this.temp, this.streams, this.videoLanguage)
+    const proc = new FfmpegProcess(this.ffmpegPath, args)
+    this.remuxProc = proc
+    proc.child.stdin?.end()
+    const status = await proc.exited
+    if (status.code !== 0) {
+      const tail = proc.stderrTail()
+      if (/No space left on device/i.test(tail)) {
+        throw new SaveError('E_NO_SPACE', `The output disk is full (ffmpeg: No space left on device) while writing ${this.options.output}: free some space or choose another folder`, { stderr: tail })
+      }
+      throw new SaveError('E_FFMPEG', `ffmpeg ${status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`} while copying the encoded video into ${this.options.output}:\n${tail}`, { stderr: tail })
+    }
+    await fsp.rm(this.encodedTemp, { force: true })
+  }
+
+  protected async cleanup(): Promise<void> {
+    if (this.remuxProc) await this.remuxProc.kill(this.options.killTimeoutMs)
+    await Promise.all([this.temp, this.encodedTemp].map((f) => fsp.rm(f, { force: true }).catch(() => undefined)))
+  }
+}
+
+/** Mode (b): one png/webp per frame, named by index, each written to a temporary name then renamed. */
+export class ImageSink extends PipeSink {
+  private readonly indices: number[] = []
+  private readonly inFlight = new Set<string>()
+  private saving: Promise<void> = Promise.resolve()
+  private queued = 0
+  private imagesSeen = 0
+
+  protected get temporary(): string {
+    return this.options.output
+  }
+
+  protected describe(): string {
+    return `writing ${this.options.images!.format} frames to ${this.options.output}`
+  }
+
+  fileName(index: number): string {
+    const { prefix, digits, format } = this.options.images!
+    return `${prefix}${String(index).padStart(digits, '0')}.${format}`
+  }
+
+  protected async prepare(): Promise<void> {
+    const { output, overwrite } = this.options
+    const { prefix, digits, format } = this.options.images!
+    try {
+      await fsp.mkdir(output, { recursive: true })
+    } catch (error) {
+      throw ioError(error, `creating the folder ${output}`)
+    }
+    if (!overwrite) {
+      const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      const pattern = new RegExp(`^${escaped}\\d{${digits},}\\.${format}$`)
+      const taken = (await fsp.readdir(output)).find((f) => pattern.test(f))
+      if (taken) {
+        throw new SaveError(
+          'E_OUTPUT_EXISTS',
+          `Output folder '${output}' already holds frame files such as '${taken}': pass overwrite: true to replace them, or choose an empty folder`,
+        )
+      }
+    }
+  }
+
+  protected buildArgs(layout: FrameLayout): string[] {
+    return imageArgs(this.options.images!, layout.pixelFormat)
+  }
+
+  protected override onStarted(proc: FfmpegProcess): void {
+    const stdout = proc.child.stdout!
+    const splitter = new ImageSplitter(this.options.images!.format, (file) => this.save(file))
+    stdout.on('data', (chunk: Buffer) => {
+      try {
+        splitter.push(chunk)
+      } catch (error) {
+        this.fail(new SaveError('E_FFMPEG', `Cannot split ffmpeg's image output: ${messageOf(error)}`, { cause: error }))
+        void proc.kill(0)
+      }
+      if (this.queued > 2) stdout.pause()
+    })
+  }
+
+  override async write(index: number, image: SaveImage, timecodeUs: number): Promise<void> {
+    this.indices.push(index)
+    try {
+      await super.write(index, image, timecodeUs)
+    } catch (error) {
+      this.indices.pop()
+      throw error
+    }
+  }
+
+  private save(file: Buffer): void {
+    const index = this.indices[this.imagesSeen++]
+    if (index === undefined) {
+      this.fail(new SaveError('E_FFMPEG', 'ffmpeg produced more images than frames were sent'))
+      return
+    }
+    this.queued++
+    const name = this.fileName(index)
+    const destination = path.join(this.options.output, name)
+    const temp = temporaryName(this.options.output, name)
+    this.saving = this.saving.then(async () => {
+      if (this.failure) return
+      this.inFlight.add(temp)
+      try {
+        await fsp.writeFile(temp, file)
+        await moveIntoPlace(temp, destination, this.options.overwrite)
+        this.emit({ type: 'saved', index, file: destination })
+      } catch (error) {
+        await fsp.rm(temp, { force: true }).catch(() => undefined)
+        this.fail(error instanceof SaveError ? error : ioError(error, `writing ${destination}`))
+        void this.proc?.kill(0)
+      } finally {
+        this.inFlight.delete(temp)
+        this.queued--
+        if (this.queued <= 2) this.proc?.child.stdout?.resume()
+      }
+    })
+  }
+
+  protected async completed(): Promise<void> {
+    await this.saving
+    if (this.failure) throw this.failure
+    if (this.imagesSeen !== this.framesWritten) {
+      throw this.fail(new SaveError('E_FFMPEG', `ffmpeg produced ${this.imagesSeen} images for ${this.framesWritten} frames:\n${this.proc?.stderrTail() ?? ''}`))
+    }
+  }
+
+  protected async cleanup(): Promise<void> {
+    await this.saving.catch(() => undefined)
+    await Promise.all([...this.inFlight].map((f) => fsp.rm(f, { force: true }).catch(() => undefined)))
+  }
+}

@@ -1,0 +1,32 @@
+/** An RGB image: interleaved R, G, B; 8-bit in a Uint8Array or 16-bit in a Uint16Array. */
+export interface SaveImage {
+  data: Uint8Array | Uint16Array
+  width: number
+  height: number
+  channels: 3
+}
+
+/**
+ * The frame shape stage-save accepts. Either `image` is set, or `duplicateOf` names an earlier
+ * kept frame whose image is written again at this frame's own timestamp.
+ */
+export interface FrameToSave {
+  /** Position in the stream; indices must be contiguous from `firstIndex` (default 0). */
+  index: number
+  /** Presentation time in seconds. Required unless `frameRate` is given. */
+  pts?: number
+  image?: SaveImage
+  /** This frame repeats the kept frame with that index (the image is not sent again). */
+  duplicateOf?: number
+}
+
+/** Events emitted by `saveFrames`, in this order: started, written/saved..., finished. */
+export type SaveEvent =
+  /** ffmpeg was started (lazily, on the first frame to write). */
+  | { type: 'started'; pid: number; command: readonly string[]; temporary: string }
+  /** ffmpeg accepted this frame from its stdin: a credit upstream may spend. */
+  | { type: 'written'; index: number }
+  /** Image mode: this frame's file is in place. */
+  | { type: 'saved'; index: number; file: string }
+  /** The output is complete (or, with `keepPartial` after a stop, finalised with `partial: true`). */
+  | { type: 'finished'; output: string; frames: number; partial: boolean }

@@ -1,0 +1,215 @@
+import * as path from 'node:path'
+import { existsSync } from 'node:fs'
+import { from } from 'rxjs'
+import { saveFrames, SaveError } from '../src'
+import type { FrameToSave } from '../src'
+import {
+  collect, decodeRgb, ffmpeg, framePts, framesOf, lavfi, maxDifference, partials, probe, rawFrames, shuffledInBlocks, tempDir, withCredits,
+} from './helpers'
+
+let t: ReturnType<typeof tempDir>
+beforeAll(() => {
+  t = tempDir()
+})
+afterAll(() => t.remove())
+
+/** A grey ramp with all 256 levels (geq) and SMPTE colour bars, both 256x64, alternating. */
+async function rampAndBars(depth: 8 | 16 = 8): Promise<Array<Uint8Array | Uint16Array>> {
+  const [ramp] = await rawFrames(lavfi('nullsrc=s=256x64,format=gray,geq=lum=X'), 256, 64, 1, depth)
+  const [bars] = await rawFrames(lavfi('smptebars=s=256x64'), 256, 64, 1, depth)
+  return [ramp, bars, ramp, bars]
+}
+
+describe('colours survive RGB -> YUV -> RGB within 2/255, with the matrix tagged', () => {
+  const cases = [
+    { colorspace: 'bt709', decodeMatrix: 'bt709', tag: 'bt709', codec: 'libx264' as const },
+    { colorspace: 'bt601', decodeMatrix: 'bt601', tag: 'smpte170m', codec: 'libx264' as const },
+    { colorspace: 'bt709', decodeMatrix: 'bt709', tag: 'bt709', codec: 'ffv1' as const },
+    { colorspace: 'bt601', decodeMatrix: 'bt601', tag: 'smpte170m', codec: 'ffv1' as const },
+  ]
+  test.each(cases)('$colorspace with $codec (lossless yuv444p)', async ({ colorspace, decodeMatrix, tag, codec }) => {
+    const images = await rampAndBars()
+    const output = path.join(t.dir, `colour-${colorspace}-${codec}.mkv`)
+    const lossless = codec === 'libx264' ? { crf: 0, preset: 'ultrafast' as const } : {}
+    await collect(from(framesOf(images, 256, 64)).pipe(saveFrames({ output, codec, pixFmt: 'yuv444p', colorspace, frameRate: 24, ...lossless })))
+    const info = await probe(output, 'stream=pix_fmt,color_space,color_primaries,color_transfer,color_range')
+    expect(info.streams[0]).toEqual({ pix_fmt: 'yuv444p', color_space: tag, color_primaries: tag, color_transfer: tag, color_range: 'tv' })
+    const back = await decodeRgb(output, decodeMatrix)
+    const sent = Buffer.concat(images.map((i) => Buffer.from(i.buffer, i.byteOffset, i.byteLength)))
+    expect(maxDifference(back, sent)).toBeLessThanOrEqual(2)
+    // The wrong matrix would be visible on the bars: the tag matters.
+    const wrong = await decodeRgb(output, decodeMatrix === 'bt709' ? 'bt601' : 'bt709')
+    expect(maxDifference(wrong, sent)).toBeGreaterThan(10)
+  })
+
+  test('16-bit frames into 10-bit ffv1 (yuv444p10le) within 2/255 of full scale', async () => {
+    const images = (await rampAndBars(16)) as Uint16Array[]
+    const output = path.join(t.dir, 'colour-10bit.mkv')
+    await collect(from(framesOf(images, 256, 64)).pipe(saveFrames({ output, codec: 'ffv1', pixFmt: 'yuv444p10le', colorspace: 'bt709', frameRate: 24 })))
+    const info = await probe(output, 'stream=pix_fmt,color_space')
+    expect(info.streams[0]).toEqual({ pix_fmt: 'yuv444p10le', color_space: 'bt709' })
+    const back = await decodeRgb(output, 'bt709', 'tv', 16)
+    const decoded = new Uint16Array(back.buffer, back.byteOffset, back.byteLength / 2)
+    const sent = new Uint16Array(images.length * images[0].length)
+    images.forEach((img, i) => sent.set(img, i * img.length))
+    expect(maxDifference(decoded, sent)).toBeLessThanOrEqual((2 * 65535) / 255)
+  })
+
+  test('default yuv420p libx264: the grey ramp still within 2/255 (grey has no chroma to subsample)', async () => {
+    const [ramp] = await rampAndBars()
+    const output = path.join(t.dir, 'ramp-420.mp4')
+    await collect(from(framesOf([ramp, ramp], 256, 64)).pipe(saveFrames({ output, crf: 0, preset: 'ultrafast', frameRate: 24 })))
+    const info = await probe(output, 'stream=pix_fmt,color_space,color_range')
+    // 256x64 is below HD: BT.601 (smpte170m) is chosen automatically.
+    expect(info.streams[0]).toEqual({ pix_fmt: 'yuv420p', color_space: 'smpte170m', color_range: 'tv' })
+    const back = await decodeRgb(output, 'bt601')
+    expect(maxDifference(back.subarray(0, ramp.length), ramp)).toBeLessThanOrEqual(2)
+  })
+})
+
+describe('timestamps', () => {
+  test('constant rate 24000/1001 is exact; frames arrive out of order; duplicates are filled', async () => {
+    const n = 48
+    const images = await rawFrames(lavfi('testsrc2=s=160x96:r=24000/1001'), 160, 96, n)
+    // Every third frame is a duplicate of the kept frame before it: no image is sent for it.
+    const frames: FrameToSave[] = framesOf(images, 160, 96, (i) => (i * 1001) / 24000).map((f) =>
+      f.index % 3 === 2 ? { index: f.index, pts: f.pts!, duplicateOf: f.index - 1 } : f,
+    )
+    const output = path.join(t.dir, 'cfr.mp4')
+    const events = await collect(
+      withCredits(shuffledInBlocks(frames, 4), saveFrames({ output, frameRate: '24000/1001', crf: 0, preset: 'ultrafast', pixFmt: 'yuv444p' }), 8),
+    )
+    expect(events.filter((e) => e.type === 'written').map((e) => (e as { index: number }).index)).toEqual([...Array(n).keys()])
+    expect(events.at(-1)).toEqual({ type: 'finished', output, frames: n, partial: false })
+    const info = await probe(output, 'stream=r_frame_rate,avg_frame_rate,time_base,nb_read_frames,duration', ['-count_frames'])
+    expect(info.streams[0]).toMatchObject({ r_frame_rate: '24000/1001', avg_frame_rate: '24000/1001', time_base: '1/24000', nb_read_frames: String(n) })
+    expect(Math.abs(Number(info.streams[0].duration) - (n * 1001) / 24000)).toBeLessThan(1001 / 24000)
+    const pts = await framePts(output)
+    expect(pts).toHaveLength(n)
+    pts.forEach((p, k) => expect(Math.abs(p - (k * 1001) / 24000)).toBeLessThan(1e-6))
+    // Lossless: each duplicate decodes to exactly the frame it repeats; sent frames to themselves.
+    const back = await decodeRgb(output, 'bt601')
+    const size = 160 * 96 * 3
+    const frameAt = (k: number) => back.subarray(k * size, (k + 1) * size)
+    for (let k = 0; k < n; k++) {
+      if (k % 3 === 2) expect(frameAt(k).equals(frameAt(k - 1))).toBe(true)
+      else expect(maxDifference(frameAt(k), images[k])).toBeLessThanOrEqual(2)
+    }
+  })
+
+  test('constant rate into Matroska keeps 24000/1001 too', async () => {
+    const images = await rawFrames(lavfi('testsrc2=s=64x32:r=24'), 64, 32, 24)
+    const output = path.join(t.dir, 'cfr.mkv')
+    await collect(from(framesOf(images, 64, 32)).pipe(saveFrames({ output, frameRate: '24000/1001', preset: 'ultrafast' })))
+    const info = await probe(output, 'stream=r_frame_rate,avg_frame_rate,nb_read_frames:format=duration', ['-count_frames'])
+    expect(info.streams[0]).toMatchObject({ r_frame_rate: '24000/1001', avg_frame_rate: '24000/1001', nb_read_frames: '24' })
+    expect(Math.abs(Number(info.format.duration) - (24 * 1001) / 24000)).toBeLessThan(1001 / 24000)
+  })
+
+  describe('variable frame rate: a real VFR clip keeps every frame time within 1 ms', () => {
+    // 24 fps for 20 frames, then 60 fps for 20, then 12 fps for 20 (with audio), as a source file.
+    const expr = "if(lt(N,20),N/24,if(lt(N,40),20/24+(N-20)/60,20/24+20/60+(N-40)/12))/TB"
+    let source: string
+    let sourcePts: number[]
+    let images: Uint8Array[]
+    beforeAll(async () => {
+      source = path.join(t.dir, 'vfr-source.mkv')
+      await ffmpeg([
+        ...lavfi('testsrc2=s=96x64:r=120'), ...lavfi('sine=f=440:d=3'),
+        '-vf', `setpts='${expr}'`, '-frames:v', '60', '-vsync', 'passthrough',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', '-y', source,
+      ])
+      sourcePts = await framePts(source)
+      images = (await rawFrames(['-i', source], 96, 64, 1000)) as Uint8Array[]
+    })
+
+    // The source's video starts 23 ms after its audio (AAC priming): that offset must survive too.
+    test.each([
+      { ext: 'mkv', preset: 'medium' as const },
+      { ext: 'mp4', preset: 'medium' as const },
+      { ext: 'mov', preset: 'ultrafast' as const },
+    ])('into .$ext (audio copied, B-frames as the preset has them)', async ({ ext, preset }) => {
+      expect(sourcePts).toHaveLength(60)
+      expect(sourcePts[0]).toBeGreaterThan(0.02)
+      expect(images).toHaveLength(60)
+      const output = path.join(t.dir, `vfr.${ext}`)
+      const frames = framesOf(images, 96, 64, (i) => sourcePts[i])
+      const events = await collect(withCredits(shuffledInBlocks(frames, 3), saveFrames({ output, source, preset }), 6))
+      expect(events.at(-1)).toEqual({ type: 'finished', output, frames: 60, partial: false })
+      const pts = await framePts(output)
+      expect(pts).toHaveLength(60)
+      const worst = Math.max(...pts.map((p, i) => Math.abs(p - sourcePts[i])))
+      expect(worst).toBeLessThanOrEqual(0.001)
+      const info = await probe(output, 'stream=codec_type,codec_name,start_time')
+      expect(info.streams.map((s: { codec_type: string }) => s.codec_type)).toEqual(['video', 'audio'])
+      expect(info.streams[1].codec_name).toBe('aac')
+      expect(Math.abs(Number(info.streams[1].start_time))).toBeLessThanOrEqual(0.001)
+      expect(partials(t.dir)).toEqual([])
+    })
+
+    test('libx265 10-bit from 16-bit frames, VFR into .mp4 (two passes, no B-frames)', async () => {
+      const output = path.join(t.dir, 'vfr-x265.mp4')
+      const deep = images.map((img) => Uint16Array.from(img, (v) => v * 257))
+      const events = await collect(from(framesOf(deep, 96, 64, (i) => sourcePts[i])).pipe(saveFrames({ output, codec: 'libx265', pixFmt: 'yuv420p10le', preset: 'ultrafast', colorspace: 'bt709' })))
+      expect(events.at(-1)).toMatchObject({ type: 'finished', frames: 60 })
+      const info = await probe(output, 'stream=codec_name,pix_fmt,color_space,color_primaries,color_transfer,has_b_frames')
+      expect(info.streams[0]).toMatchObject({ codec_name: 'hevc', pix_fmt: 'yuv420p10le', color_space: 'bt709', color_primaries: 'bt709', color_transfer: 'bt709' })
+      const pts = await framePts(output)
+      expect(pts).toHaveLength(60)
+      expect(Math.max(...pts.map((p, i) => Math.abs(p - sourcePts[i])))).toBeLessThanOrEqual(0.001)
+      expect(partials(t.dir)).toEqual([])
+    })
+
+    test('into .webm with the audio transcoded to opus: times shift together by the encoder delay, intervals exact', async () => {
+      const output = path.join(t.dir, 'vfr.webm')
+      const frames = framesOf(images, 96, 64, (i) => sourcePts[i])
+      await collect(withCredits(frames, saveFrames({ output, source, audioCodec: 'libopus', preset: 'ultrafast' }), 6))
+      const pts = await framePts(output)
+      expect(pts).toHaveLength(60)
+      const shift = pts[0] - sourcePts[0]
+      expect(Math.abs(shift)).toBeLessThanOrEqual(0.01)
+      expect(Math.max(...pts.map((p, i) => Math.abs(p - shift - sourcePts[i])))).toBeLessThanOrEqual(0.001)
+      const info = await probe(output, 'stream=codec_name')
+      expect(info.streams.map((s: { codec_name: string }) => s.codec_name)).toEqual(['vp9', 'opus'])
+    })
+  })
+})
+
+describe('frames the encoder cannot take', () => {
+  test('odd sizes with yuv420p are refused with what to do; nothing is left behind', async () => {
+    const output = path.join(t.dir, 'odd.mkv')
+    const images = await rawFrames(lavfi('testsrc2=s=66x34'), 65, 33, 1, 8, 'format=rgb24,crop=65:33:0:0')
+    expect(images).toHaveLength(1)
+    const error = await collect(from(framesOf(images, 65, 33)).pipe(saveFrames({ output, frameRate: 24 }))).catch((e: SaveError) => e)
+    expect(error).toBeInstanceOf(SaveError)
+    expect((error as SaveError).code).toBe('E_INVALID_FRAME')
+    expect((error as SaveError).message).toBe("Frame 0 is 65x33 but yuv420p needs an even width and height: crop or pad to 64x32, or use pixFmt 'yuv444p'")
+    expect(existsSync(output)).toBe(false)
+    expect(partials(t.dir)).toEqual([])
+  })
+
+  test('odd sizes are fine with yuv444p', async () => {
+    const output = path.join(t.dir, 'odd444.mkv')
+    const images = await rawFrames(lavfi('testsrc2=s=66x34'), 65, 33, 2, 8, 'format=rgb24,crop=65:33:0:0')
+    expect(images).toHaveLength(2)
+    await collect(from(framesOf(images, 65, 33)).pipe(saveFrames({ output, frameRate: 24, pixFmt: 'yuv444p', preset: 'ultrafast' })))
+    const info = await probe(output, 'stream=width,height')
+    expect(info.streams[0]).toEqual({ width: 65, height: 33 })
+  })
+
+  test('a frame of another size or malformed data is a clear error', async () => {
+    const a = new Uint8Array(64 * 32 * 3)
+    const frames: FrameToSave[] = [
+      { index: 0, image: { data: a, width: 64, height: 32, channels: 3 } },
+      { index: 1, image: { data: new Uint8Array(32 * 32 * 3), width: 32, height: 32, channels: 3 } },
+    ]
+    await expect(collect(from(frames).pipe(saveFrames({ output: path.join(t.dir, 'size.mkv'), frameRate: 24 })))).rejects.toThrow(
+      'Frame 1 is 32x32 rgb24 but the stream started as 64x32 rgb24: every frame must have the same size and type',
+    )
+    const short: FrameToSave[] = [{ index: 0, image: { data: a.subarray(1), width: 64, height: 32, channels: 3 } }]
+    await expect(collect(from(short).pipe(saveFrames({ output: path.join(t.dir, 'short.mkv'), frameRate: 24 })))).rejects.toThrow(
+      'Expected 6144 values (64x32x3) in image data of frame 0 but received 6143',
+    )
+    expect(partials(t.dir)).toEqual([])
+  })
+})
