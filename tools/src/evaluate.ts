@@ -1,5 +1,6 @@
 /**
- * Quality evaluation: PSNR and SSIM on full-range luma (see ./metrics.ts).
+ * Quality evaluation on the command line: PSNR and SSIM on full-range luma (see ./metrics.ts), computed by
+ * ./evaluation.ts; this file parses the arguments and prints markdown tables.
  *
  *   evaluate pair <upscaled> <reference>
  *   evaluate bird  [--fixtures DIR] [--models LIST]
@@ -7,17 +8,17 @@
  *
  * `bird` reproduces the published Anime4K Bird benchmark (bird_lr.png upscaled 2x vs bird_hr.png).
  * `suite` takes every fixture image (cropped to even size), downscales it 2x by area averaging and upscales it
- * back 2x with our resampler and with each model.
+ * back 2x with our resamplers and with each model.
  * LIST is comma-separated model names or .onnx paths for `createUpscaler` from @anime-upscaler/stage-upscale
  * (default anime4k-s,anime4k-l; `none` for resampler rows only).
  * The default fixtures directory is ../shared/fixtures relative to the repository root.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { createUpscaler, resample, type EngineImage, type RawImage, type ResampleKernel, type Upscaler } from '@anime-upscaler/stage-upscale'
-import { cropEven, readRgb } from './image-io'
-import { psnr, ssim } from './metrics'
+import { BIRD_KERNELS, evaluateBird, evaluatePair, evaluateSuite, SUITE_BASELINE, type Score } from './evaluation'
+
+const DEFAULT_MODELS = ['anime4k-s', 'anime4k-l']
 
 const USAGE = `Usage:
   evaluate pair <upscaled> <reference>       PSNR / SSIM (full-range luma) of two image files
@@ -27,10 +28,8 @@ const USAGE = `Usage:
                                              every fixture image: 2x area downscale, 2x upscale back, per image and mean
 Options:
   --fixtures DIR   fixtures directory (holding images/); default ../shared/fixtures from the repository root
-  --models LIST    comma-separated models for createUpscaler (names or .onnx paths); default anime4k-s,anime4k-l;
+  --models LIST    comma-separated models for createUpscaler (names or .onnx paths); default ${DEFAULT_MODELS.join(',')};
                    'none' to skip the model rows`
-
-const DEFAULT_MODELS = ['anime4k-s', 'anime4k-l']
 
 /** Published full-range luma PSNR of bloc97/Anime4K results/Comparisons/Bird/RESULTS.txt. */
 const PUBLISHED_BIRD: ReadonlyArray<{ name: string; psnr: number; ours?: string }> = [
@@ -42,52 +41,15 @@ const PUBLISHED_BIRD: ReadonlyArray<{ name: string; psnr: number; ours?: string 
   { name: 'waifu2x-CUNet', psnr: 25.61 },
 ]
 
-/** The models of one run: each is created once, used for every image, closed at the end. */
-class ModelSet {
-  private readonly upscalers = new Map<string, Promise<Upscaler>>()
-
-  constructor(readonly names: string[]) {}
-
-  /** Upscales `image` to `width` x `height` with `model`; throws the engine's error. */
-  async upscale(model: string, image: EngineImage, width: number, height: number): Promise<RawImage> {
-    let upscaler = this.upscalers.get(model)
-    if (!upscaler) {
-      upscaler = createUpscaler({ model })
-      this.upscalers.set(model, upscaler)
-    }
-    return (await upscaler).upscale(image, { width, height })
-  }
-
-  async close(): Promise<void> {
-    for (const upscaler of this.upscalers.values()) {
-      try {
-        await (await upscaler).close()
-      } catch {
-        // creation failed: already reported on its rows
-      }
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------
-
-interface Row {
-  method: string
-  psnr: number
-  ssim: number
-  error?: string
-}
+// Formatting
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-function measure(method: string, output: RawImage, reference: RawImage): Row {
-  return { method, psnr: psnr(output, reference), ssim: ssim(output, reference) }
-}
-
-function fmt(value: number | undefined, digits: number): string {
-  if (value === undefined || Number.isNaN(value)) return '—'
+function fmt(value: number, digits: number): string {
+  if (Number.isNaN(value)) return '—'
   if (value === Infinity) return '∞'
   return value.toFixed(digits)
 }
@@ -104,21 +66,8 @@ function table(header: string[], rows: string[][]): string {
   return lines.join('\n')
 }
 
-async function modelRows(models: ModelSet, input: EngineImage, reference: RawImage): Promise<Row[]> {
-  const rows: Row[] = []
-  for (const model of models.names) {
-    try {
-      const out = await models.upscale(model, input, reference.width, reference.height)
-      rows.push(measure(model, out, reference))
-    } catch (error) {
-      rows.push({ method: model, psnr: NaN, ssim: NaN, error: errorMessage(error) })
-    }
-  }
-  return rows
-}
-
-function reportModelErrors(rows: Row[], context: string): void {
-  for (const row of rows) if (row.error) console.log(`model ${row.method} failed on ${context}: ${row.error}`)
+function reportErrors(scores: Score[], context: string): void {
+  for (const s of scores) if (s.error) console.log(`model ${s.method} failed on ${context}: ${s.error}`)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -161,123 +110,65 @@ function imagesDir(fixtures: string | undefined): string {
 // Commands
 
 async function commandPair(upscaledFile: string, referenceFile: string): Promise<void> {
-  for (const file of [upscaledFile, referenceFile]) if (!existsSync(file)) throw new Error(`File not found: ${file}`)
-  const [upscaled, reference] = await Promise.all([readRgb(upscaledFile), readRgb(referenceFile)])
-  if (upscaled.width !== reference.width || upscaled.height !== reference.height) {
-    throw new Error(
-      `Image sizes differ: ${upscaledFile} is ${upscaled.width}x${upscaled.height}, ${referenceFile} is ${reference.width}x${reference.height}`,
-    )
-  }
-  const row = measure(path.basename(upscaledFile), upscaled, reference)
-  console.log(`reference: ${referenceFile} (${reference.width}x${reference.height})`)
+  const result = await evaluatePair(upscaledFile, referenceFile)
+  console.log(`reference: ${referenceFile} (${result.width}x${result.height})`)
   console.log(`upscaled:  ${upscaledFile}`)
-  console.log(`PSNR (full-range luma): ${fmt(row.psnr, 3)} dB`)
-  console.log(`SSIM (full-range luma): ${fmt(row.ssim, 4)}`)
+  console.log(`PSNR (full-range luma): ${fmt(result.psnr, 3)} dB`)
+  console.log(`SSIM (full-range luma): ${fmt(result.ssim, 4)}`)
 }
 
-async function commandBird(dir: string, models: ModelSet): Promise<void> {
-  const lrFile = path.join(dir, 'bird_lr.png')
-  const hrFile = path.join(dir, 'bird_hr.png')
-  for (const file of [lrFile, hrFile]) if (!existsSync(file)) throw new Error(`Fixture not found: ${file}`)
-  const [lr, hr] = await Promise.all([readRgb(lrFile), readRgb(hrFile)])
-  if (hr.width !== 2 * lr.width || hr.height !== 2 * lr.height) {
-    throw new Error(`Expected bird_hr.png to be twice bird_lr.png but they are ${hr.width}x${hr.height} and ${lr.width}x${lr.height}`)
-  }
-
-  const rows: Row[] = []
-  for (const kernel of ['bilinear', 'bicubic', 'lanczos3'] as ResampleKernel[]) {
-    rows.push(measure(kernel, resample(lr, hr.width, hr.height, kernel), hr))
-  }
-  const mRows = await modelRows(models, lr, hr)
-  reportModelErrors(mRows, 'bird_lr.png')
-  rows.push(...mRows)
-
-  console.log(`## Bird: ${path.basename(lrFile)} (${lr.width}x${lr.height}) upscaled 2x vs ${path.basename(hrFile)}\n`)
+async function commandBird(dir: string, models: string[]): Promise<void> {
+  const { lr, scores } = await evaluateBird(dir, models)
+  reportErrors(scores, 'bird_lr.png')
+  console.log(`## Bird: bird_lr.png (${lr.width}x${lr.height}) upscaled 2x vs bird_hr.png\n`)
   console.log('PSNR and SSIM on full-range luma; published: bloc97/Anime4K results/Comparisons/Bird/RESULTS.txt.\n')
-  const lines: string[][] = []
-  const listed = new Set<string>()
-  for (const row of rows) {
-    const published = PUBLISHED_BIRD.find((p) => p.ours === row.method)
-    if (published) listed.add(published.name)
-    lines.push([
-      row.method + (row.method === 'bilinear' || row.method === 'bicubic' || row.method === 'lanczos3' ? ' (ours)' : ''),
-      row.error ? 'failed' : fmt(row.psnr, 2),
-      row.error ? 'failed' : fmt(row.ssim, 4),
+  const lines = scores.map((s) => {
+    const published = PUBLISHED_BIRD.find((p) => p.ours === s.method)
+    return [
+      s.method + ((BIRD_KERNELS as readonly string[]).includes(s.method) ? ' (ours)' : ''),
+      s.error ? 'failed' : fmt(s.psnr, 2),
+      s.error ? 'failed' : fmt(s.ssim, 4),
       published ? `${published.psnr.toFixed(2)} (${published.name})` : '—',
-      published && !row.error ? signed(row.psnr - published.psnr, 2) : '—',
-    ])
-  }
+      published && !s.error ? signed(s.psnr - published.psnr, 2) : '—',
+    ]
+  })
   for (const p of PUBLISHED_BIRD) {
-    if (!listed.has(p.name)) lines.push([`${p.name} (published only)`, '—', '—', p.psnr.toFixed(2), '—'])
+    if (!scores.some((s) => s.method === p.ours)) lines.push([`${p.name} (published only)`, '—', '—', p.psnr.toFixed(2), '—'])
   }
   console.log(table(['method', 'PSNR dB', 'SSIM', 'published PSNR dB', 'Δ dB'], lines))
 }
 
-const SUITE_SKIP = new Set(['bird_lr.png', 'comic_lq_x4.png'])
-const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.bmp'])
-
-async function commandSuite(dir: string, models: ModelSet): Promise<void> {
-  const files = readdirSync(dir)
-    .filter((f) => IMAGE_EXT.has(path.extname(f).toLowerCase()) && !SUITE_SKIP.has(f))
-    .sort()
-  if (files.length === 0) throw new Error(`No images in ${dir}`)
-
-  const kernels: ResampleKernel[] = ['bicubic', 'lanczos3']
-  const methods = [...kernels, ...models.names]
-  const results = new Map<string, Row[]>(methods.map((m) => [m, []]))
+async function commandSuite(dir: string, models: string[]): Promise<void> {
+  const { images, means } = await evaluateSuite(dir, models)
   console.log('# Suite: HR (cropped to even size) → 2x area downscale → 2x upscale, vs HR\n')
   console.log('PSNR and SSIM on full-range luma, RGB only (alpha dropped without compositing).\n')
-
-  for (const file of files) {
-    const hr = cropEven(await readRgb(path.join(dir, file)))
-    const lr = resample(hr, hr.width / 2, hr.height / 2, 'area')
-    const rows: Row[] = kernels.map((k) => measure(k, resample(lr, hr.width, hr.height, k), hr))
-    const mRows = await modelRows(models, lr, hr)
-    reportModelErrors(mRows, file)
-    rows.push(...mRows)
-    const base = rows.find((r) => r.method === 'lanczos3')!
-    for (const row of rows) results.get(row.method)!.push(row)
-
+  for (const { file, hr, lr, scores } of images) {
+    reportErrors(scores, file)
+    const base = scores.find((s) => s.method === SUITE_BASELINE)!
     console.log(`## ${file} (${hr.width}x${hr.height}, from ${lr.width}x${lr.height})\n`)
     console.log(
       table(
-        ['method', 'PSNR dB', 'SSIM', 'Δ PSNR vs lanczos3', 'Δ SSIM vs lanczos3'],
-        rows.map((r) =>
-          r.error
-            ? [r.method, 'failed', 'failed', '—', '—']
-            : [r.method, fmt(r.psnr, 2), fmt(r.ssim, 4), signed(r.psnr - base.psnr, 2), signed(r.ssim - base.ssim, 4)],
+        ['method', 'PSNR dB', 'SSIM', `Δ PSNR vs ${SUITE_BASELINE}`, `Δ SSIM vs ${SUITE_BASELINE}`],
+        scores.map((s) =>
+          s.error
+            ? [s.method, 'failed', 'failed', '—', '—']
+            : [s.method, fmt(s.psnr, 2), fmt(s.ssim, 4), signed(s.psnr - base.psnr, 2), signed(s.ssim - base.ssim, 4)],
         ),
       ),
     )
     console.log()
   }
-
-  // Means over the images where the method succeeded; gains are paired with lanczos3 on the same images.
-  const base = results.get('lanczos3')!
-  const summary: string[][] = []
-  for (const method of methods) {
-    const rows = results.get(method)!
-    let n = 0
-    let sp = 0
-    let ss = 0
-    let gp = 0
-    let gs = 0
-    rows.forEach((row, i) => {
-      if (row.error || !Number.isFinite(row.psnr)) return
-      n++
-      sp += row.psnr
-      ss += row.ssim
-      gp += row.psnr - base[i].psnr
-      gs += row.ssim - base[i].ssim
-    })
-    summary.push(
-      n === 0
-        ? [method, 'failed', 'failed', '—', '—', '0']
-        : [method, fmt(sp / n, 2), fmt(ss / n, 4), signed(gp / n, 2), signed(gs / n, 4), String(n)],
-    )
-  }
-  console.log(`## Mean over ${files.length} images\n`)
-  console.log(table(['method', 'mean PSNR dB', 'mean SSIM', 'gain PSNR vs lanczos3', 'gain SSIM vs lanczos3', 'images'], summary))
+  console.log(`## Mean over ${images.length} images\n`)
+  console.log(
+    table(
+      ['method', 'mean PSNR dB', 'mean SSIM', `gain PSNR vs ${SUITE_BASELINE}`, `gain SSIM vs ${SUITE_BASELINE}`, 'images'],
+      means.map((m) =>
+        m.images === 0
+          ? [m.method, 'failed', 'failed', '—', '—', '0']
+          : [m.method, fmt(m.psnr, 2), fmt(m.ssim, 4), signed(m.psnrGain, 2), signed(m.ssimGain, 4), String(m.images)],
+      ),
+    ),
+  )
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -304,7 +195,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE)
     return values.help ? 0 : 2
   }
-  const modelNames =
+  const models =
     values.models === undefined
       ? DEFAULT_MODELS
       : values.models.trim() === 'none'
@@ -323,21 +214,13 @@ async function main(argv: string[]): Promise<number> {
       await commandPair(rest[0], rest[1])
       return 0
     case 'bird':
-    case 'suite': {
+    case 'suite':
       if (rest.length !== 0) {
         console.error(`Unexpected argument(s) for ${command}: ${rest.join(' ')}\n\n${USAGE}`)
         return 2
       }
-      const dir = imagesDir(values.fixtures)
-      const models = new ModelSet(modelNames)
-      try {
-        if (command === 'bird') await commandBird(dir, models)
-        else await commandSuite(dir, models)
-      } finally {
-        await models.close()
-      }
+      await (command === 'bird' ? commandBird : commandSuite)(imagesDir(values.fixtures), models)
       return 0
-    }
     default:
       console.error(`Unknown command '${command}'\n\n${USAGE}`)
       return 2

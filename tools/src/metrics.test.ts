@@ -115,7 +115,8 @@ describe('ssim', () => {
 
 // ---------------------------------------------------------------------------------------------------------
 // The published Anime4K Bird benchmark (../shared/fixtures/SOURCES.md): full-range luma PSNR of bird_lr.png
-// upscaled 2x against bird_hr.png. Plain bilinear / bicubic / lanczos reproduce 23.03 / 23.75 / 23.87.
+// upscaled 2x against bird_hr.png, published as bicubic 23.70 / lanczos 23.88 (bilinear's published 23.03 is
+// asserted through the evaluation in ./evaluation.test.ts). Our bicubic is Keys a = -0.5.
 
 const FIXTURE_IMAGES = path.resolve(__dirname, '../../../shared/fixtures/images')
 const haveBird = existsSync(path.join(FIXTURE_IMAGES, 'bird_lr.png')) && existsSync(path.join(FIXTURE_IMAGES, 'bird_hr.png'))
@@ -134,9 +135,8 @@ describeBird(
     })
 
     it.each([
-      ['bilinear', 23.03],
-      ['bicubic', 23.75],
-      ['lanczos3', 23.87],
+      ['bicubic', 23.7],
+      ['lanczos3', 23.88],
     ] as Array<[ResampleKernel, number]>)('%s 2x of bird_lr.png vs bird_hr.png: %f ± 0.05 dB', (kernel, expected) => {
       const up = resample(lr, hr.width, hr.height, kernel)
       const score = psnr(up, hr)
