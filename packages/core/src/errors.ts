@@ -9,7 +9,9 @@ export type CoreErrorCode =
   | 'E_IMAGE_TOO_LARGE'
   | 'E_OUTPUT_EXISTS'
   | 'E_OUTPUT_FAILED'
+  | 'E_DECODE'
   | 'E_UPSCALE'
+  | 'E_ENCODE'
   | 'E_ABORTED'
 
 /** An error of the pipeline: a stable `code`, the `stage` that failed, a message that says what to do, the `cause`. */

@@ -4,6 +4,19 @@ export { existingOutputs, formatFromPath, resolveImageJobs, type ImageJob } from
 export { upscaleImage, upscaleImages, type ImageEvent, type ImageFailure, type ImageResult, type UpscaleImagesOptions } from './upscale-images'
 export { writeAtomically } from './atomic-write'
 export {
+  PIPELINE_MODES,
+  toPipelineError,
+  upscaleVideo,
+  upscaleVideoToFile,
+  type EncoderOptions,
+  type PipelineMode,
+  type StageCounts,
+  type UpscaleVideoOptions,
+  type VideoEvent,
+  type VideoSummary,
+} from './upscale-video'
+export { probe, type MediaInfo } from '@anime-upscaler/stage-extract'
+export {
   DEFAULT_MODEL,
   PROVIDERS,
   UpscaleError,

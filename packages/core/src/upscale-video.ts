@@ -1,0 +1,328 @@
+import { writeFile } from 'node:fs/promises'
+import { BehaviorSubject, Observable, Subject, catchError, concat, filter, map, of, tap, throwError, type Subscription } from 'rxjs'
+import { ExtractError, extractFrames, probe, type MediaInfo } from '@anime-upscaler/stage-extract'
+import { SaveError, saveFrames, type SaveOptions } from '@anime-upscaler/stage-save'
+import { UpscaleError, createUpscaler, planOutput, upscale, type ModelInfo, type TargetSize, type Upscaler, type UpscalerOptions } from '@anime-upscaler/stage-upscale'
+import { writeAtomically } from './atomic-write'
+import { CoreError, errorMessage, type CoreErrorCode, type Stage } from './errors'
+import { existingOutputs } from './image-jobs'
+
+export const PIPELINE_MODES = ['concurrent', 'sequential', 'auto'] as const
+/**
+ * `concurrent`: every stage works at once, frames flow through bounded buffers.
+ * `sequential`: one frame at a time through every stage, no overlap (the baseline).
+ * `auto`: sequential below `autoThreshold` frames, concurrent otherwise.
+ */
+export type PipelineMode = (typeof PIPELINE_MODES)[number]
+
+/** Encoder settings passed to stage-save (the output, source and lifecycle are core's). */
+export type EncoderOptions = Omit<SaveOptions, 'output' | 'source' | 'mode' | 'overwrite' | 'keepPartial' | 'signal' | 'firstIndex' | 'reorderCapacity' | 'frameRate' | 'ffmpegPath'>
+
+export interface UpscaleVideoOptions extends UpscalerOptions {
+  /** Output size of every frame (default: the model's native scale). */
+  target?: TargetSize
+  mode?: PipelineMode
+  /** Frame count below which `auto` runs sequentially (the original app used 100). */
+  autoThreshold?: number
+  /** Most frames between the decoder and the encoder at once. Default 64, lowered to fit `bufferMemory`. */
+  capacity?: number
+  /** Bytes the frames in flight may take (a 4K RGB frame is 25 MB). Default 1 GiB. */
+  bufferMemory?: number
+  encoder?: EncoderOptions
+  overwrite?: boolean
+  /** On stop or error, finalise a playable file of what was encoded instead of deleting it. */
+  keepPartial?: boolean
+  /** true pauses (no new frame is decoded; frames in flight finish), false resumes. */
+  paused?: Observable<boolean>
+  /** Stops everything: ffmpeg processes end, temporary files go. */
+  signal?: AbortSignal
+  /** Writes the JSON processing plan (per frame decision and timing, totals) to this file. */
+  planFile?: string
+  ffmpegPath?: string
+  ffprobePath?: string
+}
+
+export interface VideoSummary {
+  width: number
+  height: number
+  frames: number
+  framesExact: boolean
+  frameRate: string
+  variableFrameRate: boolean
+  duration: number
+}
+
+export interface StageCounts {
+  decoded: number
+  upscaled: number
+  encoded: number
+}
+
+export type VideoEvent =
+  | {
+      type: 'start'
+      input: string
+      output: string
+      source: VideoSummary
+      outputWidth: number
+      outputHeight: number
+      mode: 'concurrent' | 'sequential'
+      capacity: number
+      model: ModelInfo
+      workers: number
+      threads: number
+    }
+  | ({ type: 'progress'; total: number; percent: number; fps: number; etaSeconds: number | undefined; paused: boolean } & StageCounts)
+  | { type: 'paused' }
+  | { type: 'resumed' }
+  | { type: 'done'; output: string; frames: number; seconds: number; fps: number; partial: boolean }
+
+/** One frame's entry in the processing plan; times in ms since the start. */
+interface PlannedFrame {
+  index: number
+  pts: number
+  decision: 'upscale'
+  decodedAt?: number
+  upscaledAt?: number
+  encodedAt?: number
+}
+
+const DEFAULT_CAPACITY = 64
+const DEFAULT_AUTO_THRESHOLD = 100
+const DEFAULT_BUFFER_MEMORY = 1024 ** 3
+
+/** Stage errors that are about the user's input or request, not a failure of the stage itself. */
+const CODE_OF: Partial<Record<string, { code: CoreErrorCode; stage?: Stage }>> = {
+  E_NOT_FOUND: { code: 'E_INPUT_NOT_FOUND', stage: 'input' },
+  E_NOT_READABLE: { code: 'E_INPUT_INVALID', stage: 'input' },
+  E_NOT_MEDIA: { code: 'E_INPUT_INVALID', stage: 'input' },
+  E_NO_VIDEO: { code: 'E_INPUT_INVALID', stage: 'input' },
+  E_NO_FRAMES: { code: 'E_INPUT_INVALID', stage: 'input' },
+  E_UNSUPPORTED: { code: 'E_INPUT_INVALID', stage: 'input' },
+  E_OUTPUT_EXISTS: { code: 'E_OUTPUT_EXISTS', stage: 'output' },
+  E_INCOMPATIBLE_CONTAINER: { code: 'E_INVALID_ARGUMENT' },
+  E_INVALID_ARGUMENT: { code: 'E_INVALID_ARGUMENT' },
+  E_ABORTED: { code: 'E_ABORTED' },
+}
+
+/** Names the stage an error comes from, keeping ffmpeg's last stderr lines in the message. */
+export function toPipelineError(error: unknown): CoreError {
+  if (error instanceof CoreError) return error
+  if (error instanceof ExtractError || error instanceof SaveError) {
+    const failedStage: Stage = error instanceof ExtractError ? 'decode' : 'encode'
+    const mapped = CODE_OF[error.code]
+    const stderr = (Array.isArray(error.stderr) ? error.stderr.join('\n') : (error.stderr ?? '')).trim()
+    const detail = stderr === '' ? '' : `\nffmpeg said:\n${stderr}`
+    return new CoreError(mapped?.code ?? (failedStage === 'decode' ? 'E_DECODE' : 'E_ENCODE'), mapped?.stage ?? failedStage, `${failedStage} failed: ${error.message}${detail}`, {
+      cause: error,
+    })
+  }
+  if (error instanceof UpscaleError) {
+    return new CoreError(error.code === 'E_INVALID_ARGUMENT' ? 'E_INVALID_ARGUMENT' : 'E_UPSCALE', 'upscale', `upscale failed: ${error.message}`, { cause: error })
+  }
+  return new CoreError('E_UPSCALE', 'upscale', errorMessage(error), { cause: error })
+}
+
+function assertPositiveInteger(name: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isInteger(value) || value <= 0)) {
+    throw new CoreError('E_INVALID_ARGUMENT', 'input', `Expected positive integer for ${name} but received ${String(value)}`)
+  }
+}
+
+function summarize(info: MediaInfo): VideoSummary {
+  const { video } = info
+  return {
+    width: video.displayWidth,
+    height: video.displayHeight,
+    frames: video.frameCount,
+    framesExact: video.frameCountExact,
+    frameRate: `${video.frameRate.num}/${video.frameRate.den}`,
+    variableFrameRate: video.variableFrameRate,
+    duration: info.duration,
+  }
+}
+
+/** yuv420p and yuv422p need even sizes: round an odd target side down (one pixel) rather than fail. */
+function evenFor(pixFmt: string | undefined, width: number, height: number): { width: number; height: number } {
+  const format = pixFmt ?? 'yuv420p'
+  const evenWidth = /^yuv4[12][02]/.test(format)
+  const evenHeight = /^yuv420/.test(format)
+  return { width: evenWidth ? Math.max(2, width - (width % 2)) : width, height: evenHeight ? Math.max(2, height - (height % 2)) : height }
+}
+
+/**
+ * Upscales a video: ffmpeg decodes (stage-extract), the model upscales in worker threads
+ * (stage-upscale), ffmpeg encodes with the source's audio, subtitles and timestamps (stage-save),
+ * all at once and in memory. Backpressure is credit-based: the decoder may run at most `capacity`
+ * frames ahead of the encoder, and every frame the encoder accepts returns one credit.
+ */
+export function upscaleVideo(input: string, output: string, options: UpscaleVideoOptions = {}): Observable<VideoEvent> {
+  return new Observable<VideoEvent>((subscriber) => {
+    const {
+      target = {},
+      mode: requestedMode = 'concurrent',
+      autoThreshold = DEFAULT_AUTO_THRESHOLD,
+      capacity: requestedCapacity,
+      bufferMemory = DEFAULT_BUFFER_MEMORY,
+      encoder = {},
+      overwrite = false,
+      keepPartial = false,
+      paused,
+      signal,
+      planFile,
+      ffmpegPath,
+      ffprobePath,
+      ...poolOptions
+    } = options
+    let upscaler: Upscaler | undefined
+    let pipeline: Subscription | undefined
+    let pauseSubscription: Subscription | undefined
+    let finished = false
+    const stop = new AbortController()
+    const onAbort = () => stop.abort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const fail = (error: unknown) => {
+      if (finished) return
+      finished = true
+      subscriber.error(toPipelineError(error))
+    }
+
+    const run = async () => {
+      if (!PIPELINE_MODES.includes(requestedMode)) {
+        throw new CoreError('E_INVALID_ARGUMENT', 'input', `Expected mode 'concurrent', 'sequential' or 'auto' but received '${String(requestedMode)}'`)
+      }
+      assertPositiveInteger('capacity', requestedCapacity)
+      assertPositiveInteger('autoThreshold', autoThreshold)
+      assertPositiveInteger('bufferMemory', bufferMemory)
+      if (!overwrite && (await existingOutputs([{ input, output, format: 'png' }])).length > 0) {
+        throw new CoreError('E_OUTPUT_EXISTS', 'output', `Output already exists: ${output}; pass --overwrite to replace`)
+      }
+      const info = await probe(input, { ffprobePath, signal: stop.signal })
+      const source = summarize(info)
+      const mode = requestedMode === 'auto' ? (source.frames < autoThreshold ? 'sequential' : 'concurrent') : requestedMode
+      upscaler = await createUpscaler(mode === 'sequential' ? { ...poolOptions, workers: 1 } : poolOptions)
+      if (stop.signal.aborted || finished) return
+      const planned = planOutput(source.width, source.height, upscaler.info.scale, target)
+      const size = evenFor(encoder.pixFmt, planned.width, planned.height)
+      const bytesPerSample = info.video.bitDepth > 8 ? 2 : 1
+      const frameBytes = (source.width * source.height + size.width * size.height) * 3 * bytesPerSample
+      const capacity = mode === 'sequential' ? 1 : Math.max(2, Math.min(requestedCapacity ?? DEFAULT_CAPACITY, Math.floor(bufferMemory / frameBytes)))
+      subscriber.next({
+        type: 'start',
+        input,
+        output,
+        source,
+        outputWidth: size.width,
+        outputHeight: size.height,
+        mode,
+        capacity,
+        model: upscaler.info,
+        workers: upscaler.workers,
+        threads: upscaler.threads,
+      })
+
+      const started = performance.now()
+      const elapsed = () => performance.now() - started
+      const counts: StageCounts = { decoded: 0, upscaled: 0, encoded: 0 }
+      const frames: PlannedFrame[] = []
+      const isPaused = new BehaviorSubject(false)
+      let total = source.frames
+      const progress = () => {
+        const seconds = elapsed() / 1000
+        const fps = counts.encoded / Math.max(seconds, 1e-3)
+        total = Math.max(total, counts.decoded)
+        subscriber.next({
+          type: 'progress',
+          ...counts,
+          total,
+          percent: Math.min(100, (100 * counts.encoded) / Math.max(total, 1)),
+          fps,
+          etaSeconds: counts.encoded === 0 ? undefined : Math.max(0, total - counts.encoded) / fps,
+          paused: isPaused.value,
+        })
+      }
+
+      // Credits: the decoder may emit `capacity` frames, then one more per frame the encoder accepted.
+      // While paused, returned credits are held back, so decoding stops and nothing is lost.
+      const credits = new Subject<number>()
+      let heldCredits = 0
+      pauseSubscription = paused?.subscribe((pause) => {
+        if (pause === isPaused.value) return
+        isPaused.next(pause)
+        subscriber.next({ type: pause ? 'paused' : 'resumed' })
+        if (!pause && heldCredits > 0) {
+          credits.next(heldCredits)
+          heldCredits = 0
+        }
+        progress()
+      })
+      const returnCredit = () => {
+        if (isPaused.value) heldCredits++
+        else credits.next(1)
+      }
+
+      const frameRate = info.video.variableFrameRate ? undefined : source.frameRate
+      pipeline = extractFrames(input, { info, ffmpegPath, demand: concat(of(capacity), credits), signal: stop.signal })
+        .pipe(
+          tap((frame) => {
+            counts.decoded++
+            frames[frame.index] = { index: frame.index, pts: frame.pts, decision: 'upscale', decodedAt: elapsed() }
+          }),
+          upscale({ upscaler, target: size, concurrency: mode === 'sequential' ? 1 : undefined }),
+          tap((frame) => {
+            counts.upscaled++
+            frames[frame.index].upscaledAt = elapsed()
+          }),
+          map((frame) => ({ index: frame.index, pts: frame.pts, image: { ...frame.image, channels: 3 as const } })),
+          saveFrames({ ...encoder, output, source: input, frameRate, overwrite, keepPartial, signal: stop.signal, reorderCapacity: capacity, ffmpegPath }),
+          filter((event) => event.type === 'written' || event.type === 'finished'),
+          catchError((error: unknown) => throwError(() => toPipelineError(error))),
+        )
+        .subscribe({
+          next: (event) => {
+            if (event.type === 'written') {
+              counts.encoded++
+              frames[event.index].encodedAt = elapsed()
+              returnCredit()
+              progress()
+              return
+            }
+            if (event.type !== 'finished') return
+            const seconds = elapsed() / 1000
+            const report = async () => {
+              if (planFile) await writePlan(planFile, { input, output, mode, capacity, model: upscaler!.info.id, seconds, ...counts, frames })
+              finished = true
+              subscriber.next({ type: 'done', output: event.output, frames: event.frames, seconds, fps: event.frames / seconds, partial: event.partial })
+              subscriber.complete()
+            }
+            report().catch(fail)
+          },
+          error: fail,
+        })
+    }
+
+    run().catch(fail)
+    return () => {
+      finished = true
+      signal?.removeEventListener('abort', onAbort)
+      pauseSubscription?.unsubscribe()
+      // Unsubscribing the pipeline ends both ffmpeg processes and removes stage-save's temporary file.
+      pipeline?.unsubscribe()
+      stop.abort()
+      void upscaler?.close()
+    }
+  })
+}
+
+async function writePlan(file: string, plan: Record<string, unknown>): Promise<void> {
+  await writeAtomically(file, true, (temporary) => writeFile(temporary, `${JSON.stringify(plan, null, 2)}\n`))
+}
+
+/** Runs `upscaleVideo` to the end; resolves with the final event. */
+export function upscaleVideoToFile(input: string, output: string, options: UpscaleVideoOptions = {}): Promise<Extract<VideoEvent, { type: 'done' }>> {
+  return new Promise((resolve, reject) => {
+    upscaleVideo(input, output, options)
+      .pipe(filter((event): event is Extract<VideoEvent, { type: 'done' }> => event.type === 'done'))
+      .subscribe({ next: resolve, error: reject })
+  })
+}
