@@ -2,19 +2,18 @@
 import { run } from './cli'
 
 const controller = new AbortController()
-let interrupts = 0
-const interrupt = () => {
-  interrupts++
-  // The second Ctrl-C does not wait for a clean stop.
-  if (interrupts > 1) process.exit(130)
-  process.stderr.write('\nStopping… (Ctrl-C again to force)\n')
+let stopRequests = 0
+const requestStop = () => {
+  stopRequests++
+  // The second request does not wait for a clean stop.
+  if (stopRequests > 1) process.exit(130)
+  process.stderr.write('\nStopping… (press Ctrl-C again to force)\n')
   controller.abort()
 }
-process.on('SIGINT', interrupt)
-process.on('SIGTERM', interrupt)
+process.on('SIGINT', requestStop)
+process.on('SIGTERM', requestStop)
 
-run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal }).then((code) => {
-  process.exitCode = code
-  // Worker threads and stdin listeners must not keep a finished command alive.
-  setImmediate(() => process.exit(code))
+run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, signal: controller.signal, requestStop }).then((code) => {
+  // Worker threads must not keep a finished command alive.
+  process.exit(code)
 })

@@ -1,27 +1,47 @@
 import { Command, CommanderError, Option } from 'commander'
-import { lastValueFrom, tap } from 'rxjs'
+import { Subject, lastValueFrom, tap } from 'rxjs'
 import {
+  AUDIO_CODECS,
   CoreError,
   DEFAULT_MODEL,
   IMAGE_FORMATS,
+  PIPELINE_MODES,
+  PIX_FMTS,
+  PRESETS,
   PROVIDERS,
+  SUBTITLE_CODECS,
   UpscaleError,
+  VIDEO_CODECS,
+  isVideoJob,
   listModels,
+  probe,
   resolveImageJobs,
   upscaleImages,
+  upscaleVideo,
   type ImageEvent,
   type ImageFormat,
+  type PipelineMode,
+  type PixFmt,
+  type Preset,
   type Provider,
+  type VideoCodec,
+  type VideoEvent,
 } from '@anime-upscaler/core'
 import { EXIT, type ExitCode } from './exit-codes'
+import { listenForKeys } from './keys'
 import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from './options'
 import { ProgressDisplay } from './progress'
+import { VideoProgressDisplay } from './video-progress'
 
 export interface CliIo {
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WriteStream
-  /** Aborted on Ctrl-C / SIGTERM. */
+  /** Keys p (pause) and q (stop) are read from it when it is a terminal. */
+  stdin?: NodeJS.ReadStream
+  /** Aborted on Ctrl-C / SIGTERM / q. */
   signal?: AbortSignal
+  /** Asks for a stop as Ctrl-C does (a second request forces the exit). */
+  requestStop?: () => void
 }
 
 interface UpscaleFlags {
@@ -40,10 +60,33 @@ interface UpscaleFlags {
   maxPixels?: number
   overwrite?: boolean
   json?: boolean
+  codec?: VideoCodec
+  crf?: number
+  preset?: Preset
+  pixFmt?: PixFmt
+  audioCodec?: (typeof AUDIO_CODECS)[number]
+  subtitleCodec?: (typeof SUBTITLE_CODECS)[number]
+  mode: PipelineMode
+  autoThreshold?: number
+  capacity?: number
+  keepPartial?: boolean
+  plan?: string
+}
+
+function poolOptions(flags: UpscaleFlags) {
+  return {
+    model: flags.model,
+    provider: flags.provider,
+    workers: flags.workers,
+    threads: flags.threads,
+    tile: flags.tile,
+    tileOverlap: flags.tileOverlap,
+    target: { scale: flags.scale, width: flags.width, height: flags.height },
+  }
 }
 
 /** Errors a user fixes by changing the command or its inputs: exit 2, not 1. */
-const USAGE_CODES = new Set(['E_INVALID_ARGUMENT', 'E_INPUT_NOT_FOUND', 'E_NO_IMAGES', 'E_OUTPUT_EXISTS', 'E_MODEL_NOT_FOUND', 'E_MODEL_INVALID', 'E_MODEL_UNSUPPORTED'])
+const USAGE_CODES = new Set(['E_INVALID_ARGUMENT', 'E_INPUT_NOT_FOUND', 'E_INPUT_INVALID', 'E_NO_IMAGES', 'E_OUTPUT_EXISTS', 'E_MODEL_NOT_FOUND', 'E_MODEL_INVALID', 'E_MODEL_UNSUPPORTED'])
 
 function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof CoreError && error.code === 'E_ABORTED') return EXIT.interrupted
@@ -56,13 +99,7 @@ async function upscaleCommand(inputs: string[], flags: UpscaleFlags, io: CliIo):
   const jobs = await resolveImageJobs(inputs, flags.output, flags.format)
   const display = new ProgressDisplay(io.stderr)
   const events = upscaleImages(jobs, {
-    model: flags.model,
-    provider: flags.provider,
-    workers: flags.workers,
-    threads: flags.threads,
-    tile: flags.tile,
-    tileOverlap: flags.tileOverlap,
-    target: { scale: flags.scale, width: flags.width, height: flags.height },
+    ...poolOptions(flags),
     overwrite: flags.overwrite,
     quality: flags.quality,
     maxPixels: flags.maxPixels,
@@ -78,6 +115,60 @@ async function upscaleCommand(inputs: string[], flags: UpscaleFlags, io: CliIo):
     ),
   )
   return last.type === 'done' && last.failures.length === 0 ? EXIT.ok : EXIT.failed
+}
+
+async function videoCommand(input: string, flags: UpscaleFlags, io: CliIo): Promise<ExitCode> {
+  const display = new VideoProgressDisplay(io.stderr)
+  const paused = new Subject<boolean>()
+  const restoreTerminal = io.stdin ? listenForKeys(io.stdin, paused, () => io.requestStop?.()) : () => undefined
+  try {
+    const events = upscaleVideo(input, flags.output, {
+      ...poolOptions(flags),
+      mode: flags.mode,
+      autoThreshold: flags.autoThreshold,
+      capacity: flags.capacity,
+      encoder: { codec: flags.codec, crf: flags.crf, preset: flags.preset, pixFmt: flags.pixFmt, audioCodec: flags.audioCodec, subtitleCodec: flags.subtitleCodec },
+      overwrite: flags.overwrite,
+      keepPartial: flags.keepPartial,
+      planFile: flags.plan,
+      paused,
+      signal: io.signal,
+      onWarning: (message) => display.line(message),
+    })
+    await lastValueFrom(
+      events.pipe(
+        tap((event: VideoEvent) => {
+          if (flags.json) io.stdout.write(`${JSON.stringify(event.type === 'start' ? { ...event, model: event.model.id } : event)}\n`)
+          display.handle(event)
+        }),
+      ),
+    )
+    return EXIT.ok
+  } finally {
+    restoreTerminal()
+  }
+}
+
+async function probeCommand(file: string, flags: { json?: boolean }, io: CliIo): Promise<ExitCode> {
+  const info = await probe(file)
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify(info, null, 2)}\n`)
+    return EXIT.ok
+  }
+  const { video } = info
+  const rate = (r: { num: number; den: number } | undefined) => (r ? `${r.num}/${r.den} (${(r.num / r.den).toFixed(3)})` : '?')
+  const lines = [
+    `${file}: ${info.format.longName ?? info.format.name}, ${info.duration.toFixed(3)} s`,
+    `video #${video.index}: ${video.codec} ${video.width}x${video.height}${video.rotation ? `, rotated ${video.rotation}° → ${video.displayWidth}x${video.displayHeight}` : ''}, ${video.pixelFormat} (${video.bitDepth}-bit)`,
+    `  frames: ${video.frameCountExact ? '' : '~'}${video.frameCount}; rate ${rate(video.frameRate)}, r_frame_rate ${rate(video.rFrameRate)}, avg_frame_rate ${rate(video.avgFrameRate)}${video.variableFrameRate ? ', variable frame rate' : ''}`,
+    `  colour: matrix ${video.color.matrix ?? 'unspecified'}, range ${video.color.range ?? 'unspecified'}, primaries ${video.color.primaries ?? 'unspecified'}, transfer ${video.color.transfer ?? 'unspecified'}; SAR ${video.sampleAspectRatio.num}:${video.sampleAspectRatio.den}`,
+    ...info.streams
+      .filter((s) => s.index !== video.index)
+      .map((s) => `${s.type} #${s.index}: ${s.codec}${s.language ? ` [${s.language}]` : ''}${s.title ? ` "${s.title}"` : ''}${s.filename ? ` ${s.filename}` : ''}`),
+    ...(info.chapters.length ? [`chapters: ${info.chapters.length}`] : []),
+  ]
+  io.stdout.write(`${lines.join('\n')}\n`)
+  return EXIT.ok
 }
 
 function modelsCommand(flags: { json?: boolean }, io: CliIo): ExitCode {
@@ -96,15 +187,15 @@ function modelsCommand(flags: { json?: boolean }, io: CliIo): ExitCode {
 
 function buildProgram(io: CliIo, setResult: (run: Promise<ExitCode> | ExitCode) => void): Command {
   const program = new Command('anime-upscaler')
-    .description('Upscale anime images with neural networks (Anime4K built in, any ONNX super-resolution model).')
+    .description('Upscale anime images and videos with neural networks (Anime4K built in, any ONNX super-resolution model).')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')
 
   program
     .command('upscale')
-    .description('Upscale images: files, folders (recursive, layout kept) and globs')
-    .argument('<inputs...>', 'image files, folders or quoted globs')
+    .description('Upscale a video, or images: files, folders (recursive, layout kept) and globs')
+    .argument('<inputs...>', 'one video file, or image files, folders or quoted globs')
     .requiredOption('-o, --output <path>', 'output file (one input) or folder')
     .option('-m, --model <id|file.onnx>', 'built-in model id or path to an .onnx model', DEFAULT_MODEL)
     .option('-s, --scale <factor>', 'output scale, e.g. 2, 4 or 1.5 (default: the model\'s own)', positiveNumber('--scale'))
@@ -120,6 +211,17 @@ function buildProgram(io: CliIo, setResult: (run: Promise<ExitCode> | ExitCode) 
     .option('--max-pixels <n>', 'refuse inputs larger than this many pixels', positiveInteger('--max-pixels'))
     .option('--overwrite', 'replace existing outputs')
     .option('--json', 'print one JSON event per line on stdout')
+    .addOption(new Option('--codec <codec>', 'video: encoder (default libx264, libvpx-vp9 for .webm)').choices(VIDEO_CODECS))
+    .option('--crf <n>', 'video: constant quality (x264/x265 0-51, default 18/20; vp9 0-63)', nonNegativeInteger('--crf'))
+    .addOption(new Option('--preset <preset>', 'video: encoder speed (default medium)').choices(PRESETS))
+    .addOption(new Option('--pix-fmt <format>', 'video: encoded pixel format (default yuv420p)').choices(PIX_FMTS))
+    .addOption(new Option('--audio-codec <codec>', 'video: copy (default), none, or an encoder').choices(AUDIO_CODECS))
+    .addOption(new Option('--subtitle-codec <codec>', 'video: copy (default), none, or a text format').choices(SUBTITLE_CODECS))
+    .addOption(new Option('--mode <mode>', 'video: concurrent stages, sequential (one frame at a time), or auto').choices(PIPELINE_MODES).default('concurrent'))
+    .option('--auto-threshold <frames>', 'video: below this many frames auto runs sequentially (default 100)', positiveInteger('--auto-threshold'))
+    .option('--capacity <frames>', 'video: most frames between decoder and encoder (default 64, less for big frames)', positiveInteger('--capacity'))
+    .option('--keep-partial', 'video: on stop or error keep a playable file of what was encoded')
+    .option('--plan <file>', 'video: write the JSON processing plan (per-frame timings) to this file')
     .action((inputs: string[], flags: UpscaleFlags) => {
       if (flags.scale !== undefined && (flags.width !== undefined || flags.height !== undefined)) {
         throw new CoreError('E_INVALID_ARGUMENT', 'input', 'Give either --scale or --width/--height, not both')
@@ -127,8 +229,16 @@ function buildProgram(io: CliIo, setResult: (run: Promise<ExitCode> | ExitCode) 
       if (flags.quality !== undefined && flags.quality > 100) {
         throw new CoreError('E_INVALID_ARGUMENT', 'input', `Expected integer 1-100 for --quality but received ${flags.quality}`)
       }
-      setResult(upscaleCommand(inputs, flags, io))
+      const video = inputs.length === 1 && isVideoJob(inputs[0], flags.output)
+      setResult(video ? videoCommand(inputs[0], flags, io) : upscaleCommand(inputs, flags, io))
     })
+
+  program
+    .command('probe')
+    .description('Show what the video decoder sees in a media file: streams, frame rate, frames, colour')
+    .argument('<file>', 'video file, animated GIF or image sequence pattern (frame_%04d.png)')
+    .option('--json', 'print the full probe result as JSON')
+    .action((file: string, flags: { json?: boolean }) => setResult(probeCommand(file, flags, io)))
 
   program
     .command('models')
