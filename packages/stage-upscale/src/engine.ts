@@ -6,7 +6,7 @@ import { planTiles, type Tile } from './tiling'
 import type { RawImage } from './types'
 
 /** Images the engine accepts and returns: 8- or 16-bit RGB or RGBA. */
-export type EngineImage = RawImage<Uint8Array> | RawImage<Uint16Array>
+export type EngineImage = RawImage<Uint8Array | Uint16Array>
 
 export interface EngineOptions extends SessionOptions {
   /** Tile interior in input pixels, or 'auto' (default) to size tiles from `memoryBudget`. */
