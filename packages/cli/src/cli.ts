@@ -135,7 +135,7 @@ async function videoCommand(input: string, flags: UpscaleFlags, io: CliIo): Prom
       signal: io.signal,
       onWarning: (message) => display.line(message),
     })
-    await lastValueFrom(
+    const last = await lastValueFrom(
       events.pipe(
         tap((event: VideoEvent) => {
           if (flags.json) io.stdout.write(`${JSON.stringify(event.type === 'start' ? { ...event, model: event.model.id } : event)}\n`)
@@ -143,6 +143,8 @@ async function videoCommand(input: string, flags: UpscaleFlags, io: CliIo): Prom
         }),
       ),
     )
+    // With --keep-partial a stop or a failure still ends in a (partial) file: the exit code tells which.
+    if (last.type === 'done' && last.partial) return io.signal?.aborted ? EXIT.interrupted : EXIT.failed
     return EXIT.ok
   } finally {
     restoreTerminal()
@@ -263,7 +265,10 @@ export async function run(argv: string[], io: CliIo): Promise<ExitCode> {
       // Commander already printed its message (or help/version, which exit 0).
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage
     }
-    io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`)
-    return exitCodeFor(error)
+    const code = exitCodeFor(error)
+    // A stop the user asked for is not an error: say what happened to the output.
+    if (code === EXIT.interrupted) io.stderr.write('Stopped: nothing was left at the destination (use --keep-partial to keep what was encoded).\n')
+    else io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`)
+    return code
   }
 }
