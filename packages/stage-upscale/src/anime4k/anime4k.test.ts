@@ -12,7 +12,10 @@ import {
  * Straight-from-the-file reference: the shader semantics written as plain loops, sharing no code
  * with the converter. `image` is RGB planes (CHW) in 0..1; returns RGB planes at 2x.
  */
-function referenceUpscale(weights: Anime4kWeightsJson, image: Float32Array, width: number, height: number): Float32Array {
+/** 3x3 convolutions sample outside the image as the shaders do ('clamp' to the edge) or as our model does ('zero'). */
+type Padding = 'clamp' | 'zero'
+
+function referenceUpscale(weights: Anime4kWeightsJson, image: Float32Array, width: number, height: number, padding: Padding): Float32Array {
   const plane = width * height
   const clamp = (value: number, max: number) => Math.min(Math.max(value, 0), max)
   // Every named tensor is a 4-channel block; the image's 4th channel is zero.
@@ -66,6 +69,7 @@ function referenceUpscale(weights: Anime4kWeightsJson, image: Float32Array, widt
               for (let ky = 0; ky < k; ky++) {
                 const sx = clamp(x + kx - r, width - 1)
                 const sy = clamp(y + ky - r, height - 1)
+                if (padding === 'zero' && (sx !== x + kx - r || sy !== y + ky - r)) continue
                 for (let i = 0; i < 4; i++) {
                   sum += w[(b * k * k + kx * k + ky) * 16 + i * 4 + o] * input[(b * 4 + i) * plane + sy * width + sx]
                 }
@@ -154,9 +158,34 @@ describe('buildAnime4kOnnx', () => {
     expect(result.outputNames).toEqual(['output'])
     expect(result.dims).toEqual([1, 3, 2 * height, 2 * width])
 
-    const expected = referenceUpscale(weights, image, width, height)
+    const expected = referenceUpscale(weights, image, width, height, 'zero')
     const maxError = expected.reduce((max, value, i) => Math.max(max, Math.abs(value - result.data[i])), 0)
     expect(maxError).toBeLessThan(1e-4)
+  })
+
+  test("away from the border the model equals the shaders' edge-clamped semantics", async () => {
+    // L has seven 3x3 layers: output pixels from input pixels 8 or more away from the border are unaffected by padding.
+    const [w, h, radius] = [22, 19, 8]
+    const picture = randomImage(3 * w * h, 11)
+    const weights = loadAnime4kWeights('l')
+    const result = await runModel(buildAnime4kOnnx(weights), picture, w, h)
+    const shaders = referenceUpscale(weights, picture, w, h, 'clamp')
+    let interior = 0
+    let border = 0
+    for (let c = 0; c < 3; c++) {
+      for (let Y = 0; Y < 2 * h; Y++) {
+        for (let X = 0; X < 2 * w; X++) {
+          const i = (c * 2 * h + Y) * 2 * w + X
+          const inside = X >> 1 >= radius && Y >> 1 >= radius && X >> 1 < w - radius && Y >> 1 < h - radius
+          const error = Math.abs(shaders[i] - result.data[i])
+          if (inside) interior = Math.max(interior, error)
+          else border = Math.max(border, error)
+        }
+      }
+    }
+    expect(interior).toBeLessThan(1e-4)
+    // The border does differ: this test would not notice a model that clamps.
+    expect(border).toBeGreaterThan(1e-3)
   })
 
   test('one model serves any input size (symbolic dims)', async () => {
