@@ -201,7 +201,8 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
       const source = summarize(info)
       const mode = requestedMode === 'auto' ? (source.frames < autoThreshold ? 'sequential' : 'concurrent') : requestedMode
       upscaler = await createUpscaler(mode === 'sequential' ? { ...poolOptions, workers: 1 } : poolOptions)
-      if (stop.signal.aborted || finished) return
+      // Starting the workers cannot be interrupted: a stop that came meanwhile is honoured here.
+      if (stop.signal.aborted) throw new CoreError('E_ABORTED', 'upscale', 'Stopped before the first frame; nothing was written')
       const planned = planOutput(source.width, source.height, upscaler.info.scale, target)
       const size = evenFor(encoder.pixFmt, planned.width, planned.height)
       const bytesPerSample = info.video.bitDepth > 8 ? 2 : 1

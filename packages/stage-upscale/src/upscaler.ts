@@ -33,6 +33,9 @@ export function defaultLayout(cores = availableParallelism()): { workers: number
   return { workers, threads: Math.max(1, Math.floor(cores / workers)) }
 }
 
+/** How long a closing worker may take to finish its current call before it is terminated. */
+const CLOSE_TIMEOUT_MS = 30_000
+
 interface Job {
   id: number
   image: EngineImage
@@ -44,6 +47,7 @@ interface Job {
 interface PoolWorker {
   thread: Worker
   job?: Job
+  exited: boolean
 }
 
 function workerScript(): string {
@@ -90,7 +94,7 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
 
   const started = Array.from({ length: workers }, () => {
     const thread = new Worker(script, { workerData: { ...engineOptions, threads } })
-    const worker: PoolWorker = { thread }
+    const worker: PoolWorker = { thread, exited: false }
     pool.push(worker)
     return new Promise<ModelInfo>((resolve, reject) => {
       thread.on('message', (reply: WorkerReply) => {
@@ -129,14 +133,27 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
         fail(wrapped)
       })
       thread.on('exit', (code) => {
+        worker.exited = true
         if (!closed) fail(new UpscaleError('E_WORKER', `An upscale worker exited unexpectedly (code ${code})`))
       })
     })
   })
 
+  // Workers finish their current call and release their session; terminate only the unresponsive.
   const terminate = async () => {
     closed = true
-    await Promise.all(pool.map((w) => w.thread.terminate()))
+    const closing = pool.filter((worker) => !worker.exited).map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => void worker.thread.terminate(), CLOSE_TIMEOUT_MS)
+          worker.thread.once('exit', () => {
+            clearTimeout(timer)
+            resolve()
+          })
+          worker.thread.postMessage({ type: 'close' } satisfies WorkerRequest)
+        }),
+    )
+    await Promise.all(closing)
   }
 
   let infos: ModelInfo[]
