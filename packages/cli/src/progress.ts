@@ -1,13 +1,12 @@
 import type { ImageEvent } from '@anime-upscaler/core'
+import { StatusLine } from './status-line'
 
 /** Renders image-batch events on stderr: a redrawn bar on a terminal, plain lines otherwise. */
 export class ProgressDisplay {
-  private lastLineLength = 0
+  private readonly status: StatusLine
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
-
-  private get interactive(): boolean {
-    return this.stream.isTTY === true
+  constructor(stream: NodeJS.WriteStream = process.stderr) {
+    this.status = new StatusLine(stream)
   }
 
   handle(event: ImageEvent): void {
@@ -24,7 +23,7 @@ export class ProgressDisplay {
       case 'progress': {
         const eta = event.etaSeconds === undefined ? '?' : `${Math.ceil(event.etaSeconds)} s`
         const status = `${event.done}/${event.total} ${event.percent.toFixed(0)}% ${event.imagesPerSecond.toFixed(2)} img/s ETA ${eta}${event.failed ? ` (${event.failed} failed)` : ''}`
-        if (this.interactive) this.redraw(`${bar(event.percent)} ${status}`)
+        if (this.status.interactive) this.status.redraw(`${bar(event.percent)} ${status}`)
         break
       }
       case 'done':
@@ -33,16 +32,8 @@ export class ProgressDisplay {
     }
   }
 
-  /** A permanent line; on a terminal it first clears the bar, which is redrawn by the next progress event. */
   line(text: string): void {
-    if (this.interactive && this.lastLineLength > 0) this.stream.write(`\r${' '.repeat(this.lastLineLength)}\r`)
-    this.lastLineLength = 0
-    this.stream.write(`${text}\n`)
-  }
-
-  private redraw(text: string): void {
-    this.stream.write(`\r${text.padEnd(this.lastLineLength)}`)
-    this.lastLineLength = text.length
+    this.status.line(text)
   }
 }
 

@@ -1,17 +1,16 @@
 import type { VideoEvent } from '@anime-upscaler/core'
+import { StatusLine } from './status-line'
 
 /** Renders video events on stderr: a redrawn status line on a terminal, a line every few seconds otherwise. */
 export class VideoProgressDisplay {
-  private lastLength = 0
+  private readonly status: StatusLine
   private lastPlainLine = 0
 
   constructor(
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    stream: NodeJS.WriteStream = process.stderr,
     private readonly plainIntervalMs = 2000,
-  ) {}
-
-  private get interactive(): boolean {
-    return this.stream.isTTY === true
+  ) {
+    this.status = new StatusLine(stream)
   }
 
   handle(event: VideoEvent): void {
@@ -22,13 +21,13 @@ export class VideoProgressDisplay {
         this.line(
           `Upscaling ${event.input} (${source.width}x${source.height}, ${source.framesExact ? '' : '~'}${source.frames} frames, ${rate}) → ${event.output} (${event.outputWidth}x${event.outputHeight})`,
         )
-        this.line(`${event.model.id}, ${event.workers} worker${event.workers === 1 ? '' : 's'} x ${event.threads} thread${event.threads === 1 ? '' : 's'}, ${event.mode} mode, up to ${event.capacity} frames in flight${this.interactive ? ' — p: pause/resume, q: stop' : ''}`)
+        this.line(`${event.model.id}, ${event.workers} worker${event.workers === 1 ? '' : 's'} x ${event.threads} thread${event.threads === 1 ? '' : 's'}, ${event.mode} mode, up to ${event.capacity} frames in flight${this.status.interactive ? ' — p: pause/resume, q: stop' : ''}`)
         break
       }
       case 'progress': {
         const eta = event.etaSeconds === undefined ? '?' : formatDuration(event.etaSeconds)
         const text = `decoded ${event.decoded} · upscaled ${event.upscaled} · encoded ${event.encoded}/${event.total}  ${event.percent.toFixed(1)}%  ${event.fps.toFixed(2)} fps  ETA ${eta}${event.paused ? '  [paused]' : ''}`
-        if (this.interactive) this.redraw(text)
+        if (this.status.interactive) this.status.redraw(text)
         else if (performance.now() - this.lastPlainLine >= this.plainIntervalMs || event.encoded === event.total) {
           this.lastPlainLine = performance.now()
           this.line(text)
@@ -48,14 +47,7 @@ export class VideoProgressDisplay {
   }
 
   line(text: string): void {
-    if (this.interactive && this.lastLength > 0) this.stream.write(`\r${' '.repeat(this.lastLength)}\r`)
-    this.lastLength = 0
-    this.stream.write(`${text}\n`)
-  }
-
-  private redraw(text: string): void {
-    this.stream.write(`\r${text.padEnd(this.lastLength)}`)
-    this.lastLength = text.length
+    this.status.line(text)
   }
 }
 

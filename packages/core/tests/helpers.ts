@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { deflateSync, crc32 } from 'node:zlib'
@@ -38,4 +38,19 @@ export function pngClaiming(width: number, height: number): Buffer {
     chunk('IDAT', deflateSync(Buffer.alloc(16))),
     chunk('IEND', Buffer.alloc(0)),
   ])
+}
+
+/** ffmpeg processes started by this test process and still alive. */
+export function ffmpegChildren(): number[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        return Number(stat.split(') ')[1].split(' ')[1]) === process.pid && stat.includes('(ffmpeg)')
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
 }

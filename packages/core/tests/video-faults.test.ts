@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSyn
 import { join } from 'node:path'
 import { probe, resolveFfmpeg } from '@anime-upscaler/stage-extract'
 import { upscaleVideo, upscaleVideoToFile } from '../src/upscale-video'
-import { useTempDir } from './helpers'
+import { ffmpegChildren, useTempDir } from './helpers'
 
 const tempDir = useTempDir()
 const ffmpeg = resolveFfmpeg()
@@ -15,20 +15,6 @@ function make(name: string, args: string[]): string {
   const file = join(tempDir(), name)
   execFileSync(ffmpeg, ['-v', 'error', ...args, file])
   return file
-}
-
-function ffmpegChildren(): number[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-        return Number(stat.split(') ')[1].split(' ')[1]) === process.pid && stat.includes('(ffmpeg)')
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
 }
 
 function partials(folder = tempDir()): string[] {

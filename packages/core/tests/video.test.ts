@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Subject, filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs'
 import { probe, resolveFfmpeg } from '@anime-upscaler/stage-extract'
 import { upscaleVideo, upscaleVideoToFile, type VideoEvent } from '../src/upscale-video'
-import { useTempDir } from './helpers'
+import { ffmpegChildren, useTempDir } from './helpers'
 
 const tempDir = useTempDir()
 const ffmpeg = resolveFfmpeg()
@@ -15,20 +15,6 @@ function makeClip(name: string, frames: number, size = '96x64'): string {
   const file = join(tempDir(), name)
   execFileSync(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=24:duration=${frames / 24}`, '-f', 'lavfi', '-i', `sine=frequency=440:duration=${frames / 24}`, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file])
   return file
-}
-
-function ffmpegChildren(): number[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-        return Number(stat.split(') ')[1].split(' ')[1]) === process.pid && stat.includes('(ffmpeg)')
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
 }
 
 function leftovers(): string[] {
