@@ -29,7 +29,7 @@ import {
 } from '@anime-upscaler/core'
 import { EXIT, type ExitCode } from './exit-codes'
 import { listenForKeys } from './keys'
-import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from './options'
+import { fraction, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from './options'
 import { ProgressDisplay } from './progress'
 import { VideoProgressDisplay } from './video-progress'
 
@@ -71,6 +71,12 @@ interface UpscaleFlags {
   capacity?: number
   keepPartial?: boolean
   plan?: string
+  dedup: 'off' | 'default' | 'hash' | 'exact'
+  detector?: string
+  dedupHi?: number
+  dedupLo?: number
+  dedupFrac?: number
+  dedupMaxRun?: number
 }
 
 function poolOptions(flags: UpscaleFlags) {
@@ -128,6 +134,7 @@ async function videoCommand(input: string, flags: UpscaleFlags, io: CliIo): Prom
       autoThreshold: flags.autoThreshold,
       capacity: flags.capacity,
       encoder: { codec: flags.codec, crf: flags.crf, preset: flags.preset, pixFmt: flags.pixFmt, audioCodec: flags.audioCodec, subtitleCodec: flags.subtitleCodec },
+      dedup: { detector: flags.detector ?? flags.dedup, hi: flags.dedupHi, lo: flags.dedupLo, frac: flags.dedupFrac, maxRun: flags.dedupMaxRun },
       overwrite: flags.overwrite,
       keepPartial: flags.keepPartial,
       planFile: flags.plan,
@@ -223,7 +230,13 @@ function buildProgram(io: CliIo, setResult: (run: Promise<ExitCode> | ExitCode) 
     .option('--auto-threshold <frames>', 'video: below this many frames auto runs sequentially (default 100)', positiveInteger('--auto-threshold'))
     .option('--capacity <frames>', 'video: most frames between decoder and encoder (default 64, less for big frames)', positiveInteger('--capacity'))
     .option('--keep-partial', 'video: on stop or error keep a playable file of what was encoded')
-    .option('--plan <file>', 'video: write the JSON processing plan (per-frame timings) to this file')
+    .option('--plan <file>', 'video: write the JSON processing plan (per-frame decisions and timings) to this file')
+    .addOption(new Option('--dedup <detector>', 'video: skip frames that repeat the last kept one').choices(['default', 'hash', 'exact', 'off']).default('default'))
+    .option('--detector <module>', 'video: a custom duplicate detector module (see @anime-upscaler/stage-detect)')
+    .option('--dedup-hi <n>', 'video, default detector: largest 8x8 block difference of a duplicate (default 768)', nonNegativeNumber('--dedup-hi'))
+    .option('--dedup-lo <n>', 'video, default detector: block difference that counts against --dedup-frac (default 256)', nonNegativeNumber('--dedup-lo'))
+    .option('--dedup-frac <0-1>', 'video, default detector: share of blocks allowed above --dedup-lo (default 0.33)', fraction('--dedup-frac'))
+    .option('--dedup-max-run <n>', 'video: most duplicates in a row', positiveInteger('--dedup-max-run'))
     .action((inputs: string[], flags: UpscaleFlags) => {
       if (flags.scale !== undefined && (flags.width !== undefined || flags.height !== undefined)) {
         throw new CoreError('E_INVALID_ARGUMENT', 'input', 'Give either --scale or --width/--height, not both')

@@ -39,3 +39,23 @@ export function oneOf<T extends string>(name: string, allowed: readonly T[]) {
     return value as T
   }
 }
+
+export function nonNegativeNumber(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value)
+    if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) {
+      throw new InvalidArgumentError(`Expected non-negative number for ${name} but received '${value}'`)
+    }
+    return parsed
+  }
+}
+
+export function fraction(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value)
+    if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
+      throw new InvalidArgumentError(`Expected number from 0 to 1 for ${name} but received '${value}'`)
+    }
+    return parsed
+  }
+}

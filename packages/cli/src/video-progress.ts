@@ -26,7 +26,8 @@ export class VideoProgressDisplay {
       }
       case 'progress': {
         const eta = event.etaSeconds === undefined ? '?' : formatDuration(event.etaSeconds)
-        const text = `decoded ${event.decoded} · upscaled ${event.upscaled} · encoded ${event.encoded}/${event.total}  ${event.percent.toFixed(1)}%  ${event.fps.toFixed(2)} fps  ETA ${eta}${event.paused ? '  [paused]' : ''}`
+        const skipped = event.duplicates > 0 ? ` (${event.duplicates} duplicates, ${(event.skippedShare * 100).toFixed(0)}% skipped)` : ''
+        const text = `decoded ${event.decoded}${skipped} · upscaled ${event.upscaled} · encoded ${event.encoded}/${event.total}  ${event.percent.toFixed(1)}%  ${event.fps.toFixed(2)} fps  ETA ${eta}${event.paused ? '  [paused]' : ''}`
         if (this.status.interactive) this.status.redraw(text)
         else if (performance.now() - this.lastPlainLine >= this.plainIntervalMs || event.encoded === event.total) {
           this.lastPlainLine = performance.now()
@@ -41,7 +42,9 @@ export class VideoProgressDisplay {
         this.line('Resumed.')
         break
       case 'done':
-        this.line(`Done: ${event.output}${event.partial ? ' (partial, stopped early)' : ''}: ${event.frames} frames in ${formatDuration(event.seconds)} (${event.fps.toFixed(2)} fps)`)
+        this.line(
+          `Done: ${event.output}${event.partial ? ' (partial, stopped early)' : ''}: ${event.frames} frames in ${formatDuration(event.seconds)} (${event.fps.toFixed(2)} fps); ${event.unique} upscaled, ${event.duplicates} duplicates repeated (${((100 * event.duplicates) / Math.max(1, event.unique + event.duplicates)).toFixed(0)}% skipped)`,
+        )
         break
     }
   }

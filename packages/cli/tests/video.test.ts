@@ -66,3 +66,22 @@ test('a container that cannot hold the source streams is refused before any work
   expect(code).toBe(2)
   expect(existsSync(join(dir, 'out.mp4'))).toBe(false)
 })
+
+test('duplicate detection options: validated with the option named; a missing detector module is a usage error', () => {
+  lavfi('dedup.mkv', 'testsrc2=size=32x32:rate=10:duration=1')
+  const frac = cli('upscale', 'dedup.mkv', '-o', 'd.mkv', '--dedup-frac', '2')
+  expect(frac.stderr).toContain("Expected number from 0 to 1 for --dedup-frac but received '2'")
+  expect(frac.code).toBe(2)
+  const missing = cli('upscale', 'dedup.mkv', '-o', 'd.mkv', '--model', 'anime4k-s', '--detector', './nowhere.mjs')
+  expect(missing.stderr).toMatch(/detect failed: .*nowhere\.mjs/)
+  expect(missing.code).toBe(2)
+  expect(existsSync(join(dir, 'd.mkv'))).toBe(false)
+})
+
+test('the summary reports how many frames were skipped as duplicates', () => {
+  // Each drawing held for three frames: two of every three are exact repeats.
+  execFileSync(resolveFfmpeg(), ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=48x32:rate=8:duration=1', '-vf', 'fps=24', '-c:v', 'ffv1', join(dir, 'threes.mkv')])
+  const { code, stderr } = cli('upscale', 'threes.mkv', '-o', 'threes-2x.mkv', '--model', 'anime4k-s', '--dedup', 'exact')
+  expect(code).toBe(0)
+  expect(stderr).toMatch(/Done: .*24 frames .*; \d+ upscaled, \d+ duplicates repeated \((6[7-9]|[7-9]\d)% skipped\)/)
+})

@@ -1,5 +1,5 @@
 /** Where in the work an error happened. */
-export type Stage = 'input' | 'decode' | 'upscale' | 'encode' | 'output'
+export type Stage = 'input' | 'decode' | 'detect' | 'upscale' | 'encode' | 'output'
 
 export type CoreErrorCode =
   | 'E_INVALID_ARGUMENT'
@@ -10,6 +10,7 @@ export type CoreErrorCode =
   | 'E_OUTPUT_EXISTS'
   | 'E_OUTPUT_FAILED'
   | 'E_DECODE'
+  | 'E_DETECT'
   | 'E_UPSCALE'
   | 'E_ENCODE'
   | 'E_ABORTED'

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises'
-import { BehaviorSubject, Observable, Subject, catchError, concat, filter, map, of, tap, throwError, type Subscription } from 'rxjs'
-import { ExtractError, extractFrames, probe, type MediaInfo } from '@anime-upscaler/stage-extract'
+import { BehaviorSubject, Observable, Subject, catchError, concat, connect, filter, map, merge, of, tap, throwError, type Subscription } from 'rxjs'
+import { DetectError, detectDuplicates, type DetectOptions } from '@anime-upscaler/stage-detect'
+import { ExtractError, extractFrames, probe, type DecodedFrame, type MediaInfo } from '@anime-upscaler/stage-extract'
 import { SaveError, saveFrames, type SaveOptions } from '@anime-upscaler/stage-save'
 import { UpscaleError, createUpscaler, planOutput, upscale, type ModelInfo, type TargetSize, type Upscaler, type UpscalerOptions } from '@anime-upscaler/stage-upscale'
 import { writeAtomically } from './atomic-write'
@@ -29,6 +30,12 @@ export interface UpscaleVideoOptions extends UpscalerOptions {
   /** Bytes the frames in flight may take (a 4K RGB frame is 25 MB). Default 1 GiB. */
   bufferMemory?: number
   encoder?: EncoderOptions
+  /**
+   * Duplicate-frame detection (stage-detect): frames that repeat the last kept frame are not
+   * upscaled; the encoder repeats that frame's result at their own timestamps. Default: the
+   * mpdecimate-like detector with its measured thresholds; `{ detector: 'off' }` upscales every frame.
+   */
+  dedup?: DetectOptions<DecodedFrame>
   overwrite?: boolean
   /** On stop or error, finalise a playable file of what was encoded instead of deleting it. */
   keepPartial?: boolean
@@ -54,6 +61,9 @@ export interface VideoSummary {
 
 export interface StageCounts {
   decoded: number
+  /** Decoded frames kept for upscaling, and those found to repeat the last kept one. */
+  unique: number
+  duplicates: number
   upscaled: number
   encoded: number
 }
@@ -72,16 +82,18 @@ export type VideoEvent =
       workers: number
       threads: number
     }
-  | ({ type: 'progress'; total: number; percent: number; fps: number; etaSeconds: number | undefined; paused: boolean } & StageCounts)
+  | ({ type: 'progress'; total: number; percent: number; fps: number; etaSeconds: number | undefined; paused: boolean; skippedShare: number } & StageCounts)
   | { type: 'paused' }
   | { type: 'resumed' }
-  | { type: 'done'; output: string; frames: number; seconds: number; fps: number; partial: boolean }
+  | { type: 'done'; output: string; frames: number; seconds: number; fps: number; partial: boolean; unique: number; duplicates: number }
 
 /** One frame's entry in the processing plan; times in ms since the start. */
 interface PlannedFrame {
   index: number
   pts: number
-  decision: 'upscale'
+  /** `upscale`, or `duplicate` of the kept frame `duplicateOf` (its result is repeated). */
+  decision: 'upscale' | 'duplicate'
+  duplicateOf?: number
   decodedAt?: number
   upscaledAt?: number
   encodedAt?: number
@@ -108,6 +120,11 @@ const CODE_OF: Partial<Record<string, { code: CoreErrorCode; stage?: Stage }>> =
 /** Names the stage an error comes from, keeping ffmpeg's last stderr lines in the message. */
 export function toPipelineError(error: unknown): CoreError {
   if (error instanceof CoreError) return error
+  if (error instanceof DetectError) {
+    // A detector that cannot be loaded or used is the user's to fix, like a bad option.
+    const usage = ['E_INVALID_ARGUMENT', 'E_DETECTOR_NOT_FOUND', 'E_DETECTOR_INVALID'].includes(error.code)
+    return new CoreError(usage ? 'E_INVALID_ARGUMENT' : 'E_DETECT', 'detect', `detect failed: ${error.message}`, { cause: error })
+  }
   if (error instanceof ExtractError || error instanceof SaveError) {
     const failedStage: Stage = error instanceof ExtractError ? 'decode' : 'encode'
     const mapped = CODE_OF[error.code]
@@ -165,6 +182,7 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
       capacity: requestedCapacity,
       bufferMemory = DEFAULT_BUFFER_MEMORY,
       encoder = {},
+      dedup = {},
       overwrite = false,
       keepPartial = false,
       paused,
@@ -224,7 +242,7 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
 
       const started = performance.now()
       const elapsed = () => performance.now() - started
-      const counts: StageCounts = { decoded: 0, upscaled: 0, encoded: 0 }
+      const counts: StageCounts = { decoded: 0, unique: 0, duplicates: 0, upscaled: 0, encoded: 0 }
       const frames: PlannedFrame[] = []
       const isPaused = new BehaviorSubject(false)
       let total = source.frames
@@ -240,6 +258,7 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
           fps,
           etaSeconds: counts.encoded === 0 ? undefined : Math.max(0, total - counts.encoded) / fps,
           paused: isPaused.value,
+          skippedShare: counts.decoded === 0 ? 0 : counts.duplicates / counts.decoded,
         })
       }
 
@@ -269,12 +288,30 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
             counts.decoded++
             frames[frame.index] = { index: frame.index, pts: frame.pts, decision: 'upscale', decodedAt: elapsed() }
           }),
-          upscale({ upscaler, target: size, concurrency: mode === 'sequential' ? 1 : undefined }),
-          tap((frame) => {
-            counts.upscaled++
-            frames[frame.index].upscaledAt = elapsed()
-          }),
-          map((frame) => ({ index: frame.index, pts: frame.pts, image: { ...frame.image, channels: 3 as const } })),
+          detectDuplicates(dedup),
+          // Kept frames go through the model; duplicates skip it and carry only their index and time.
+          connect((detected) =>
+            merge(
+              detected.pipe(
+                filter((frame) => frame.duplicateOf === undefined),
+                tap(() => counts.unique++),
+                upscale({ upscaler, target: size, concurrency: mode === 'sequential' ? 1 : undefined }),
+                tap((frame) => {
+                  counts.upscaled++
+                  frames[frame.index].upscaledAt = elapsed()
+                }),
+                map((frame) => ({ index: frame.index, pts: frame.pts, image: { ...frame.image, channels: 3 as const } })),
+              ),
+              detected.pipe(
+                filter((frame) => frame.duplicateOf !== undefined),
+                map(({ index, pts, duplicateOf }) => {
+                  counts.duplicates++
+                  Object.assign(frames[index], { decision: 'duplicate', duplicateOf })
+                  return { index, pts, duplicateOf }
+                }),
+              ),
+            ),
+          ),
           saveFrames({ ...encoder, output, source: input, frameRate, overwrite, keepPartial, signal: stop.signal, reorderCapacity: capacity, ffmpegPath }),
           filter((event) => event.type === 'written' || event.type === 'finished'),
           catchError((error: unknown) => throwError(() => toPipelineError(error))),
@@ -291,9 +328,13 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
             if (event.type !== 'finished') return
             const seconds = elapsed() / 1000
             const report = async () => {
-              if (planFile) await writePlan(planFile, { input, output, mode, capacity, model: upscaler!.info.id, seconds, ...counts, frames })
+              if (planFile) {
+                const skippedShare = counts.decoded === 0 ? 0 : counts.duplicates / counts.decoded
+                await writePlan(planFile, { input, output, mode, capacity, model: upscaler!.info.id, seconds, ...counts, skippedShare, frames })
+              }
               finished = true
-              subscriber.next({ type: 'done', output: event.output, frames: event.frames, seconds, fps: event.frames / seconds, partial: event.partial })
+              const { unique, duplicates } = counts
+              subscriber.next({ type: 'done', output: event.output, frames: event.frames, seconds, fps: event.frames / seconds, partial: event.partial, unique, duplicates })
               subscriber.complete()
             }
             report().catch(fail)
