@@ -1,1 +1,18 @@
-export {}
+export { detectDuplicates } from './operator'
+export { loadDetector, type LoadDetectorOptions } from './load'
+export { DetectError, type DetectErrorCode } from './errors'
+export { BUILTIN_DETECTORS, DEFAULT_THRESHOLDS, DEFAULT_HASH, DEFAULT_CONCURRENCY } from './options'
+export type { BlockThresholds, ColorMatrix } from './mpdecimate'
+export type { HashSettings } from './hash'
+export type {
+  BuiltinDetectorName,
+  CompareDetector,
+  CompareFunction,
+  CustomDetector,
+  DetectFrame,
+  DetectImage,
+  DetectOptions,
+  DetectedFrame,
+  Detection,
+  OperatorDetector,
+} from './types'
