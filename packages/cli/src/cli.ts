@@ -27,6 +27,7 @@ import {
   type VideoCodec,
   type VideoEvent,
 } from '@anime-upscaler/core'
+import { startServer } from '@anime-upscaler/gradio-like-ui'
 import { EXIT, type ExitCode } from './exit-codes'
 import { listenForKeys } from './keys'
 import { fraction, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from './options'
@@ -180,6 +181,40 @@ async function probeCommand(file: string, flags: { json?: boolean }, io: CliIo):
   return EXIT.ok
 }
 
+interface UiFlags {
+  host: string
+  port?: number
+  workDir?: string
+  token?: string
+  open?: boolean
+  maxUploadMb?: number
+  maxFiles?: number
+  maxJobs?: number
+}
+
+async function uiCommand(flags: UiFlags, io: CliIo): Promise<ExitCode> {
+  const server = await startServer({
+    host: flags.host,
+    port: flags.port,
+    workDir: flags.workDir,
+    token: flags.token,
+    open: flags.open,
+    maxUploadBytes: flags.maxUploadMb === undefined ? undefined : flags.maxUploadMb * 1024 * 1024,
+    maxFiles: flags.maxFiles,
+    maxConcurrentJobs: flags.maxJobs,
+  })
+  io.stderr.write(`anime-upscaler UI running at ${server.url}\n`)
+  if (server.token) io.stderr.write(`Access token: ${server.token} (every request needs it; the URL above carries it)\n`)
+  io.stderr.write('Press Ctrl-C to stop; uploads and results are removed when it stops.\n')
+  // Runs until Ctrl-C / SIGTERM; then every job stops and the work folder goes.
+  await new Promise<void>((resolve) => {
+    if (io.signal?.aborted) resolve()
+    io.signal?.addEventListener('abort', () => resolve(), { once: true })
+  })
+  await server.close()
+  return EXIT.ok
+}
+
 function modelsCommand(flags: { json?: boolean }, io: CliIo): ExitCode {
   const models = listModels()
   if (flags.json) {
@@ -234,7 +269,7 @@ function buildProgram(io: CliIo, setResult: (run: Promise<ExitCode> | ExitCode) 
     .addOption(new Option('--dedup <detector>', 'video: skip frames that repeat the last kept one').choices(['default', 'hash', 'exact', 'off']).default('default'))
     .option('--detector <module>', 'video: a custom duplicate detector module (see @anime-upscaler/stage-detect)')
     .option('--dedup-hi <n>', 'video, default detector: largest 8x8 block difference of a duplicate (default 768)', nonNegativeNumber('--dedup-hi'))
-    .option('--dedup-lo <n>', 'video, default detector: block difference that counts against --dedup-frac (default 256)', nonNegativeNumber('--dedup-lo'))
+    .option('--dedup-lo <n>', 'video, default detector: block difference that counts against --dedup-frac (default 192)', nonNegativeNumber('--dedup-lo'))
     .option('--dedup-frac <0-1>', 'video, default detector: share of blocks allowed above --dedup-lo (default 0.33)', fraction('--dedup-frac'))
     .option('--dedup-max-run <n>', 'video: most duplicates in a row', positiveInteger('--dedup-max-run'))
     .action((inputs: string[], flags: UpscaleFlags) => {
@@ -254,6 +289,19 @@ function buildProgram(io: CliIo, setResult: (run: Promise<ExitCode> | ExitCode) 
     .argument('<file>', 'video file, animated GIF or image sequence pattern (frame_%04d.png)')
     .option('--json', 'print the full probe result as JSON')
     .action((file: string, flags: { json?: boolean }) => setResult(probeCommand(file, flags, io)))
+
+  program
+    .command('ui')
+    .description('Start the local web app (Gradio-like) and print its URL')
+    .option('--host <address>', 'interface to listen on; anything but loopback requires an access token', '127.0.0.1')
+    .option('--port <n>', 'port (default 7860 or the next free one; 0 for any)', nonNegativeInteger('--port'))
+    .option('--work-dir <folder>', 'where the temporary folder for uploads and results is made (default: the OS temp folder)')
+    .option('--token <token>', 'access token (generated and printed when binding beyond loopback)')
+    .option('--open', 'open the URL in the default browser')
+    .option('--max-upload-mb <n>', 'largest upload in MiB (default 2048)', positiveInteger('--max-upload-mb'))
+    .option('--max-files <n>', 'most files per job (default 50)', positiveInteger('--max-files'))
+    .option('--max-jobs <n>', 'jobs that run at once (default 1)', positiveInteger('--max-jobs'))
+    .action((flags: UiFlags) => setResult(uiCommand(flags, io)))
 
   program
     .command('models')

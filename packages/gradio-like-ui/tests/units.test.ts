@@ -1,0 +1,118 @@
+import { CoreError } from '@anime-upscaler/core'
+import { cropTarget, dedupOption, videoOptions } from '../src/core-options'
+import { centerCrop } from '../src/media'
+import { plainError } from '../src/plain-errors'
+import { pathSegments } from '../src/server'
+import { DEFAULT_SETTINGS, SettingsError, parseSettings, videoExtension } from '../src/settings'
+import { sniff } from '../src/sniff'
+import { displayName } from '../src/uploads'
+
+const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part))))
+
+describe('sniff', () => {
+  test.each([
+    ['png', bytes([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'rest'), 'image/png'],
+    ['jpeg', bytes([0xff, 0xd8, 0xff, 0xe0]), 'image/jpeg'],
+    ['gif', bytes('GIF89a....'), 'image/gif'],
+    ['webp', bytes('RIFF', [0, 0, 0, 0], 'WEBPVP8 '), 'image/webp'],
+    ['avif', bytes([0, 0, 0, 0x1c], 'ftypavif', [0, 0, 0, 0], 'avifmif1miaf'), 'image/avif'],
+    ['tiff', bytes([0x49, 0x49, 0x2a, 0x00], 'xxxx'), 'image/tiff'],
+    ['mp4', bytes([0, 0, 0, 0x20], 'ftypisom', [0, 0, 2, 0], 'isomiso2avc1mp41'), 'video/mp4'],
+    ['mov', bytes([0, 0, 0, 0x14], 'ftypqt  ', [0, 0, 0, 0], 'qt  '), 'video/quicktime'],
+    ['webm', bytes([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01], 'B\u0082\u0084webm'), 'video/webm'],
+    ['mkv', bytes([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01], 'B\u0082\u0088matroska'), 'video/x-matroska'],
+    ['avi', bytes('RIFF', [0, 0, 0, 0], 'AVI LIST'), 'video/x-msvideo'],
+    ['ts', Buffer.concat([0, 1, 2].map(() => Buffer.concat([Buffer.from([0x47]), Buffer.alloc(187)]))), 'video/mp2t'],
+  ])('%s by its magic bytes', (_name, content, mime) => {
+    expect(sniff(content)?.mime).toBe(mime)
+  })
+
+  test.each([
+    ['text', bytes('hello world, not a picture')],
+    ['bmp (sharp cannot decode it)', bytes('BM', [0, 0, 0, 0, 0, 0, 0, 0])],
+    ['heic', bytes([0, 0, 0, 0x18], 'ftypheic', [0, 0, 0, 0], 'mif1heic')],
+    ['pdf', bytes('%PDF-1.7')],
+    ['empty', Buffer.alloc(0)],
+  ])('%s is refused', (_name, content) => {
+    expect(sniff(content)).toBeUndefined()
+  })
+})
+
+describe('settings', () => {
+  test('missing fields take the defaults; the dedup object passes through', () => {
+    expect(parseSettings({})).toMatchObject({ ...DEFAULT_SETTINGS, width: undefined, height: undefined })
+    const settings = parseSettings({ model: 'anime4k-s', dedup: { detector: 'hash', hashDistance: '6', hi: 5 }, workers: '2', tile: '', crf: 20 })
+    expect(settings).toMatchObject({ model: 'anime4k-s', workers: 2, tile: 'auto', crf: 20 })
+    // Only the chosen detector's thresholds go to core.
+    expect(dedupOption(settings)).toEqual({ detector: 'hash', hashDistance: 6 })
+    expect(dedupOption(parseSettings({ dedup: { detector: 'default', hi: 500, frac: 0.5, maxRun: 3, hashDistance: 2 } }))).toEqual({ detector: 'default', hi: 500, frac: 0.5, maxRun: 3 })
+    // Off is said explicitly: core detects duplicates unless told not to.
+    expect(dedupOption(parseSettings({ dedup: { detector: 'off', maxRun: 2 } }))).toEqual({ detector: 'off' })
+    expect(videoOptions(parseSettings({}), {}).dedup).toEqual({ detector: 'default' })
+  })
+
+  test.each([
+    [{ model: '../../model.onnx' }, /^Model must be one of/],
+    [{ sizeMode: 'size' }, /needs a width, a height or both/],
+    [{ workers: 0 }, /Workers must be a whole number from 1/],
+    [{ crf: 12.5 }, /CRF must be a whole number/],
+    [{ dedup: { detector: 'magic' } }, /Duplicate detector must be one of off, default, hash, exact/],
+    [{ dedup: { frac: 2 } }, /Duplicate share of blocks \(frac\) must be a number from 0 to 1/],
+    [{ dedup: { detector: './my-detector.mjs' } }, /Duplicate detector must be one of/],
+    [{ dedup: { detector: 'hash', hashDistance: 1.5 } }, /Hash distance must be a whole number/],
+    [{ codec: 'h264' }, /Video codec must be one of libx264/],
+    [[], /Settings must be an object/],
+  ])('%j is refused with the setting named', (raw, message) => {
+    expect(() => parseSettings(raw)).toThrow(SettingsError)
+    expect(() => parseSettings(raw)).toThrow(message)
+  })
+
+  test('video options: mode, encoder, container; ffv1 gets neither crf nor preset', () => {
+    const options = videoOptions(parseSettings({ processing: 'sequential', codec: 'libvpx-vp9', crf: 30, preset: 'fast', audio: 'libopus' }), {})
+    expect(options).toMatchObject({ mode: 'sequential', target: { scale: 2 }, overwrite: true, keepPartial: false, encoder: { codec: 'libvpx-vp9', crf: 30, preset: 'fast', audioCodec: 'libopus' } })
+    expect(videoExtension(parseSettings({ codec: 'libvpx-vp9' }))).toBe('.webm')
+    expect(videoExtension(parseSettings({ codec: 'ffv1' }))).toBe('.mkv')
+    expect(videoExtension(parseSettings({ codec: 'libvpx-vp9', container: 'mkv' }))).toBe('.mkv')
+    expect(videoOptions(parseSettings({ codec: 'ffv1', crf: 10 }), {}).encoder).toEqual({ codec: 'ffv1', audioCodec: 'copy' })
+  })
+
+  test('a preview crop scales as the whole picture would', () => {
+    const bySize = parseSettings({ sizeMode: 'size', width: 1920 })
+    expect(cropTarget(bySize, 960, 540, 384, 384)).toEqual({ scale: 2 })
+    const both = parseSettings({ sizeMode: 'size', width: 1000, height: 1000 })
+    expect(cropTarget(both, 500, 250, 100, 100)).toEqual({ width: 200, height: 400 })
+  })
+})
+
+describe('helpers', () => {
+  test('request paths: dot segments and encoded separators are refused before any lookup', () => {
+    expect(pathSegments('/api/jobs/abc/files/output-1.png?download=1')).toEqual(['api', 'jobs', 'abc', 'files', 'output-1.png'])
+    expect(pathSegments('/')).toEqual([''])
+    for (const bad of ['/a/../b', '/a/./b', '/a/%2e%2e/b', '/a/%2F', '/a//b', '/a\\b', '/a/%00', 'http://x/a', '/a/%E0%A4%A']) expect(() => pathSegments(bad)).toThrow(/Bad request path/)
+  })
+
+  test('display names drop folders and control characters', () => {
+    expect(displayName(encodeURIComponent('C:\\Users\\me\\ep 01.mkv'), 'x')).toBe('ep 01.mkv')
+    expect(displayName('../../etc/passwd', 'x')).toBe('passwd')
+    expect(displayName('..', 'upload')).toBe('upload')
+    expect(displayName('a\u0000b"\n.png', 'x')).toBe('ab.png')
+  })
+
+  test('errors in plain words: paths become names, CLI hints and ffmpeg output move aside', () => {
+    const names = new Map([['/tmp/w/jobs/1/in/input-1.png', 'cat.png']])
+    const tooLarge = new CoreError('E_IMAGE_TOO_LARGE', 'decode', '/tmp/w/jobs/1/in/input-1.png is 20000x20000 (400 megapixels), more than the limit of 268 megapixels; raise it with --max-pixels if you have the memory')
+    expect(plainError(tooLarge, names)).toEqual({ code: 'E_IMAGE_TOO_LARGE', message: 'This image is too large: "cat.png" is 20000x20000 (400 megapixels), more than the limit of 268 megapixels.' })
+    const ffmpeg = new CoreError('E_ENCODE', 'encode', 'encode failed: ffmpeg exited with code 1\nffmpeg said:\nUnknown encoder')
+    expect(plainError(ffmpeg)).toEqual({ code: 'E_ENCODE', message: 'Encoding the result failed: ffmpeg exited with code 1.', detail: 'ffmpeg said:\nUnknown encoder' })
+  })
+
+  test('centre crop keeps the middle, for 8- and 16-bit pictures', () => {
+    const data = new Uint16Array(4 * 4 * 3).map((_, i) => i)
+    const { image, cropped } = centerCrop({ data, width: 4, height: 4, channels: 3 }, 2)
+    expect(cropped).toBe(true)
+    expect(image.data).toBeInstanceOf(Uint16Array)
+    expect([image.width, image.height]).toEqual([2, 2])
+    expect(Array.from(image.data.slice(0, 3))).toEqual([15, 16, 17])
+    expect(centerCrop({ data: new Uint8Array(12), width: 2, height: 2, channels: 3 }, 8).cropped).toBe(false)
+  })
+})
