@@ -1,6 +1,6 @@
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { extname, join } from 'node:path'
-import { CoreError, formatFromPath, readImage, writeImage, type CoreErrorCode, type ImageFormat, type ImageJob, type Stage } from '@anime-upscaler/core'
+import { CoreError, formatFromPath, readImage, writeImage, type CoreErrorCode, type ImageFormat, type ImageResult, type ImageJob, type Stage } from '@anime-upscaler/core'
 import { imageOptions, videoOptions } from './core-options'
 import { startJobProcess, type JobProcess, type ProcessError, type ProcessEvent } from './job-process'
 import { readVideoFrame } from './media'
@@ -32,15 +32,8 @@ export interface JobInputView {
   display?: string
 }
 
-export interface ImageResultView {
-  input: string
-  output: string
-  width: number
-  height: number
-  sourceWidth: number
-  sourceHeight: number
-  milliseconds: number
-}
+/** One upscaled image, as core reports it. */
+export type ImageResultView = ImageResult
 
 export interface JobView {
   id: string
