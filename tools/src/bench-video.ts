@@ -1,0 +1,402 @@
+/**
+ * Video pipeline speed: the original app's design (every frame to PNG on disk, PNG → PNG upscale,
+ * encode from PNGs) against core's `upscaleVideo` in `sequential` and `concurrent` mode, on the
+ * same clips with the same model and encoder settings. Each configuration runs in a fresh child
+ * process (`--run`), which measures itself and its ffmpeg children from /proc (see
+ * bench/proc-sampler.ts) and prints one JSON line; this process prints the tables.
+ *
+ *   pnpm bench:video [--model anime4k-l] [--clips hero,short] [--only png,sequential,concurrent,memory]
+ *                    [--dedup off|on] [--fixtures DIR] [--json FILE (raw results)]
+ *
+ * --dedup on lets core skip duplicate frames (its default); off (the default here) upscales every
+ * frame in every design, so that only the design differs.
+ *
+ * Results and method: docs/speed.md, "Video pipeline".
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  probe,
+  resolveFfmpeg,
+  resolveFfprobe,
+  resolveImageJobs,
+  upscaleImages,
+  upscaleVideo,
+  type ImageEvent,
+  type MediaInfo,
+  type VideoEvent,
+} from '@anime-upscaler/core'
+import { TreeSampler, type Classifier, type SamplerReport } from './bench/proc-sampler'
+import { runProcess } from './bench/run-process'
+import { CLIPS, CONFIGS, LABEL, f1, formatReport, type Config, type RunResult } from './bench/video-report'
+
+const ONLY = [...CONFIGS, 'memory'] as const
+
+/** One encoder setting for all designs: libx264 medium crf 18, yuv420p. */
+const ENCODER = { codec: 'libx264', preset: 'medium', crf: 18, pixFmt: 'yuv420p' } as const
+/** Every output is Matroska: it holds the sources' Opus and AAC streams as they are. */
+const OUTPUT_EXT = '.mkv'
+
+// ---------------------------------------------------------------------------------------------------------
+// Child: one configuration, measured
+
+/** Which stage an ffmpeg child belongs to, from its command line. */
+const classify: Classifier = (command, args) => {
+  if (command.includes('ffprobe') || path.basename(args[0] ?? '').startsWith('ffprobe')) return 'probe'
+  const inputs = args.filter((_, i) => i > 0 && args[i - 1] === '-i')
+  // An ffmpeg with inputs and no output only reads the header (stage-save looks at the source's streams).
+  if (args.length >= 2 && args[args.length - 2] === '-i') return 'probe'
+  // Encoders read frames: core's from a pipe, the PNG design's from the upscaled PNGs.
+  if (inputs.some((input) => input === 'pipe:0' || input.endsWith('.png'))) return 'encode'
+  // Decoders write frames: core's to a pipe, the PNG design's to PNG files.
+  const last = args[args.length - 1] ?? ''
+  if (last === 'pipe:1' || last.endsWith('.png')) return 'decode'
+  return 'other'
+}
+
+/** The matrix our own decoder (stage-extract) converts with, so the PNG design does the same conversion. */
+function sourceMatrix(info: MediaInfo): { matrix: string; range: string } {
+  const byTag: Record<string, string> = { bt709: 'bt709', smpte170m: 'bt601', bt470bg: 'bt601', bt2020nc: 'bt2020', smpte240m: 'smpte240m' }
+  const { width, height, color } = info.video
+  const matrix = (color.matrix ? byTag[color.matrix] : undefined) ?? (width >= 1280 || height > 576 ? 'bt709' : 'bt601')
+  return { matrix, range: color.range ?? 'tv' }
+}
+
+/** Output colour as stage-save tags it with colorspace 'auto': BT.709 above 1024x576, else SMPTE 170M. */
+function outputColor(width: number, height: number): string[] {
+  const hd = width > 1024 || height > 576
+  const [matrix, space, primaries, transfer] = hd ? ['bt709', 'bt709', 'bt709', 'bt709'] : ['smpte170m', 'smpte170m', 'smpte170m', 'smpte170m']
+  return [
+    '-vf',
+    `scale=out_color_matrix=${matrix}:out_range=tv:flags=bicubic+accurate_rnd+full_chroma_int,format=${ENCODER.pixFmt}`,
+    '-color_primaries',
+    primaries,
+    '-color_trc',
+    transfer,
+    '-colorspace',
+    space,
+    '-color_range',
+    'tv',
+  ]
+}
+
+function imageBatch(jobs: Awaited<ReturnType<typeof resolveImageJobs>>, model: string, signal: AbortSignal): Promise<{ start?: ImageEvent; done: Extract<ImageEvent, { type: 'done' }> }> {
+  return new Promise((resolve, reject) => {
+    let start: ImageEvent | undefined
+    upscaleImages(jobs, { model, overwrite: true, signal }).subscribe({
+      next: (event) => {
+        if (event.type === 'start') start = event
+        if (event.type === 'done') resolve({ start, done: event })
+      },
+      error: reject,
+    })
+  })
+}
+
+/** (1) The original app's design: all frames to PNG, PNG → PNG with core's image path, encode from PNGs. */
+async function runPngDesign(clip: string, work: string, model: string, signal: AbortSignal) {
+  const ffmpeg = resolveFfmpeg()
+  const info = await probe(clip, { signal })
+  const frames = path.join(work, 'frames')
+  const upscaled = path.join(work, 'upscaled')
+  await mkdir(frames, { recursive: true })
+  const output = path.join(work, `png${OUTPUT_EXT}`)
+  const { matrix, range } = sourceMatrix(info)
+
+  const t0 = performance.now()
+  await runProcess(
+    ffmpeg,
+    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', clip, '-map', `0:${info.video.index}`, '-an', '-sn', '-dn',
+      '-vf', `scale=in_color_matrix=${matrix}:in_range=${range}:flags=bilinear+accurate_rnd+full_chroma_int,format=rgb24`,
+      '-vsync', 'passthrough', '-start_number', '0', '-f', 'image2', path.join(frames, '%06d.png')],
+    { signal },
+  )
+  const t1 = performance.now()
+  const jobs = await resolveImageJobs([frames], upscaled, 'png')
+  const { start, done } = await imageBatch(jobs, model, signal)
+  if (done.failures.length > 0) throw new Error(`${done.failures.length} frames failed to upscale, first: ${done.failures[0].message}`)
+  const t2 = performance.now()
+  const { num, den } = info.video.frameRate
+  const first = done.results[0]
+  await runProcess(
+    ffmpeg,
+    ['-hide_banner', '-nostdin', '-loglevel', 'error',
+      '-f', 'image2', '-framerate', `${num}/${den}`, '-start_number', '0', '-i', path.join(upscaled, '%06d.png'), '-i', clip,
+      '-map', '0:v:0', '-map', '1:a?', '-c:a', 'copy',
+      ...outputColor(first.width, first.height),
+      '-c:v', ENCODER.codec, '-preset', ENCODER.preset, '-crf', String(ENCODER.crf), '-pix_fmt', ENCODER.pixFmt,
+      '-r', `${num}/${den}`, '-max_interleave_delta', '0', '-y', output],
+    { signal },
+  )
+  const t3 = performance.now()
+  const layout = start?.type === 'start' ? `${start.workers} x ${start.threads}` : '?'
+  return {
+    output,
+    sourceFrames: jobs.length,
+    upscaledFrames: done.results.length,
+    layout,
+    phases: { extract: (t1 - t0) / 1000, upscale: (t2 - t1) / 1000, encode: (t3 - t2) / 1000 },
+  }
+}
+
+/**
+ * (2) and (3): core's in-memory pipeline. Duplicate-frame detection is off unless `dedup`: the PNG
+ * design upscales every frame, so with it off only the design differs.
+ */
+function runCore(clip: string, work: string, model: string, mode: 'sequential' | 'concurrent', dedup: boolean, signal: AbortSignal) {
+  const output = path.join(work, `${mode}${OUTPUT_EXT}`)
+  return new Promise<{ output: string; sourceFrames: number; layout: string; upscaledFrames: number }>((resolve, reject) => {
+    let layout = '?'
+    let decoded = 0
+    upscaleVideo(clip, output, { mode, model, encoder: { ...ENCODER }, dedup: dedup ? {} : { detector: 'off' }, overwrite: true, signal }).subscribe({
+      next: (event: VideoEvent) => {
+        if (event.type === 'start') layout = `${event.workers} x ${event.threads}, capacity ${event.capacity}`
+        if (event.type === 'progress') decoded = event.decoded
+        if (event.type === 'done') resolve({ output: event.output, sourceFrames: decoded, layout, upscaledFrames: event.unique })
+      },
+      error: reject,
+    })
+  })
+}
+
+/** Video packet count, size and stream list of a finished output (ffprobe, after the measurement). */
+async function inspectOutput(file: string): Promise<{ frames: number; size: string; streams: string[] }> {
+  const text = await runProcess(
+    resolveFfprobe(),
+    ['-v', 'error', '-count_packets', '-show_entries', 'stream=codec_type,codec_name,width,height,nb_read_packets', '-of', 'json', file],
+    { stdout: true },
+  )
+  const streams = (JSON.parse(text) as { streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; nb_read_packets?: string }> }).streams
+  const video = streams.find((s) => s.codec_type === 'video')
+  return {
+    frames: Number(video?.nb_read_packets ?? 0),
+    size: video ? `${video.width}x${video.height}` : '-',
+    streams: streams.map((s) => `${s.codec_type}:${s.codec_name}`),
+  }
+}
+
+async function runChild(config: Config, clip: string, model: string, dedup: boolean, workDir: string | undefined): Promise<void> {
+  const stop = new AbortController()
+  const onSignal = () => {
+    stop.abort()
+    process.exitCode = 130
+    // Core ends its ffmpeg processes on abort; give it a moment, then go regardless.
+    setTimeout(() => process.exit(130), 5000).unref()
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  const ownWork = workDir === undefined
+  const work = workDir ?? (await mkdtemp(path.join(tmpdir(), 'bench-video-')))
+  const sampler = new TreeSampler(classify)
+  let report: SamplerReport | undefined
+  try {
+    await mkdir(work, { recursive: true })
+    sampler.start()
+    const run: { output: string; sourceFrames: number; upscaledFrames: number; layout: string; phases?: RunResult['phases'] } =
+      config === 'png' ? await runPngDesign(clip, work, model, stop.signal) : await runCore(clip, work, model, config, dedup, stop.signal)
+    report = sampler.stop()
+    const inspected = await inspectOutput(run.output)
+    const result: RunResult = {
+      config,
+      clip,
+      model,
+      frames: inspected.frames,
+      sourceFrames: run.sourceFrames,
+      upscaledFrames: run.upscaledFrames,
+      outputStreams: inspected.streams,
+      outputSize: inspected.size,
+      layout: run.layout,
+      ...(run.phases ? { phases: run.phases } : {}),
+      report,
+    }
+    process.stdout.write(`${JSON.stringify(result)}\n`)
+  } finally {
+    if (!report) sampler.stop()
+    if (ownWork) await rm(work, { recursive: true, force: true })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parent: runs every configuration in a fresh process and prints the tables
+
+let activeChild: ChildProcess | undefined
+/** Set once Ctrl-C / SIGTERM arrived: the signal handler cleans up and exits 130. */
+let stopping = false
+
+function spawnRun(config: Config, clip: string, model: string, dedup: boolean, work: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const args = [process.argv[1], '--run', config, '--clip', clip, '--model', model, '--dedup', dedup ? 'on' : 'off', '--work', work]
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    activeChild = child
+    let out = ''
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      activeChild = undefined
+      if (code !== 0) {
+        reject(new Error(`${config} run on ${path.basename(clip)} failed (${signal ?? `exit ${code}`})`))
+        return
+      }
+      const line = out.trim().split('\n').pop() ?? ''
+      try {
+        resolve(JSON.parse(line) as RunResult)
+      } catch {
+        reject(new Error(`${config} run on ${path.basename(clip)} printed no result: ${out.slice(-300)}`))
+      }
+    })
+  })
+}
+
+function findRepoRoot(): string | undefined {
+  for (const start of [process.cwd(), typeof __dirname === 'string' ? __dirname : undefined]) {
+    if (!start) continue
+    let dir = path.resolve(start)
+    for (;;) {
+      if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir
+      const parent = path.dirname(dir)
+      if (parent === dir) break
+      dir = parent
+    }
+  }
+  return undefined
+}
+
+function fixturePaths(fixtures: string | undefined, clips: string[]): Record<string, string> {
+  let dir = fixtures
+  if (!dir) {
+    const root = findRepoRoot()
+    if (!root) throw new Error('Cannot find the repository root (pnpm-workspace.yaml): pass --fixtures DIR (the folder holding hero_360p.webm and short_360p.mp4)')
+    dir = path.resolve(root, '../shared/fixtures/video')
+  }
+  const paths: Record<string, string> = {}
+  const missing: string[] = []
+  for (const clip of clips) {
+    const file = path.resolve(dir, CLIPS[clip])
+    if (existsSync(file) && statSync(file).isFile()) paths[clip] = file
+    else missing.push(file)
+  }
+  if (missing.length > 0) {
+    throw new Error(`Video fixture${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')}. They live in ../shared/fixtures/video next to the clone; pass --fixtures DIR for another folder.`)
+  }
+  return paths
+}
+
+/** short_360p.mp4 five times over, with the concat demuxer and stream copy. */
+async function fiveTimes(file: string, work: string): Promise<string> {
+  const list = path.join(work, 'concat.txt')
+  const output = path.join(work, `5x_${path.basename(file)}`)
+  const quoted = file.replace(/'/g, `'\\''`)
+  await writeFile(list, `ffconcat version 1.0\n${Array.from({ length: 5 }, () => `file '${quoted}'\n`).join('')}`)
+  await runProcess(resolveFfmpeg(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0', '-c', 'copy', '-y', output])
+  return output
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      run: { type: 'string' },
+      clip: { type: 'string' },
+      work: { type: 'string' },
+      model: { type: 'string', default: 'anime4k-l' },
+      clips: { type: 'string', default: 'hero,short' },
+      only: { type: 'string', default: ONLY.join(',') },
+      fixtures: { type: 'string' },
+      json: { type: 'string' },
+      dedup: { type: 'string', default: 'off' },
+    },
+  })
+  const model = values.model!
+  if (values.dedup !== 'off' && values.dedup !== 'on') throw new Error(`Expected --dedup off|on but received '${values.dedup}'`)
+  const dedup = values.dedup === 'on'
+
+  if (values.run !== undefined) {
+    if (!CONFIGS.includes(values.run as Config)) throw new Error(`Expected --run ${CONFIGS.join('|')} but received '${values.run}'`)
+    if (!values.clip) throw new Error('--run needs --clip FILE')
+    await runChild(values.run as Config, path.resolve(values.clip), model, dedup, values.work)
+    return
+  }
+
+  const clips = values.clips!.split(',').filter(Boolean)
+  for (const clip of clips) if (!(clip in CLIPS)) throw new Error(`Expected --clips from ${Object.keys(CLIPS).join(',')} but received '${clip}'`)
+  const only = values.only!.split(',').filter(Boolean)
+  for (const item of only) if (!ONLY.includes(item as (typeof ONLY)[number])) throw new Error(`Expected --only from ${ONLY.join(',')} but received '${item}'`)
+  const configs = CONFIGS.filter((c) => only.includes(c))
+  const memory = only.includes('memory')
+  const files = fixturePaths(values.fixtures, memory ? [...new Set([...clips, 'short'])] : clips)
+  resolveFfmpeg()
+
+  const root = await mkdtemp(path.join(tmpdir(), 'bench-video-'))
+  let cleaned = false
+  const cleanup = async () => {
+    if (cleaned) return
+    cleaned = true
+    await rm(root, { recursive: true, force: true })
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopping = true
+    process.stderr.write(`\n${signal}: stopping the run and removing ${root}\n`)
+    const child = activeChild
+    const finish = () => void cleanup().finally(() => process.exit(130))
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.once('close', finish)
+      child.kill('SIGTERM')
+      setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      }, 8000).unref()
+    } else finish()
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+
+  const cores = availableParallelism()
+  const loadBefore = loadavg()
+  try {
+    const results: Record<string, Partial<Record<Config, RunResult>>> = {}
+    let n = 0
+    for (const clip of clips) {
+      results[clip] = {}
+      for (const config of configs) {
+        const work = path.join(root, `${clip}-${config}-${n++}`)
+        process.stderr.write(`[${clip}] ${LABEL[config]} ...`)
+        const result = await spawnRun(config, files[clip], model, dedup, work)
+        results[clip][config] = result
+        await rm(work, { recursive: true, force: true })
+        process.stderr.write(` ${f1(result.report.wallSeconds)} s\n`)
+      }
+    }
+    const memoryRuns: RunResult[] = []
+    if (memory) {
+      const long = await fiveTimes(files.short, root)
+      for (const clip of [files.short, long]) {
+        const work = path.join(root, `memory-${n++}`)
+        process.stderr.write(`[memory] concurrent on ${path.basename(clip)} ...`)
+        const result = await spawnRun('concurrent', clip, model, dedup, work)
+        memoryRuns.push(result)
+        await rm(work, { recursive: true, force: true })
+        process.stderr.write(` ${f1(result.report.wallSeconds)} s\n`)
+      }
+    }
+    const loadAfter = loadavg()
+
+    const text = formatReport({ model, dedup, encoder: `${ENCODER.codec} ${ENCODER.preset} crf ${ENCODER.crf} ${ENCODER.pixFmt}`, cores, loadBefore, loadAfter, clips, configs, results, memoryRuns })
+    if (values.json) await writeFile(values.json, `${JSON.stringify({ model, cores, loadBefore, loadAfter, results, memoryRuns }, null, 2)}\n`)
+    console.log(text)
+  } finally {
+    await cleanup()
+  }
+}
+
+main().catch((error: unknown) => {
+  if (stopping) return
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`)
+  // Let worker threads and native work finish closing (an immediate exit can abort in onnxruntime/sharp);
+  // exit anyway if something still holds the event loop after 5 s.
+  process.exitCode = process.exitCode || 1
+  setTimeout(() => process.exit(), 5000).unref()
+})

@@ -1,0 +1,151 @@
+/** Result types of bench-video's runs and the markdown it prints from them. */
+import { cpus } from 'node:os'
+import type { SamplerReport } from './proc-sampler'
+
+export const CONFIGS = ['png', 'sequential', 'concurrent'] as const
+export type Config = (typeof CONFIGS)[number]
+export const CLIPS: Record<string, string> = { hero: 'hero_360p.webm', short: 'short_360p.mp4' }
+export const LABEL: Record<Config, string> = { png: '(1) PNG design', sequential: '(2) sequential', concurrent: '(3) concurrent' }
+
+/** What one `--run` child prints (one JSON line). */
+export interface RunResult {
+  config: Config
+  clip: string
+  model: string
+  /** Frames in the output video stream (ffprobe packet count). */
+  frames: number
+  /** Frames the design read from the source (PNG files extracted, or frames decoded). */
+  sourceFrames: number
+  /** Frames that went through the model (fewer than sourceFrames when core skipped duplicates). */
+  upscaledFrames: number
+  outputStreams: string[]
+  outputSize: string
+  layout: string
+  /** Wall seconds of each phase of the PNG design. */
+  phases?: { extract: number; upscale: number; encode: number }
+  report: SamplerReport
+}
+
+export const f1 = (x: number): string => x.toFixed(1)
+export const f2 = (x: number): string => x.toFixed(2)
+const MiB = 1024 * 1024
+const mib = (bytes: number) => (bytes / MiB).toFixed(0)
+
+export interface Figures {
+  wall: number
+  fps: number
+  decode: number
+  node: number
+  encode: number
+  /** ffprobe, ffmpeg header reads, and child CPU time the 50 ms samples missed. */
+  other: number
+  total: number
+  /** total / cores: the wall time if every core did our work all the time. */
+  bound: number
+  ratio: number
+  /** CPU seconds other processes used meanwhile (machine busy time minus ours). */
+  others: number
+  /** wall / ((total + others) / cores): how far from full use of the cores the run was, contention included. */
+  ratioWithOthers: number
+  rssMiB: number
+}
+
+export function figures(r: RunResult, cores: number): Figures {
+  const { report } = r
+  const sampled = report.stageCpuSeconds
+  const children = Math.max(report.childrenCpuSeconds, sampled.decode + sampled.encode + sampled.probe + sampled.other)
+  const total = report.selfCpuSeconds + children
+  const bound = total / cores
+  const others = report.machine.otherSeconds
+  return {
+    wall: report.wallSeconds,
+    fps: r.frames / report.wallSeconds,
+    decode: sampled.decode,
+    node: report.selfCpuSeconds,
+    encode: sampled.encode,
+    other: children - sampled.decode - sampled.encode,
+    total,
+    bound,
+    ratio: report.wallSeconds / bound,
+    others,
+    ratioWithOthers: report.wallSeconds / ((total + others) / cores),
+    rssMiB: report.peakTreeRssBytes / MiB,
+  }
+}
+
+const check = (ok: boolean) => (ok ? 'met' : 'NOT met')
+
+function peakOf(r: RunResult, stage: 'decode' | 'encode'): number {
+  return Math.max(0, ...r.report.children.filter((c) => c.stage === stage).map((c) => c.peakRssBytes))
+}
+
+export interface ReportInput {
+  model: string
+  dedup: boolean
+  encoder: string
+  cores: number
+  loadBefore: number[]
+  loadAfter: number[]
+  clips: string[]
+  configs: readonly Config[]
+  results: Record<string, Partial<Record<Config, RunResult>>>
+  /** Concurrent mode on short_360p.mp4 and on it 5 times over. */
+  memoryRuns: RunResult[]
+}
+
+export function formatReport(input: ReportInput): string {
+  const { model, dedup, encoder, cores, loadBefore, loadAfter, clips, configs, results, memoryRuns } = input
+  const out: string[] = []
+  out.push(`# bench:video — ${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, node ${process.version}`)
+  out.push('')
+  out.push(`Model ${model}; core's duplicate-frame detection ${dedup ? 'on (its default)' : 'off (every frame upscaled in every design)'}; encoder ${encoder}, audio stream-copied, Matroska out. Load average (1/5/15 min) before ${loadBefore.map(f2).join(' ')}, after ${loadAfter.map(f2).join(' ')}.`)
+  if (configs.length > 0) {
+    out.push('')
+    out.push('| clip | design | frames | wall s | fps | decode CPU s | Node CPU s | encode CPU s | other CPU s | CPU total s | lower bound s | wall / bound | others\' CPU s | wall / bound incl. others | peak RSS MiB |')
+    out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+    for (const clip of clips) {
+      for (const config of configs) {
+        const r = results[clip][config]!
+        const f = figures(r, cores)
+        out.push(
+          `| ${CLIPS[clip]} | ${LABEL[config]} | ${r.frames} | ${f1(f.wall)} | ${f2(f.fps)} | ${f1(f.decode)} | ${f1(f.node)} | ${f1(f.encode)} | ${f1(f.other)} | ${f1(f.total)} | ${f1(f.bound)} | ${f2(f.ratio)} | ${f1(f.others)} | ${f2(f.ratioWithOthers)} | ${mib(r.report.peakTreeRssBytes)} |`,
+        )
+      }
+    }
+    out.push('')
+    for (const clip of clips) {
+      const r = results[clip]
+      out.push(`- ${CLIPS[clip]}:`)
+      for (const config of configs) {
+        const x = r[config]!
+        const problems: string[] = []
+        if (x.frames !== x.sourceFrames) problems.push(`${x.frames} frames out of ${x.sourceFrames} in`)
+        if (!x.outputStreams.some((s) => s.startsWith('audio:'))) problems.push('no audio in the output')
+        const phases = x.phases ? `; phases: extract ${f1(x.phases.extract)} s, upscale ${f1(x.phases.upscale)} s, encode ${f1(x.phases.encode)} s` : ''
+        const skipped = x.upscaledFrames < x.sourceFrames ? `, ${x.upscaledFrames} of ${x.sourceFrames} frames upscaled (duplicates skipped)` : ''
+        out.push(`  - ${LABEL[config]}: ${x.outputSize} ${x.outputStreams.join(' + ')}, workers x threads ${x.layout}${skipped}${phases}${problems.length ? `; WRONG: ${problems.join(', ')}` : ''}`)
+      }
+      const png = r.png && figures(r.png, cores)
+      const seq = r.sequential && figures(r.sequential, cores)
+      const con = r.concurrent && figures(r.concurrent, cores)
+      if (png && con) out.push(`  - (1)/(3) speed-up: ${f2(png.wall / con.wall)}x (target ≥ 1.30x: ${check(png.wall / con.wall >= 1.3)}); CPU seconds (1)/(3): ${f2(png.total / con.total)}x`)
+      if (seq && con) out.push(`  - (2)/(3) speed-up: ${f2(seq.wall / con.wall)}x`)
+      if (con) out.push(`  - (3) wall / CPU-time lower bound: ${f2(con.ratio)} (target ≤ 1.10: ${check(con.ratio <= 1.1)}); counting other processes' CPU time: ${f2(con.ratioWithOthers)}`)
+    }
+  }
+  if (memoryRuns.length === 2) {
+    const [one, five] = memoryRuns
+    const ratio = five.report.peakTreeRssBytes / one.report.peakTreeRssBytes
+    out.push('')
+    out.push('Memory, concurrent mode: peak RSS of the process tree (Node + ffmpeg children, summed per 50 ms sample).')
+    out.push('')
+    out.push('| input | frames | wall s | peak RSS MiB (tree) | Node alone (VmHWM) | decoder ffmpeg | encoder ffmpeg |')
+    out.push('|---|---:|---:|---:|---:|---:|---:|')
+    for (const [name, r] of [[CLIPS.short, one], [`${CLIPS.short} x5 (concat, stream copy)`, five]] as const) {
+      out.push(`| ${name} | ${r.frames} | ${f1(r.report.wallSeconds)} | ${mib(r.report.peakTreeRssBytes)} | ${mib(r.report.selfPeakRssBytes)} | ${mib(peakOf(r, 'decode'))} | ${mib(peakOf(r, 'encode'))} |`)
+    }
+    out.push('')
+    out.push(`5x / 1x peak RSS: ${f2(ratio)} (target within ±10 %: ${check(Math.abs(ratio - 1) <= 0.1)})`)
+  }
+  return out.join('\n')
+}
