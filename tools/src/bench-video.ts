@@ -33,6 +33,7 @@ import {
 import { TreeSampler, type Classifier, type SamplerReport } from './bench/proc-sampler'
 import { runProcess } from './bench/run-process'
 import { CLIPS, CONFIGS, LABEL, f1, formatReport, type Config, type RunResult } from './bench/video-report'
+import { findRepoRoot } from './repo-root'
 
 const ONLY = [...CONFIGS, 'memory'] as const
 
@@ -251,20 +252,6 @@ function spawnRun(config: Config, clip: string, model: string, dedup: boolean, w
       }
     })
   })
-}
-
-function findRepoRoot(): string | undefined {
-  for (const start of [process.cwd(), typeof __dirname === 'string' ? __dirname : undefined]) {
-    if (!start) continue
-    let dir = path.resolve(start)
-    for (;;) {
-      if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir
-      const parent = path.dirname(dir)
-      if (parent === dir) break
-      dir = parent
-    }
-  }
-  return undefined
 }
 
 function fixturePaths(fixtures: string | undefined, clips: string[]): Record<string, string> {

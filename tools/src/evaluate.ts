@@ -17,6 +17,7 @@ import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { BIRD_KERNELS, evaluateBird, evaluatePair, evaluateSuite, SUITE_BASELINE, type Score } from './evaluation'
+import { findRepoRoot } from './repo-root'
 
 const DEFAULT_MODELS = ['anime4k-s', 'anime4k-l']
 
@@ -72,21 +73,6 @@ function reportErrors(scores: Score[], context: string): void {
 
 // ---------------------------------------------------------------------------------------------------------
 // Locations
-
-function findRepoRoot(): string | undefined {
-  const starts = [process.cwd(), typeof __dirname === 'string' ? __dirname : undefined]
-  for (const start of starts) {
-    if (!start) continue
-    let dir = path.resolve(start)
-    for (;;) {
-      if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir
-      const parent = path.dirname(dir)
-      if (parent === dir) break
-      dir = parent
-    }
-  }
-  return undefined
-}
 
 /** The directory holding the fixture images (DIR/images, or DIR itself when it holds the images). */
 function imagesDir(fixtures: string | undefined): string {
