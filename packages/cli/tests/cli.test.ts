@@ -77,7 +77,7 @@ describe('anime-upscaler upscale', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('x'))).toEqual([])
   })
 
-  test('a corrupt ONNX model is refused (exit 2); wrong rank or channels are covered in stage-upscale'"'"'s engine tests', async () => {
+  test('a corrupt ONNX model is refused (exit 2); wrong rank or channels are covered by the engine tests', async () => {
     writeFileSync(join(dir, 'corrupt.onnx'), 'definitely not protobuf')
     const corrupt = cli('upscale', 'exists.png', '-o', 'y.png', '--model', 'corrupt.onnx')
     expect(corrupt.stderr).toContain('Could not load model corrupt.onnx: it is not a valid ONNX model')
