@@ -1,14 +1,19 @@
 /**
  * Upscaling speed: ms/frame and frames/s of the built-in models through the worker pool, for each
  * worker x thread layout that fits this machine, and the share of worker time spent outside
- * session.run (layout conversion, tiling). Frames are real pixels: the project's sample drawing.
+ * session.run (tiling, alpha, copies). Then, from onnxruntime's profiler, where the session's own
+ * time goes by operator type: convolutions versus the layout and type conversions that run inside
+ * the graph. Frames are real pixels: the project's sample drawing.
  *
  *   pnpm bench:upscale [--frames N] [--models anime4k-s,anime4k-l] [--sizes 640x360,1280x720]
  */
-import { availableParallelism, cpus } from 'node:os'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { availableParallelism, cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import * as ort from 'onnxruntime-node'
 import sharp from 'sharp'
-import { createUpscaler, type EngineImage } from '@anime-upscaler/stage-upscale'
+import { buildAnime4kOnnx, createUpscaler, loadAnime4kWeights, type Anime4kSize, type EngineImage } from '@anime-upscaler/stage-upscale'
 import { sampleSvg } from './sample-art'
 
 interface Row {
@@ -74,17 +79,80 @@ async function main(): Promise<void> {
   console.log('')
   console.log('| model | size | workers x threads | ms/frame | frames/s | outside session.run |')
   console.log('|---|---|---|---:|---:|---:|')
+  const models = values.models.split(',')
+  const images: EngineImage[] = []
   for (const size of values.sizes.split(',')) {
     const [width, height] = size.split('x').map(Number)
     const image = await frame(width, height)
+    images.push(image)
     // Fewer frames at the larger size keep the whole run within a few minutes on 2 cores.
     const count = Math.max(4, Math.round(frames * ((640 * 360) / (width * height))))
-    for (const model of values.models.split(',')) {
+    for (const model of models) {
       for (const { workers, threads } of layouts(cores)) {
         const row = await measure(model, image, workers, threads, count)
         console.log(`| ${row.model} | ${row.size} | ${row.workers} x ${row.threads} | ${row.msPerFrame.toFixed(1)} | ${row.fps.toFixed(2)} | ${(row.outsideRun * 100).toFixed(1)} % |`)
       }
     }
+  }
+  await printProfile(models, images[0])
+}
+
+/** Operators that only move or convert samples: what the engine once did in JavaScript loops. */
+const CONVERSION_OPS = new Set(['Transpose', 'Cast', 'QuantizeLinear', 'Pad', 'Reshape', 'Shape', 'Concat', 'Mul'])
+
+interface ProfileEvent {
+  cat?: string
+  name: string
+  dur: number
+  args?: { op_name?: string }
+}
+
+/** Mean ms per run by operator type, from onnxruntime's profiler on one single-threaded session of a built-in model. */
+async function profileOperators(model: string, image: EngineImage, runs: number): Promise<Map<string, number>> {
+  const size = model.replace(/^anime4k-/, '') as Anime4kSize
+  const dir = mkdtempSync(join(tmpdir(), 'anime-upscaler-profile-'))
+  try {
+    const session = await ort.InferenceSession.create(buildAnime4kOnnx(loadAnime4kWeights(size), { samples: 'uint8' }), {
+      intraOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      enableProfiling: true,
+      profileFilePrefix: join(dir, 'profile'),
+    })
+    const input = new ort.Tensor('uint8', image.data as Uint8Array, [1, image.height, image.width, 3])
+    // The profile covers every run, warm-up included: the first two runs are excluded below by op count.
+    for (let i = 0; i < runs + 2; i++) await session.run({ input })
+    session.endProfiling()
+    await session.release()
+    const events = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]), 'utf8')) as ProfileEvent[]
+    const nodeRuns = events.filter((event) => event.cat === 'Node' && event.name.endsWith('_kernel_time'))
+    const perRun = nodeRuns.length / (runs + 2)
+    const byOp = new Map<string, number>()
+    for (const event of nodeRuns.slice(2 * perRun)) {
+      const op = event.args?.op_name ?? 'unknown'
+      byOp.set(op, (byOp.get(op) ?? 0) + event.dur / 1000 / runs)
+    }
+    return byOp
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function printProfile(models: string[], image: EngineImage): Promise<void> {
+  console.log('')
+  console.log(`Inside session.run, ${image.width}x${image.height}, 1 thread (onnxruntime profiler, mean ms per frame by operator type):`)
+  console.log('')
+  console.log('| model | convolutions | blocked-layout reorders | layout and type conversions | other | conversions share |')
+  console.log('|---|---:|---:|---:|---:|---:|')
+  for (const model of models) {
+    if (!/^anime4k-[sml]$/.test(model)) continue
+    const byOp = await profileOperators(model, image, 8)
+    const sum = (pick: (op: string) => boolean) => [...byOp].filter(([op]) => pick(op)).reduce((total, [, ms]) => total + ms, 0)
+    const conv = sum((op) => op === 'Conv' || op === 'FusedConv' || op.startsWith('Nchwc'))
+    const reorder = sum((op) => op.startsWith('Reorder'))
+    const conversion = sum((op) => CONVERSION_OPS.has(op))
+    const total = sum(() => true)
+    const other = Math.max(0, total - conv - reorder - conversion)
+    console.log(`| ${model} | ${conv.toFixed(1)} | ${reorder.toFixed(1)} | ${conversion.toFixed(1)} | ${other.toFixed(1)} | ${((conversion / total) * 100).toFixed(1)} % |`)
   }
 }
 

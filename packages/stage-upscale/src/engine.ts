@@ -1,6 +1,6 @@
 import { UpscaleError, assertPositiveInteger, invalidArgument } from './errors'
 import { resample } from './resample'
-import { ModelSession, type ModelInfo, type SessionOptions } from './session'
+import { ModelSession, type ModelInfo, type RgbImage, type SessionOptions } from './session'
 import { planOutput, type TargetSize } from './target'
 import { planTiles, type Tile } from './tiling'
 import type { RawImage } from './types'
@@ -99,31 +99,32 @@ export class UpscaleEngine {
 
   /** One model pass: colour through the model tile by tile, alpha (when not opaque) as a grey image. */
   private async runPass(image: EngineImage): Promise<EngineImage> {
+    const tiles = planTiles(image.width, image.height, { tile: this.tile, overlap: this.overlap, fixedSize: this.model.info.fixedSize })
+    // An RGB image that is one tile goes through as it is: the model's output is the pass's output.
+    if (image.channels === 3 && tiles.length === 1 && coversImage(tiles[0], image)) return this.infer(image)
     const { scale } = this.model.info
     const width = image.width * scale
     const height = image.height * scale
     const data = image.data instanceof Uint8Array ? new Uint8Array(width * height * image.channels) : new Uint16Array(width * height * image.channels)
     const output = { data, width, height, channels: image.channels } as EngineImage
-    const tiles = planTiles(image.width, image.height, { tile: this.tile, overlap: this.overlap, fixedSize: this.model.info.fixedSize })
     const opaque = image.channels === 4 && isOpaque(image)
     for (const tile of tiles) {
-      await this.runTile(image, output, tile, false)
-      if (image.channels === 4 && !opaque) await this.runTile(image, output, tile, true)
+      writeInterior(output, await this.infer(readWindow(image, tile, false)), tile, scale, false)
+      if (image.channels === 4 && !opaque) writeInterior(output, await this.infer(readWindow(image, tile, true)), tile, scale, true)
     }
     if (opaque) fillAlpha(output)
     return output
   }
 
-  private async runTile(image: EngineImage, output: EngineImage, tile: Tile, alpha: boolean): Promise<void> {
-    const planes = readWindow(image, tile, alpha)
-    const started = performance.now()
-    const result = await this.model.run(planes, tile.windowWidth, tile.windowHeight)
-    this.inferenceMs += performance.now() - started
+  private async infer(window: RgbImage): Promise<RgbImage> {
+    const before = this.model.inferenceMs
+    const result = await this.model.run(window)
+    this.inferenceMs += this.model.inferenceMs - before
     const { scale } = this.model.info
-    if (result.width !== tile.windowWidth * scale || result.height !== tile.windowHeight * scale) {
-      throw new UpscaleError('E_MODEL_UNSUPPORTED', `Model ${this.model.info.id} turned a ${tile.windowWidth}x${tile.windowHeight} tile into ${result.width}x${result.height}; expected ${scale}x`)
+    if (result.width !== window.width * scale || result.height !== window.height * scale) {
+      throw new UpscaleError('E_MODEL_UNSUPPORTED', `Model ${this.model.info.id} turned a ${window.width}x${window.height} tile into ${result.width}x${result.height}; expected ${scale}x`)
     }
-    writeInterior(output, result.planes, result.width, result.height, tile, scale, alpha)
+    return result
   }
 }
 
@@ -157,67 +158,64 @@ function fillAlpha(image: EngineImage): void {
   for (let i = 3; i < data.length; i += 4) data[i] = max
 }
 
-/** The tile's window as NCHW float planes in 0..1; the alpha channel is repeated into R, G and B. */
-function readWindow(image: EngineImage, tile: Tile, alpha: boolean): Float32Array {
+function coversImage(tile: Tile, image: EngineImage): boolean {
+  return tile.windowX === 0 && tile.windowY === 0 && tile.windowWidth === image.width && tile.windowHeight === image.height
+}
+
+/**
+ * The tile's window as an RGB image (rows copied whole where possible); for the alpha pass, alpha
+ * repeated into R, G and B. Coordinates are clamped: fixed-size models may need a window larger
+ * than the image.
+ */
+function readWindow(image: EngineImage, tile: Tile, alpha: boolean): RgbImage {
   const { data, width, height, channels } = image
   const { windowX, windowY, windowWidth: w, windowHeight: h } = tile
-  const plane = w * h
-  const planes = new Float32Array(3 * plane)
-  const inv = 1 / maxSample(image)
+  const window = data instanceof Uint8Array ? new Uint8Array(w * h * 3) : new Uint16Array(w * h * 3)
+  // Columns inside the image; any others repeat the last column.
+  const inside = Math.min(w, width - windowX)
   for (let y = 0; y < h; y++) {
-    // Clamping only matters for fixed-size models whose window is larger than the image.
-    const sy = Math.min(height - 1, windowY + y)
-    for (let x = 0; x < w; x++) {
-      const sx = Math.min(width - 1, windowX + x)
-      const s = (sy * width + sx) * channels
-      const d = y * w + x
+    const sourceRow = Math.min(height - 1, windowY + y) * width
+    const row = y * w * 3
+    if (channels === 3 && !alpha) {
+      window.set(data.subarray((sourceRow + windowX) * 3, (sourceRow + windowX + inside) * 3), row)
+    }
+    for (let x = channels === 3 && !alpha ? inside : 0; x < w; x++) {
+      const s = (sourceRow + Math.min(width - 1, windowX + x)) * channels
+      const d = row + x * 3
       if (alpha) {
-        const a = data[s + 3] * inv
-        planes[d] = a
-        planes[plane + d] = a
-        planes[2 * plane + d] = a
+        window[d] = window[d + 1] = window[d + 2] = data[s + 3]
       } else {
-        planes[d] = data[s] * inv
-        planes[plane + d] = data[s + 1] * inv
-        planes[2 * plane + d] = data[s + 2] * inv
+        window[d] = data[s]
+        window[d + 1] = data[s + 1]
+        window[d + 2] = data[s + 2]
       }
     }
   }
-  return planes
+  return { data: window, width: w, height: h, channels: 3 }
 }
 
-/** Writes the tile's interior from the model's output planes, rounded and clamped to the sample range. */
-function writeInterior(output: EngineImage, planes: Float32Array, planeWidth: number, planeHeight: number, tile: Tile, scale: number, alpha: boolean): void {
-  const { width, channels } = output
-  const max = maxSample(output)
-  const plane = planeWidth * planeHeight
-  // Uint8ClampedArray rounds and clamps on assignment: no per-sample branches for 8-bit output.
-  const target = output.data instanceof Uint8Array ? new Uint8ClampedArray(output.data.buffer, output.data.byteOffset, output.data.length) : output.data
-  const clamp16 = !(output.data instanceof Uint8Array)
+/** Writes the tile's interior from the model's result: whole rows for RGB, the mean of R, G and B for the alpha pass. */
+function writeInterior(output: EngineImage, result: RgbImage, tile: Tile, scale: number, alpha: boolean): void {
+  const { width, channels, data } = output
   const x0 = tile.x0 * scale
   const x1 = tile.x1 * scale
   const offsetX = tile.windowX * scale
   for (let y = tile.y0 * scale; y < tile.y1 * scale; y++) {
-    const row = (y - tile.windowY * scale) * planeWidth - offsetX
+    const row = (y - tile.windowY * scale) * result.width - offsetX
+    if (channels === 3) {
+      data.set(result.data.subarray((row + x0) * 3, (row + x1) * 3), (y * width + x0) * 3)
+      continue
+    }
     for (let x = x0; x < x1; x++) {
-      const p = row + x
-      const d = (y * width + x) * channels
+      const s = (row + x) * 3
+      const d = (y * width + x) * 4
       if (alpha) {
-        const a = ((planes[p] + planes[plane + p] + planes[2 * plane + p]) / 3) * max
-        target[d + 3] = clamp16 ? clampRound(a, max) : a
-      } else if (clamp16) {
-        target[d] = clampRound(planes[p] * max, max)
-        target[d + 1] = clampRound(planes[plane + p] * max, max)
-        target[d + 2] = clampRound(planes[2 * plane + p] * max, max)
+        data[d + 3] = Math.round((result.data[s] + result.data[s + 1] + result.data[s + 2]) / 3)
       } else {
-        target[d] = planes[p] * max
-        target[d + 1] = planes[plane + p] * max
-        target[d + 2] = planes[2 * plane + p] * max
+        data[d] = result.data[s]
+        data[d + 1] = result.data[s + 1]
+        data[d + 2] = result.data[s + 2]
       }
     }
   }
-}
-
-function clampRound(value: number, max: number): number {
-  return value <= 0 ? 0 : value >= max ? max : Math.round(value)
 }

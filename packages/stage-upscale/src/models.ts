@@ -1,4 +1,5 @@
 import { anime4kCost, buildAnime4kOnnx, loadAnime4kWeights, type Anime4kSize } from './anime4k'
+import type { SampleType } from './types'
 
 /** A model that ships with stage-upscale: no download, built in memory on first use. */
 export interface ModelDescriptor {
@@ -14,7 +15,8 @@ export interface ModelDescriptor {
 }
 
 interface BuiltinModel extends ModelDescriptor {
-  build(): Uint8Array
+  /** ONNX bytes of the model taking and returning interleaved RGB samples of this type. */
+  build(samples: SampleType): Uint8Array
 }
 
 function anime4k(size: Anime4kSize, receptiveRadius: number, description: string): BuiltinModel {
@@ -25,7 +27,7 @@ function anime4k(size: Anime4kSize, receptiveRadius: number, description: string
     flopsPerOutputPixel: anime4kCost(loadAnime4kWeights(size)),
     receptiveRadius,
     source: `Anime4K CNN x2 ${size.toUpperCase()} (bloc97, MIT) weights from npm @websr/websr (MIT), converted to ONNX by anime-upscaler`,
-    build: () => buildAnime4kOnnx(loadAnime4kWeights(size)),
+    build: (samples) => buildAnime4kOnnx(loadAnime4kWeights(size), { samples }),
   }
 }
 

@@ -4,6 +4,7 @@ import { UpscaleError } from './errors'
 import { float16ToFloat32, float32ToFloat16 } from './float16'
 import { DEFAULT_MODEL, findBuiltinModel, listModels } from './models'
 import { fallbackWarning, providerUnavailableReason, type Provider } from './providers'
+import { sampleTypeOf, type RawImage, type SampleType } from './types'
 
 /** What stage-upscale discovered about a model: nothing here is configured by hand. */
 export interface ModelInfo {
@@ -11,6 +12,7 @@ export interface ModelInfo {
   id: string
   inputName: string
   outputName: string
+  /** The model's arithmetic: the float type its image input has (built-in models cast samples to float32 inside). */
   dtype: 'float32' | 'float16'
   /** Output size / input size of one pass. */
   scale: number
@@ -31,85 +33,111 @@ export interface SessionOptions {
   onWarning?: (message: string) => void
 }
 
+/** Interleaved (HWC) RGB samples: what a model session takes and returns. */
+export type RgbImage = RawImage<Uint8Array | Uint16Array>
+
 /** Probe size for dynamic models: small enough to be instant, large enough for any downsampling body. */
 const PROBE_SIZE = 32
 
-/** One onnxruntime session of an image super-resolution model, with its input/output discovered. */
+/**
+ * How a model's sessions take images. Built-in models are built for integer samples, so layout and
+ * type conversions run inside onnxruntime; one session per sample type, created on first use.
+ * Imported models take NCHW float planes in 0..1, converted here.
+ */
+type Sessions =
+  | { kind: 'samples'; byType: Map<SampleType, Promise<ort.InferenceSession>>; create(type: SampleType): Promise<ort.InferenceSession> }
+  | { kind: 'planes'; session: ort.InferenceSession }
+
+/** One image super-resolution model on onnxruntime, with its input/output discovered. */
 export class ModelSession {
+  private inferenceTime = 0
+
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly sessions: Sessions,
     readonly info: ModelInfo,
   ) {}
 
   static async load(options: SessionOptions = {}): Promise<ModelSession> {
     const id = options.model ?? DEFAULT_MODEL
-    const bytes = readModelBytes(id)
-    let provider = options.provider ?? 'cpu'
-    const reason = providerUnavailableReason(provider)
-    if (reason) {
-      options.onWarning?.(fallbackWarning(provider, reason))
-      provider = 'cpu'
-    }
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders: [provider],
-      intraOpNumThreads: options.threads ?? 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-    }
-    let session: ort.InferenceSession
-    try {
-      session = await ort.InferenceSession.create(bytes, sessionOptions)
-    } catch (error) {
-      if (provider !== 'cpu') {
-        options.onWarning?.(fallbackWarning(provider, firstLine(error)))
-        return ModelSession.load({ ...options, provider: 'cpu' })
-      }
-      throw new UpscaleError('E_MODEL_INVALID', `Could not load model ${id}: it is not a valid ONNX model (${firstLine(error)})`, { cause: error })
-    }
-    const partial = describeModel(id, session)
     const builtin = findBuiltinModel(id)
-    const model = new ModelSession(session, { ...partial, scale: builtin?.scale ?? 0, receptiveRadius: builtin?.receptiveRadius, provider })
-    if (model.info.scale === 0) model.info.scale = await model.probeScale()
+    const first: SampleType = 'uint8'
+    const { session, provider } = await createSession(id, builtin ? builtin.build(first) : readModelBytes(id), options)
+    if (builtin) {
+      const create = async (type: SampleType) => (await createSession(id, builtin.build(type), { ...options, provider })).session
+      const sessions: Sessions = { kind: 'samples', byType: new Map([[first, Promise.resolve(session)]]), create }
+      const names = { inputName: session.inputNames[0], outputName: session.outputNames[0] }
+      return new ModelSession(sessions, { id, ...names, dtype: 'float32', scale: builtin.scale, receptiveRadius: builtin.receptiveRadius, provider })
+    }
+    const model = new ModelSession({ kind: 'planes', session }, { ...describeModel(id, session), scale: 0, provider })
+    model.info.scale = await model.probeScale(session)
     return model
   }
 
-  /**
-   * Runs one NCHW float tile (values 0..1) through the model.
-   * Returns the output planes as float32 whatever the model's dtype.
-   */
-  async run(planes: Float32Array, width: number, height: number): Promise<{ planes: Float32Array; width: number; height: number }> {
-    const { inputName, outputName, dtype } = this.info
-    const input =
-      dtype === 'float16'
-        ? new ort.Tensor('float16', float32ToFloat16(planes), [1, 3, height, width])
-        : new ort.Tensor('float32', planes, [1, 3, height, width])
-    let result: ort.InferenceSession.OnnxValueMapType
-    try {
-      result = await this.session.run({ [inputName]: input })
-    } catch (error) {
-      throw new UpscaleError('E_INFERENCE', `Model ${this.info.id} failed on a ${width}x${height} input: ${firstLine(error)}`, { cause: error })
-    } finally {
-      input.dispose()
+  /** Milliseconds spent inside onnxruntime's session.run since the model was loaded. */
+  get inferenceMs(): number {
+    return this.inferenceTime
+  }
+
+  /** Upscales one RGB image (a tile) by the model's scale; samples keep their type. */
+  async run(image: RgbImage): Promise<RgbImage> {
+    if (image.channels !== 3) throw new UpscaleError('E_INVALID_ARGUMENT', `Expected 3 channels (RGB) for a model input but received ${image.channels}`)
+    return this.sessions.kind === 'samples' ? this.runSamples(image, this.sessions) : this.runPlanes(image, this.sessions.session)
+  }
+
+  async release(): Promise<void> {
+    if (this.sessions.kind === 'planes') return this.sessions.session.release()
+    const sessions = await Promise.allSettled(this.sessions.byType.values())
+    await Promise.all(sessions.map((session) => (session.status === 'fulfilled' ? session.value.release() : undefined)))
+  }
+
+  private async runSamples(image: RgbImage, sessions: Extract<Sessions, { kind: 'samples' }>): Promise<RgbImage> {
+    const type = sampleTypeOf(image.data)
+    let session = sessions.byType.get(type)
+    if (!session) {
+      session = sessions.create(type)
+      sessions.byType.set(type, session)
     }
-    const output = result[outputName]
+    const output = await this.infer(await session, new ort.Tensor(type, image.data, [1, image.height, image.width, 3]), image)
+    const [, height, width] = output.dims
+    return { data: output.data as Uint8Array | Uint16Array, width, height, channels: 3 }
+  }
+
+  private async runPlanes(image: RgbImage, session: ort.InferenceSession): Promise<RgbImage> {
+    const max = maxSample(sampleTypeOf(image.data))
+    const { planes, width, height } = await this.inferPlanes(session, toPlanes(image, max), image.width, image.height)
+    return fromPlanes(planes, width, height, image.data instanceof Uint8Array ? new Uint8Array(width * height * 3) : new Uint16Array(width * height * 3), max)
+  }
+
+  /** Runs NCHW float planes (0..1) through an imported model; returns float32 planes whatever its dtype. */
+  private async inferPlanes(session: ort.InferenceSession, planes: Float32Array, width: number, height: number): Promise<{ planes: Float32Array; width: number; height: number }> {
+    const { dtype } = this.info
+    const input = dtype === 'float16' ? new ort.Tensor('float16', float32ToFloat16(planes), [1, 3, height, width]) : new ort.Tensor('float32', planes, [1, 3, height, width])
+    const output = await this.infer(session, input, { width, height })
     const [, channels, outHeight, outWidth] = output.dims
     if (output.dims.length !== 4 || channels !== 3) {
       throw new UpscaleError('E_MODEL_UNSUPPORTED', `Model ${this.info.id} returned shape [${output.dims.join(', ')}]; expected [1, 3, height, width]`)
     }
-    const data = output.data
-    const outPlanes = dtype === 'float16' ? float16ToFloat32(data as Uint16Array) : (data as Float32Array)
+    const outPlanes = dtype === 'float16' ? float16ToFloat32(output.data as Uint16Array) : (output.data as Float32Array)
     return { planes: outPlanes, width: outWidth, height: outHeight }
   }
 
-  async release(): Promise<void> {
-    await this.session.release()
+  private async infer(session: ort.InferenceSession, input: ort.Tensor, size: { width: number; height: number }): Promise<ort.Tensor> {
+    const started = performance.now()
+    try {
+      const result = await session.run({ [this.info.inputName]: input })
+      return result[this.info.outputName]
+    } catch (error) {
+      throw new UpscaleError('E_INFERENCE', `Model ${this.info.id} failed on a ${size.width}x${size.height} input: ${firstLine(error)}`, { cause: error })
+    } finally {
+      input.dispose()
+      this.inferenceTime += performance.now() - started
+    }
   }
 
-  private async probeScale(): Promise<number> {
+  private async probeScale(session: ort.InferenceSession): Promise<number> {
     const width = this.info.fixedSize?.width ?? PROBE_SIZE
     const height = this.info.fixedSize?.height ?? PROBE_SIZE
-    const output = await this.run(new Float32Array(3 * width * height).fill(0.5), width, height)
+    const output = await this.inferPlanes(session, new Float32Array(3 * width * height).fill(0.5), width, height)
     const scale = output.width / width
     if (!Number.isInteger(scale) || scale < 1 || output.height / height !== scale) {
       throw new UpscaleError(
@@ -121,9 +149,66 @@ export class ModelSession {
   }
 }
 
+/** Creates a session on the requested provider, falling back to CPU (with a warning) when it is not available. */
+async function createSession(id: string, bytes: Uint8Array, options: SessionOptions): Promise<{ session: ort.InferenceSession; provider: Provider }> {
+  let provider = options.provider ?? 'cpu'
+  const reason = providerUnavailableReason(provider)
+  if (reason) {
+    options.onWarning?.(fallbackWarning(provider, reason))
+    provider = 'cpu'
+  }
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    intraOpNumThreads: options.threads ?? 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  }
+  try {
+    return { session: await ort.InferenceSession.create(bytes, sessionOptions), provider }
+  } catch (error) {
+    if (provider !== 'cpu') {
+      options.onWarning?.(fallbackWarning(provider, firstLine(error)))
+      return createSession(id, bytes, { ...options, provider: 'cpu' })
+    }
+    throw new UpscaleError('E_MODEL_INVALID', `Could not load model ${id}: it is not a valid ONNX model (${firstLine(error)})`, { cause: error })
+  }
+}
+
+function maxSample(type: SampleType): number {
+  return type === 'uint8' ? 255 : 65535
+}
+
+/** Interleaved samples → NCHW float planes in 0..1. */
+function toPlanes(image: RgbImage, max: number): Float32Array {
+  const { data } = image
+  const plane = image.width * image.height
+  const planes = new Float32Array(3 * plane)
+  const inv = 1 / max
+  for (let p = 0, s = 0; p < plane; p++, s += 3) {
+    planes[p] = data[s] * inv
+    planes[plane + p] = data[s + 1] * inv
+    planes[2 * plane + p] = data[s + 2] * inv
+  }
+  return planes
+}
+
+/** NCHW float planes in 0..1 → interleaved samples, rounded and clamped to 0..max. */
+function fromPlanes<T extends Uint8Array | Uint16Array>(planes: Float32Array, width: number, height: number, samples: T, max: number): RgbImage {
+  const plane = width * height
+  for (let p = 0, d = 0; p < plane; p++, d += 3) {
+    samples[d] = clampRound(planes[p] * max, max)
+    samples[d + 1] = clampRound(planes[plane + p] * max, max)
+    samples[d + 2] = clampRound(planes[2 * plane + p] * max, max)
+  }
+  return { data: samples, width, height, channels: 3 }
+}
+
+function clampRound(value: number, max: number): number {
+  return value <= 0 ? 0 : value >= max ? max : Math.round(value)
+}
+
 function readModelBytes(id: string): Uint8Array {
-  const builtin = findBuiltinModel(id)
-  if (builtin) return builtin.build()
   if (!existsSync(id)) {
     const known = listModels().map((m) => m.id).join(', ')
     throw new UpscaleError('E_MODEL_NOT_FOUND', `Model not found: '${id}' is neither a built-in model (${known}) nor an existing .onnx file`)

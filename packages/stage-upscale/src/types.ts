@@ -11,3 +11,10 @@ export interface RawImage<T extends PixelData = PixelData> {
   height: number
   channels: number
 }
+
+/** Integer sample types of the images the engine takes and returns. */
+export type SampleType = 'uint8' | 'uint16'
+
+export function sampleTypeOf(data: Uint8Array | Uint16Array): SampleType {
+  return data instanceof Uint8Array ? 'uint8' : 'uint16'
+}

@@ -188,6 +188,49 @@ describe('buildAnime4kOnnx', () => {
     expect(border).toBeGreaterThan(1e-3)
   })
 
+  // S has one residual colour (broadcast), L three; both rebuild the tail for integer samples.
+  test.each([
+    ['s', 'uint8', 255],
+    ['l', 'uint8', 255],
+    ['l', 'uint16', 65535],
+  ] as const)('cnn-2x-%s with %s samples: interleaved RGB in and out, equal to the float model rounded to the nearest sample', async (size, samples, max) => {
+    const [w, h] = [11, 7]
+    const weights = loadAnime4kWeights(size)
+    // Integer samples spanning the whole range, and the same values as the float model sees them.
+    const interleaved = samples === 'uint8' ? new Uint8Array(3 * w * h) : new Uint16Array(3 * w * h)
+    const random = randomImage(3 * w * h, 5)
+    for (let i = 0; i < interleaved.length; i++) interleaved[i] = Math.round(random[i] * max)
+    const planes = new Float32Array(3 * w * h)
+    for (let p = 0; p < w * h; p++) for (let c = 0; c < 3; c++) planes[c * w * h + p] = interleaved[p * 3 + c] / max
+    const float = await runModel(buildAnime4kOnnx(weights), planes, w, h)
+
+    const session = await ort.InferenceSession.create(buildAnime4kOnnx(weights, { samples }), { intraOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    try {
+      const { output } = await session.run({ input: new ort.Tensor(samples, interleaved, [1, h, w, 3]) })
+      expect(output.type).toBe(samples)
+      expect(output.dims).toEqual([1, 2 * h, 2 * w, 3])
+      let worst = 0
+      let clamped = 0
+      for (let p = 0; p < 4 * w * h; p++) {
+        for (let c = 0; c < 3; c++) {
+          const exact = float.data[c * 4 * w * h + p] * max
+          if (exact < 0 || exact > max) clamped++
+          const expected = Math.min(max, Math.max(0, exact))
+          worst = Math.max(worst, Math.abs(Number(output.data[p * 3 + c]) - expected))
+        }
+      }
+      // Rounding (≤ ½) plus float32 arithmetic in another order; out-of-range values were clipped.
+      expect(worst).toBeLessThanOrEqual(samples === 'uint8' ? 0.51 : 0.6)
+      expect(clamped).toBeGreaterThan(0)
+    } finally {
+      await session.release()
+    }
+  })
+
+  test('rejects unknown sample types', () => {
+    expect(() => buildAnime4kOnnx(loadAnime4kWeights('s'), { samples: 'int8' as 'uint8' })).toThrow("Expected samples 'float32', 'uint8' or 'uint16' but received 'int8'")
+  })
+
   test('one model serves any input size (symbolic dims)', async () => {
     const bytes = buildAnime4kOnnx(loadAnime4kWeights('s'))
     const result = await runModel(bytes, randomImage(3 * 5 * 4, 3), 5, 4)

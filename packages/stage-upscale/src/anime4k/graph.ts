@@ -13,8 +13,13 @@
  *   convolution per source, summed; intermediate shapes are declared with symbolic dims so that
  *   onnxruntime proves the addends alike and accumulates each Add inside a convolution instead
  *   of materialising a 56- or 112-channel concatenation.
+ * - With integer samples (`samples: 'uint8' | 'uint16'`) the model takes and returns interleaved
+ *   RGB (NHWC) as decoders and encoders have it, so the layout and type conversions that would
+ *   otherwise be JavaScript loops run inside onnxruntime. The 1/max input scale is folded into
+ *   the first convolution and the ×max output scale into the residual convolutions; the tail is
+ *   rebuilt for speed (see `sampleTail`).
  */
-import { encodeOnnxModel, type OnnxAttribute, type OnnxInitializer, type OnnxNode, type OnnxValueInfo } from '../onnx/model'
+import { encodeOnnxModel, onnxElementType, type OnnxAttribute, type OnnxInitializer, type OnnxNode, type OnnxValueInfo } from '../onnx/model'
 import { parseAnime4kWeights, type Anime4kConv, type Anime4kWeightsJson } from './weights'
 
 export const ANIME4K_INPUT = 'input'
@@ -26,7 +31,7 @@ class GraphBuilder {
   readonly valueInfo: OnnxValueInfo[] = []
   private names = 0
 
-  constant(dims: number[], data: Float32Array | BigInt64Array): string {
+  constant(dims: number[], data: OnnxInitializer['data']): string {
     const name = `const_${this.names++}`
     this.initializers.push({ name, dims, data })
     return name
@@ -43,39 +48,90 @@ class GraphBuilder {
     return name
   }
 
-  conv(input: string, weight: Float32Array, dims: number[], bias: Float32Array | undefined, pads: number[]): string {
+  conv(input: string, weight: Float32Array, dims: number[], bias: Float32Array | undefined, pads: number[], group = 1): string {
     const inputs = [input, this.constant(dims, weight)]
     if (bias) inputs.push(this.constant([dims[0]], bias))
-    return this.node('Conv', inputs, { pads })
+    return this.node('Conv', inputs, group === 1 ? { pads } : { pads, group })
   }
 }
 
-export function buildAnime4kOnnx(weights: Anime4kWeightsJson): Uint8Array {
+/**
+ * How the model's image input and output are stored: `float32` is the usual super-resolution
+ * interface (NCHW planes in 0..1); `uint8` and `uint16` are interleaved samples [1, H, W, 3].
+ */
+export type Anime4kSamples = 'float32' | 'uint8' | 'uint16'
+
+export interface Anime4kOnnxOptions {
+  /** Default `float32`. */
+  samples?: Anime4kSamples
+}
+
+const SAMPLE_MAX = { float32: 1, uint8: 255, uint16: 65535 } as const
+
+export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOnnxOptions = {}): Uint8Array {
+  const samples = options.samples ?? 'float32'
+  if (!(samples in SAMPLE_MAX)) throw new Error(`Expected samples 'float32', 'uint8' or 'uint16' but received '${String(samples)}'`)
+  const max = SAMPLE_MAX[samples]
+  const integer = samples !== 'float32'
   const { convs, residual } = parseAnime4kWeights(weights)
   const graph = new GraphBuilder()
+  // The network body reads NCHW floats: integer samples are transposed, then cast (in 0..max).
+  const image = integer
+    ? graph.node('Cast', [graph.node('Transpose', [ANIME4K_INPUT], { perm: [0, 3, 1, 2] })], { to: onnxElementType('float32') })
+    : ANIME4K_INPUT
 
   // Per convolution: its CReLU (2 x outChannels), or for the residual layers its raw output.
+  if (integer && (residual.length !== 1 || ![4, 12].includes(convs[residual[0]].outChannels))) {
+    throw new Error(`Expected one residual convolution of 4 or 12 channels (1 or 3 colours x 4 sub-pixels) for integer samples in ${weights.name}`)
+  }
   const outputs: string[] = []
   convs.forEach((conv, index) => {
     const { kernel, outChannels } = conv
-    const crelu = !residual.includes(index)
-    const channels = crelu ? 2 * outChannels : outChannels
+    const isResidual = residual.includes(index)
+    const crelu = !isResidual
+    // Integer samples: the residual comes out as 12 phase planes, sub-pixel major (see sampleTail).
+    const phaseMajor = integer && isResidual
+    const channels = crelu ? 2 * outChannels : phaseMajor ? 12 : outChannels
     const pads = kernel === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0]
     // The first layer reads the image; the others read earlier CReLUs, each through its own slice of the weights.
-    const sources = conv.sources.length === 0 ? [{ input: ANIME4K_INPUT, count: conv.inChannels }] : conv.sources.map((s) => ({ input: outputs[s], count: 2 * convs[s].outChannels }))
+    const sources = conv.sources.length === 0 ? [{ input: image, count: conv.inChannels }] : conv.sources.map((s) => ({ input: outputs[s], count: 2 * convs[s].outChannels }))
+    // Samples in 0..max: the image's readers divide by max, the residual's producers multiply by it.
+    const inputScale = conv.sources.length === 0 ? 1 / max : 1
+    const outputScale = isResidual ? max : 1
     let first = 0
     const terms = sources.map(({ input, count }, i) => {
-      const weight = selectInputChannels(conv, first, count)
+      let weight = scaled(selectInputChannels(conv, first, count), inputScale * outputScale)
       first += count
-      const bias = i === 0 ? conv.bias : undefined
-      const term = graph.conv(input, crelu ? signed(weight) : weight, [channels, count, kernel, kernel], bias && (crelu ? signed(bias) : bias), pads)
-      return graph.feature(term, channels)
+      let bias = i === 0 ? scaled(conv.bias, outputScale) : undefined
+      if (crelu) [weight, bias] = [signed(weight), bias && signed(bias)]
+      if (phaseMajor) [weight, bias] = [toPhaseMajor(weight, outChannels), bias && toPhaseMajor(bias, outChannels)]
+      return graph.feature(graph.conv(input, weight, [channels, count, kernel, kernel], bias, pads), channels)
     })
+    if (phaseMajor) terms.push(graph.feature(bilinearPhases(graph, image), 12))
     const sum = terms.reduce((total, term) => graph.feature(graph.node('Add', [term, total]), channels))
     outputs.push(crelu ? graph.feature(graph.node('Relu', [sum]), channels) : sum)
   })
 
-  const residualNames = residual.map((index) => outputs[index])
+  if (integer) interleaveSamples(graph, outputs[residual[0]], samples)
+  else floatTail(graph, residual.map((index) => outputs[index]))
+
+  return encodeOnnxModel({
+    producerName: 'anime-upscaler',
+    // 21: QuantizeLinear to uint16.
+    opsetVersion: 21,
+    graph: {
+      name: weights.name,
+      nodes: graph.nodes,
+      initializers: graph.initializers,
+      valueInfo: graph.valueInfo,
+      inputs: [{ name: ANIME4K_INPUT, dims: integer ? [1, 'height', 'width', 3] : [1, 3, 'height', 'width'], elementType: samples }],
+      outputs: [{ name: ANIME4K_OUTPUT, dims: integer ? [1, 'output_height', 'output_width', 3] : [1, 3, 'output_height', 'output_width'], elementType: samples }],
+    },
+  })
+}
+
+/** Pixel shuffle of the residual plus a bilinear base, as float NCHW planes: the shaders' own formulation. */
+function floatTail(graph: GraphBuilder, residualNames: string[]): void {
   const shuffleInput = residualNames.length === 1 ? residualNames[0] : graph.node('Concat', residualNames, { axis: 1 })
   // Channel c·4 + sy·2 + sx → colour c at sub-pixel (sx, sy); a single colour broadcasts over R, G and B.
   const detail = graph.node('DepthToSpace', [shuffleInput], { blocksize: 2, mode: 'CRD' })
@@ -83,19 +139,68 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson): Uint8Array {
   const scales = graph.constant([4], new Float32Array([1, 1, 2, 2]))
   const base = graph.node('Resize', [ANIME4K_INPUT, '', scales], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' })
   graph.node('Add', [detail, base], undefined, ANIME4K_OUTPUT)
+}
 
-  return encodeOnnxModel({
-    producerName: 'anime-upscaler',
-    opsetVersion: 17,
-    graph: {
-      name: weights.name,
-      nodes: graph.nodes,
-      initializers: graph.initializers,
-      valueInfo: graph.valueInfo,
-      inputs: [{ name: ANIME4K_INPUT, dims: [1, 3, 'height', 'width'] }],
-      outputs: [{ name: ANIME4K_OUTPUT, dims: [1, 3, 'output_height', 'output_width'] }],
-    },
-  })
+/*
+ * Integer samples. onnxruntime's Resize, DepthToSpace, generic transposes and every elementwise
+ * pass over a full-size float tensor each cost about as much as a whole convolution layer of S.
+ * So the output is assembled from 12 planes at the input's resolution, one per sub-pixel phase
+ * (sy, sx) and colour c, in the order (sy·2 + sx)·3 + c: the residual convolution writes them (S's
+ * single colour repeated for R, G and B) and the bilinear base is one more addend of its sum.
+ * They are rounded to samples, then interleaved by two transposes of 1- or 2-byte samples.
+ */
+
+/** Residual weights or bias rows, (c·4 + phase) or (phase) → (phase·3 + c). */
+function toPhaseMajor(values: Float32Array, outChannels: number): Float32Array {
+  const row = values.length / outChannels
+  const result = new Float32Array(12 * row)
+  for (let phase = 0; phase < 4; phase++) {
+    for (let c = 0; c < 3; c++) {
+      const from = outChannels === 12 ? c * 4 + phase : phase
+      result.set(values.subarray(from * row, (from + 1) * row), (phase * 3 + c) * row)
+    }
+  }
+  return result
+}
+
+/**
+ * The half_pixel linear 2x base as a 3x3 convolution of the edge-padded image (edge padding clamps
+ * as Resize does): sub-pixel 0 weighs its neighbours (¼, ¾, 0), sub-pixel 1 (0, ¾, ¼).
+ */
+function bilinearPhases(graph: GraphBuilder, image: string): string {
+  const taps = [
+    [0.25, 0.75, 0],
+    [0, 0.75, 0.25],
+  ]
+  const kernel = new Float32Array(12 * 3 * 9)
+  for (let phase = 0; phase < 4; phase++) {
+    const [sy, sx] = [phase >> 1, phase & 1]
+    for (let c = 0; c < 3; c++) {
+      for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) kernel[((phase * 3 + c) * 3 + c) * 9 + y * 3 + x] = taps[sy][y] * taps[sx][x]
+    }
+  }
+  const padded = graph.node('Pad', [image, int64(graph, [0, 0, 1, 1, 0, 0, 1, 1])], { mode: 'edge' })
+  return graph.conv(padded, kernel, [12, 3, 3, 3], undefined, [0, 0, 0, 0])
+}
+
+/** 12 phase planes → rounded samples [1, 2H, 2W, 3]. */
+function interleaveSamples(graph: GraphBuilder, phases: string, samples: 'uint8' | 'uint16'): void {
+  // QuantizeLinear with scale 1: round half to even and saturate to the sample type.
+  const zeroPoint = graph.constant([], samples === 'uint8' ? new Uint8Array(1) : new Uint16Array(1))
+  const rounded = graph.node('QuantizeLinear', [phases, graph.constant([], new Float32Array([1])), zeroPoint])
+  // (sy, sx·c, H, W) → (H, sy, sx·c, W): whole rows move. → (H·sy, W, sx·c) = [1, 2H, 2W, 3].
+  // The Reshape between the transposes keeps onnxruntime from merging them into one slow generic transpose.
+  const dims = (before: number[], start: number, end: number) =>
+    graph.node('Concat', [int64(graph, before), graph.node('Shape', [ANIME4K_INPUT], { start, end })], { axis: 0 })
+  const split = graph.node('Reshape', [rounded, dims([1, 2, 6], 1, 3)])
+  const rowsFirst = graph.node('Reshape', [graph.node('Transpose', [split], { perm: [0, 3, 1, 2, 4] }), dims([1, -1, 6], 2, 3)])
+  const interleaved = graph.node('Transpose', [rowsFirst], { perm: [0, 1, 3, 2] })
+  const outputShape = graph.node('Mul', [graph.node('Shape', [ANIME4K_INPUT]), int64(graph, [1, 2, 2, 1])])
+  graph.node('Reshape', [interleaved, outputShape], undefined, ANIME4K_OUTPUT)
+}
+
+function int64(graph: GraphBuilder, values: number[]): string {
+  return graph.constant([values.length], BigInt64Array.from(values, BigInt))
 }
 
 /** [v; -v]: doubled, negated outputs of a convolution (weights or bias), so a Relu yields its CReLU. */
@@ -104,6 +209,11 @@ function signed(values: Float32Array): Float32Array {
   doubled.set(values)
   for (let i = 0; i < values.length; i++) doubled[values.length + i] = -values[i]
   return doubled
+}
+
+/** values × factor, as a new array (the parsed weights stay as they are). */
+function scaled(values: Float32Array, factor: number): Float32Array {
+  return factor === 1 ? values : values.map((value) => value * factor)
 }
 
 /** OIHW weight restricted to input channels first…first+count-1 (one source's CReLU). */

@@ -6,4 +6,4 @@ export {
   type Anime4kWeightsJson,
   type Anime4kLayerJson,
 } from './weights'
-export { buildAnime4kOnnx, ANIME4K_INPUT, ANIME4K_OUTPUT } from './graph'
+export { buildAnime4kOnnx, ANIME4K_INPUT, ANIME4K_OUTPUT, type Anime4kOnnxOptions, type Anime4kSamples } from './graph'

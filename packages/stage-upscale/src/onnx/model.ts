@@ -5,12 +5,29 @@
  */
 import { ProtoWriter } from './protobuf'
 
-/** IR version 8 is what opset 17 pairs with (ONNX 1.12); onnxruntime accepts it. */
-const IR_VERSION = 8
+/** IR version 10 is what opset 21 pairs with (ONNX 1.16); onnxruntime accepts it. */
+const IR_VERSION = 10
 
 const TENSOR_FLOAT = 1
+const TENSOR_UINT8 = 2
+const TENSOR_UINT16 = 4
 const TENSOR_INT64 = 7
 const TENSOR_FLOAT16 = 10
+
+/** Element types a graph input, output or intermediate value may declare. */
+export type OnnxElementType = 'float32' | 'float16' | 'uint8' | 'uint16'
+
+const ELEMENT_TYPES: Record<OnnxElementType, number> = {
+  float32: TENSOR_FLOAT,
+  float16: TENSOR_FLOAT16,
+  uint8: TENSOR_UINT8,
+  uint16: TENSOR_UINT16,
+}
+
+/** The `to` attribute of a Cast node. */
+export function onnxElementType(type: OnnxElementType): number {
+  return ELEMENT_TYPES[type]
+}
 
 const ATTRIBUTE_INT = 2
 const ATTRIBUTE_STRING = 3
@@ -26,18 +43,18 @@ export interface OnnxNode {
   attributes?: Record<string, OnnxAttribute>
 }
 
-/** A constant tensor; float32 for weights, int64 for shape-like operands (e.g. Pad's `pads`). */
+/** A constant tensor: float32 for weights, int64 for shape-like operands, uint8/uint16 for zero points. */
 export interface OnnxInitializer {
   name: string
   dims: number[]
-  data: Float32Array | BigInt64Array
+  data: Float32Array | BigInt64Array | Uint8Array | Uint16Array
 }
 
 /** A graph input or output (float32 unless said otherwise); string dims are symbolic (e.g. 'height'). */
 export interface OnnxValueInfo {
   name: string
   dims: Array<number | string>
-  elementType?: 'float32' | 'float16'
+  elementType?: OnnxElementType
 }
 
 export interface OnnxGraph {
@@ -102,17 +119,25 @@ function writeTensor(writer: ProtoWriter, tensor: OnnxInitializer): void {
     throw new RangeError(`Initializer '${tensor.name}' has dims [${tensor.dims}] but ${tensor.data.length} values`)
   }
   for (const dim of tensor.dims) writer.int(1, dim)
-  writer.int(2, tensor.data instanceof Float32Array ? TENSOR_FLOAT : TENSOR_INT64)
+  writer.int(2, initializerType(tensor.data))
   writer.string(8, tensor.name)
   writer.bytes(9, littleEndianBytes(tensor.data))
 }
 
+function initializerType(data: OnnxInitializer['data']): number {
+  if (data instanceof Float32Array) return TENSOR_FLOAT
+  if (data instanceof BigInt64Array) return TENSOR_INT64
+  return data instanceof Uint8Array ? TENSOR_UINT8 : TENSOR_UINT16
+}
+
 /** raw_data is little-endian by definition, whatever the host's byte order. */
-function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
+function littleEndianBytes(data: OnnxInitializer['data']): Uint8Array {
+  if (data instanceof Uint8Array) return data.slice()
   const bytes = new Uint8Array(data.byteLength)
   const view = new DataView(bytes.buffer)
   if (data instanceof Float32Array) data.forEach((value, i) => view.setFloat32(i * 4, value, true))
-  else data.forEach((value, i) => view.setBigInt64(i * 8, value, true))
+  else if (data instanceof BigInt64Array) data.forEach((value, i) => view.setBigInt64(i * 8, value, true))
+  else data.forEach((value, i) => view.setUint16(i * 2, value, true))
   return bytes
 }
 
@@ -120,7 +145,7 @@ function writeValueInfo(writer: ProtoWriter, info: OnnxValueInfo): void {
   writer.string(1, info.name)
   writer.message(2, (type) =>
     type.message(1, (tensorType) =>
-      tensorType.int(1, info.elementType === 'float16' ? TENSOR_FLOAT16 : TENSOR_FLOAT).message(2, (shape) => {
+      tensorType.int(1, ELEMENT_TYPES[info.elementType ?? 'float32']).message(2, (shape) => {
         for (const dim of info.dims) {
           shape.message(1, (d) => (typeof dim === 'string' ? d.string(2, dim) : d.int(1, dim)))
         }
