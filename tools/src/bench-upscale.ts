@@ -3,7 +3,9 @@
  * worker x thread layout that fits this machine, and the share of worker time spent outside
  * session.run (tiling, alpha, copies). Then, from onnxruntime's profiler, where the session's own
  * time goes by operator type: convolutions versus the layout and type conversions that run inside
- * the graph. Frames are real pixels: the project's sample drawing.
+ * the graph. Last, duplicate detection (stage-detect's default detector, in its worker thread)
+ * beside the default model's upscaling, in frames/s at 640x360 and 1920x1080: detection must never
+ * be the pipeline's bottleneck. Frames are real pixels: the project's sample drawing.
  *
  *   pnpm bench:upscale [--frames N] [--models anime4k-s,anime4k-l] [--sizes 640x360,1280x720]
  */
@@ -12,8 +14,10 @@ import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
+import { Observable, count, lastValueFrom } from 'rxjs'
 import sharp from 'sharp'
-import { buildAnime4kOnnx, createUpscaler, loadAnime4kWeights, type Anime4kSize, type EngineImage } from '@anime-upscaler/stage-upscale'
+import { detectDuplicates } from '@anime-upscaler/stage-detect'
+import { DEFAULT_MODEL, buildAnime4kOnnx, createUpscaler, defaultLayout, loadAnime4kWeights, type Anime4kSize, type EngineImage } from '@anime-upscaler/stage-upscale'
 import { sampleSvg } from './sample-art'
 
 interface Row {
@@ -95,6 +99,43 @@ async function main(): Promise<void> {
     }
   }
   await printProfile(models, images[0])
+  await printDetectionBesideUpscaling()
+}
+
+/**
+ * Frames/s of the default detector through `detectDuplicates()` as core uses it (frames copied to
+ * its worker, verdicts back in order). Frames cycle through the drawing, a repeat of it, and the
+ * drawing with one region changed, so both verdicts occur.
+ */
+async function detectionFps(image: EngineImage, frames: number): Promise<number> {
+  const changed = new Uint8Array(image.data)
+  for (let y = 0; y < image.height >> 3; y++) changed.fill(255, (y * image.width + (image.width >> 1)) * 3, (y * image.width + (image.width >> 1) + 64) * 3)
+  const pictures = [image.data as Uint8Array, image.data as Uint8Array, changed]
+  const source = new Observable<{ index: number; image: EngineImage }>((subscriber) => {
+    for (let index = 0; index < frames && !subscriber.closed; index++) subscriber.next({ index, image: { ...image, data: pictures[index % 3] } })
+    subscriber.complete()
+  })
+  const started = performance.now()
+  await lastValueFrom(source.pipe(detectDuplicates({ detector: 'default' }), count()))
+  return (frames * 1000) / (performance.now() - started)
+}
+
+async function printDetectionBesideUpscaling(): Promise<void> {
+  console.log('')
+  console.log(`Duplicate detection (default detector, worker thread) beside upscaling with the default model (${DEFAULT_MODEL}, default layout), frames/s:`)
+  console.log('')
+  console.log('| input size | detection | upscaling 2x | detection / upscaling |')
+  console.log('|---|---:|---:|---:|')
+  for (const [width, height, upscaled] of [
+    [640, 360, 24],
+    [1920, 1080, 4],
+  ]) {
+    const image = await frame(width, height)
+    const detect = await detectionFps(image, 240)
+    const { workers, threads } = defaultLayout()
+    const { fps } = await measure(DEFAULT_MODEL, image, workers, threads, upscaled)
+    console.log(`| ${width}x${height} | ${detect.toFixed(0)} | ${fps.toFixed(2)} | ${(detect / fps).toFixed(0)}x |`)
+  }
 }
 
 /** Operators that only move or convert samples: what the engine once did in JavaScript loops. */

@@ -5,11 +5,14 @@
  * process (`--run`), which measures itself and its ffmpeg children from /proc (see
  * bench/proc-sampler.ts) and prints one JSON line; this process prints the tables.
  *
- *   pnpm bench:video [--model anime4k-l] [--clips hero,short] [--only png,sequential,concurrent,memory]
- *                    [--dedup off|on] [--fixtures DIR] [--json FILE (raw results)]
+ *   pnpm bench:video [--model anime4k-l] [--clips hero,short] [--only png,sequential,concurrent,dedup,memory]
+ *                    [--repeat N] [--fixtures DIR] [--json FILE (raw results)]
  *
- * --dedup on lets core skip duplicate frames (its default); off (the default here) upscales every
- * frame in every design, so that only the design differs.
+ * --repeat N runs the configurations of each clip N times in turn (1, 2, 3, 1, 2, 3, …), so that
+ * the machine's changing speed affects them alike, and reports each one's median-wall run.
+ *
+ * (1)-(3) upscale every frame, so that only the design differs; (4) `dedup` is (3) with core's
+ * duplicate-frame detection on (its default), to measure what skipping duplicates saves.
  *
  * Results and method: docs/speed.md, "Video pipeline".
  */
@@ -144,12 +147,11 @@ async function runPngDesign(clip: string, work: string, model: string, signal: A
   }
 }
 
-/**
- * (2) and (3): core's in-memory pipeline. Duplicate-frame detection is off unless `dedup`: the PNG
- * design upscales every frame, so with it off only the design differs.
- */
-function runCore(clip: string, work: string, model: string, mode: 'sequential' | 'concurrent', dedup: boolean, signal: AbortSignal) {
-  const output = path.join(work, `${mode}${OUTPUT_EXT}`)
+/** (2)-(4): core's in-memory pipeline; duplicate-frame detection only in (4). */
+function runCore(clip: string, work: string, model: string, config: Exclude<Config, 'png'>, signal: AbortSignal) {
+  const output = path.join(work, `${config}${OUTPUT_EXT}`)
+  const mode = config === 'sequential' ? 'sequential' : 'concurrent'
+  const dedup = config === 'dedup'
   return new Promise<{ output: string; sourceFrames: number; layout: string; upscaledFrames: number }>((resolve, reject) => {
     let layout = '?'
     let decoded = 0
@@ -180,7 +182,7 @@ async function inspectOutput(file: string): Promise<{ frames: number; size: stri
   }
 }
 
-async function runChild(config: Config, clip: string, model: string, dedup: boolean, workDir: string | undefined): Promise<void> {
+async function runChild(config: Config, clip: string, model: string, workDir: string | undefined): Promise<void> {
   const stop = new AbortController()
   const onSignal = () => {
     stop.abort()
@@ -198,7 +200,7 @@ async function runChild(config: Config, clip: string, model: string, dedup: bool
     await mkdir(work, { recursive: true })
     sampler.start()
     const run: { output: string; sourceFrames: number; upscaledFrames: number; layout: string; phases?: RunResult['phases'] } =
-      config === 'png' ? await runPngDesign(clip, work, model, stop.signal) : await runCore(clip, work, model, config, dedup, stop.signal)
+      config === 'png' ? await runPngDesign(clip, work, model, stop.signal) : await runCore(clip, work, model, config, stop.signal)
     report = sampler.stop()
     const inspected = await inspectOutput(run.output)
     const result: RunResult = {
@@ -228,9 +230,9 @@ let activeChild: ChildProcess | undefined
 /** Set once Ctrl-C / SIGTERM arrived: the signal handler cleans up and exits 130. */
 let stopping = false
 
-function spawnRun(config: Config, clip: string, model: string, dedup: boolean, work: string): Promise<RunResult> {
+function spawnRun(config: Config, clip: string, model: string, work: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const args = [process.argv[1], '--run', config, '--clip', clip, '--model', model, '--dedup', dedup ? 'on' : 'off', '--work', work]
+    const args = [process.argv[1], '--run', config, '--clip', clip, '--model', model, '--work', work]
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
     })
@@ -274,12 +276,18 @@ function fixturePaths(fixtures: string | undefined, clips: string[]): Record<str
   return paths
 }
 
-/** short_360p.mp4 five times over, with the concat demuxer and stream copy. */
-async function fiveTimes(file: string, work: string): Promise<string> {
-  const list = path.join(work, 'concat.txt')
-  const output = path.join(work, `5x_${path.basename(file)}`)
+/**
+ * The memory check's inputs: short_360p.mp4 5 and 25 times over (360 and 1800 frames), with the
+ * concat demuxer and stream copy. Even the shorter one runs well past the pipeline's warm-up: the
+ * 72-frame clip alone ends about when 64 frames of capacity have first filled.
+ */
+const MEMORY_REPEATS = [5, 25] as const
+
+async function repeatClip(file: string, times: number, work: string): Promise<string> {
+  const list = path.join(work, `concat-${times}.txt`)
+  const output = path.join(work, `${times}x_${path.basename(file)}`)
   const quoted = file.replace(/'/g, `'\\''`)
-  await writeFile(list, `ffconcat version 1.0\n${Array.from({ length: 5 }, () => `file '${quoted}'\n`).join('')}`)
+  await writeFile(list, `ffconcat version 1.0\n${Array.from({ length: times }, () => `file '${quoted}'\n`).join('')}`)
   await runProcess(resolveFfmpeg(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0', '-c', 'copy', '-y', output])
   return output
 }
@@ -295,20 +303,20 @@ async function main(): Promise<void> {
       only: { type: 'string', default: ONLY.join(',') },
       fixtures: { type: 'string' },
       json: { type: 'string' },
-      dedup: { type: 'string', default: 'off' },
+      repeat: { type: 'string', default: '1' },
     },
   })
   const model = values.model!
-  if (values.dedup !== 'off' && values.dedup !== 'on') throw new Error(`Expected --dedup off|on but received '${values.dedup}'`)
-  const dedup = values.dedup === 'on'
 
   if (values.run !== undefined) {
     if (!CONFIGS.includes(values.run as Config)) throw new Error(`Expected --run ${CONFIGS.join('|')} but received '${values.run}'`)
     if (!values.clip) throw new Error('--run needs --clip FILE')
-    await runChild(values.run as Config, path.resolve(values.clip), model, dedup, values.work)
+    await runChild(values.run as Config, path.resolve(values.clip), model, values.work)
     return
   }
 
+  const repeat = Number(values.repeat)
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`Expected positive integer for --repeat but received '${values.repeat}'`)
   const clips = values.clips!.split(',').filter(Boolean)
   for (const clip of clips) if (!(clip in CLIPS)) throw new Error(`Expected --clips from ${Object.keys(CLIPS).join(',')} but received '${clip}'`)
   const only = values.only!.split(',').filter(Boolean)
@@ -345,25 +353,35 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()
   try {
     const results: Record<string, Partial<Record<Config, RunResult>>> = {}
+    const walls: Record<string, Partial<Record<Config, number[]>>> = {}
     let n = 0
     for (const clip of clips) {
+      const runs: Partial<Record<Config, RunResult[]>> = {}
+      for (let round = 1; round <= repeat; round++) {
+        for (const config of configs) {
+          const work = path.join(root, `${clip}-${config}-${n++}`)
+          process.stderr.write(`[${clip}]${repeat > 1 ? ` round ${round}/${repeat}` : ''} ${LABEL[config]} ...`)
+          const result = await spawnRun(config, files[clip], model, work)
+          ;(runs[config] ??= []).push(result)
+          await rm(work, { recursive: true, force: true })
+          process.stderr.write(` ${f1(result.report.wallSeconds)} s\n`)
+        }
+      }
       results[clip] = {}
+      walls[clip] = {}
       for (const config of configs) {
-        const work = path.join(root, `${clip}-${config}-${n++}`)
-        process.stderr.write(`[${clip}] ${LABEL[config]} ...`)
-        const result = await spawnRun(config, files[clip], model, dedup, work)
-        results[clip][config] = result
-        await rm(work, { recursive: true, force: true })
-        process.stderr.write(` ${f1(result.report.wallSeconds)} s\n`)
+        const sorted = [...runs[config]!].sort((a, b) => a.report.wallSeconds - b.report.wallSeconds)
+        results[clip][config] = sorted[(sorted.length - 1) >> 1]
+        walls[clip][config] = runs[config]!.map((run) => run.report.wallSeconds)
       }
     }
     const memoryRuns: RunResult[] = []
     if (memory) {
-      const long = await fiveTimes(files.short, root)
-      for (const clip of [files.short, long]) {
+      for (const times of MEMORY_REPEATS) {
+        const clip = await repeatClip(files.short, times, root)
         const work = path.join(root, `memory-${n++}`)
         process.stderr.write(`[memory] concurrent on ${path.basename(clip)} ...`)
-        const result = await spawnRun('concurrent', clip, model, dedup, work)
+        const result = await spawnRun('concurrent', clip, model, work)
         memoryRuns.push(result)
         await rm(work, { recursive: true, force: true })
         process.stderr.write(` ${f1(result.report.wallSeconds)} s\n`)
@@ -371,7 +389,7 @@ async function main(): Promise<void> {
     }
     const loadAfter = loadavg()
 
-    const text = formatReport({ model, dedup, encoder: `${ENCODER.codec} ${ENCODER.preset} crf ${ENCODER.crf} ${ENCODER.pixFmt}`, cores, loadBefore, loadAfter, clips, configs, results, memoryRuns })
+    const text = formatReport({ model, repeat, walls, encoder: `${ENCODER.codec} ${ENCODER.preset} crf ${ENCODER.crf} ${ENCODER.pixFmt}`, cores, loadBefore, loadAfter, clips, configs, results, memoryRuns })
     if (values.json) await writeFile(values.json, `${JSON.stringify({ model, cores, loadBefore, loadAfter, results, memoryRuns }, null, 2)}\n`)
     console.log(text)
   } finally {
