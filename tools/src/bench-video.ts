@@ -6,7 +6,7 @@
  * bench/proc-sampler.ts) and prints one JSON line; this process prints the tables.
  *
  *   pnpm bench:video [--model anime4k-l] [--clips hero,short] [--only png,sequential,concurrent,dedup,memory]
- *                    [--repeat N] [--fixtures DIR] [--json FILE (raw results)]
+ *                    [--repeat N] [--preset medium] [--fixtures DIR] [--json FILE (raw results)]
  *
  * --repeat N runs the configurations of each clip N times in turn (1, 2, 3, 1, 2, 3, …), so that
  * the machine's changing speed affects them alike, and reports each one's median-wall run.
@@ -23,6 +23,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import {
+  PRESETS,
   probe,
   resolveFfmpeg,
   resolveFfprobe,
@@ -31,6 +32,7 @@ import {
   upscaleVideo,
   type ImageEvent,
   type MediaInfo,
+  type Preset,
   type VideoEvent,
 } from '@anime-upscaler/core'
 import { TreeSampler, type Classifier, type SamplerReport } from './bench/proc-sampler'
@@ -40,8 +42,8 @@ import { findRepoRoot } from './repo-root'
 
 const ONLY = [...CONFIGS, 'memory'] as const
 
-/** One encoder setting for all designs: libx264 medium crf 18, yuv420p. */
-const ENCODER = { codec: 'libx264', preset: 'medium', crf: 18, pixFmt: 'yuv420p' } as const
+/** One encoder setting for all designs: libx264 crf 18, yuv420p, preset medium (core's default) unless --preset. */
+const ENCODER: { codec: 'libx264'; preset: Preset; crf: number; pixFmt: 'yuv420p' } = { codec: 'libx264', preset: 'medium', crf: 18, pixFmt: 'yuv420p' }
 /** Every output is Matroska: it holds the sources' Opus and AAC streams as they are. */
 const OUTPUT_EXT = '.mkv'
 
@@ -232,7 +234,7 @@ let stopping = false
 
 function spawnRun(config: Config, clip: string, model: string, work: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const args = [process.argv[1], '--run', config, '--clip', clip, '--model', model, '--work', work]
+    const args = [process.argv[1], '--run', config, '--clip', clip, '--model', model, '--preset', ENCODER.preset, '--work', work]
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
     })
@@ -304,9 +306,12 @@ async function main(): Promise<void> {
       fixtures: { type: 'string' },
       json: { type: 'string' },
       repeat: { type: 'string', default: '1' },
+      preset: { type: 'string', default: ENCODER.preset },
     },
   })
   const model = values.model!
+  if (!PRESETS.includes(values.preset as Preset)) throw new Error(`Expected --preset ${PRESETS.join('|')} but received '${values.preset}'`)
+  ENCODER.preset = values.preset as Preset
 
   if (values.run !== undefined) {
     if (!CONFIGS.includes(values.run as Config)) throw new Error(`Expected --run ${CONFIGS.join('|')} but received '${values.run}'`)

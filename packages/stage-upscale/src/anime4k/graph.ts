@@ -17,7 +17,7 @@
  *   RGB (NHWC) as decoders and encoders have it, so the layout and type conversions that would
  *   otherwise be JavaScript loops run inside onnxruntime. The 1/max input scale is folded into
  *   the first convolution and the ×max output scale into the residual convolutions; the tail is
- *   rebuilt for speed (see `sampleTail`).
+ *   rebuilt for speed (see "Integer samples" below).
  */
 import { encodeOnnxModel, onnxElementType, type OnnxAttribute, type OnnxInitializer, type OnnxNode, type OnnxValueInfo } from '../onnx/model'
 import { parseAnime4kWeights, type Anime4kConv, type Anime4kWeightsJson } from './weights'
@@ -48,10 +48,10 @@ class GraphBuilder {
     return name
   }
 
-  conv(input: string, weight: Float32Array, dims: number[], bias: Float32Array | undefined, pads: number[], group = 1): string {
+  conv(input: string, weight: Float32Array, dims: number[], bias: Float32Array | undefined, pads: number[]): string {
     const inputs = [input, this.constant(dims, weight)]
     if (bias) inputs.push(this.constant([dims[0]], bias))
-    return this.node('Conv', inputs, group === 1 ? { pads } : { pads, group })
+    return this.node('Conv', inputs, { pads })
   }
 }
 
@@ -80,16 +80,16 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
     ? graph.node('Cast', [graph.node('Transpose', [ANIME4K_INPUT], { perm: [0, 3, 1, 2] })], { to: onnxElementType('float32') })
     : ANIME4K_INPUT
 
-  // Per convolution: its CReLU (2 x outChannels), or for the residual layers its raw output.
   if (integer && (residual.length !== 1 || ![4, 12].includes(convs[residual[0]].outChannels))) {
     throw new Error(`Expected one residual convolution of 4 or 12 channels (1 or 3 colours x 4 sub-pixels) for integer samples in ${weights.name}`)
   }
+  // Per convolution: its CReLU (2 x outChannels), or for the residual layers its raw output.
   const outputs: string[] = []
   convs.forEach((conv, index) => {
     const { kernel, outChannels } = conv
     const isResidual = residual.includes(index)
     const crelu = !isResidual
-    // Integer samples: the residual comes out as 12 phase planes, sub-pixel major (see sampleTail).
+    // Integer samples: the residual comes out as 12 phase planes, sub-pixel major (see "Integer samples").
     const phaseMajor = integer && isResidual
     const channels = crelu ? 2 * outChannels : phaseMajor ? 12 : outChannels
     const pads = kernel === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0]

@@ -1,7 +1,8 @@
 /**
  * Encodes an ONNX ModelProto (onnx.proto field numbers) from plain objects.
- * Covers what our generated models use: float32 inputs/outputs with symbolic dims,
- * float32/int64 initializers stored as raw_data, and int/ints/string attributes.
+ * Covers what our generated models use: float32/float16/uint8/uint16 inputs and outputs with
+ * symbolic dims, float32/int64/uint8/uint16 initializers stored as raw_data, and int/ints/string
+ * attributes.
  */
 import { ProtoWriter } from './protobuf'
 

@@ -54,4 +54,31 @@ describe('encodeOnnxModel', () => {
     expect(output.dims).toEqual([1, 4])
     expect(Array.from(output.data as Float32Array)).toEqual([2, 2, 4, 6])
   })
+
+  test('declares uint8/uint16 inputs and outputs and stores uint8/uint16 initializers', async () => {
+    // uint16 in → (x − 3) as float → rounded and saturated to uint8 out.
+    const model = encodeOnnxModel({
+      producerName: 'anime-upscaler',
+      opsetVersion: 21,
+      graph: {
+        name: 'integer-io',
+        nodes: [
+          { opType: 'DequantizeLinear', inputs: ['input', 'one', 'three'], outputs: ['float'] },
+          { opType: 'QuantizeLinear', inputs: ['float', 'one', 'zero'], outputs: ['output'] },
+        ],
+        initializers: [
+          { name: 'one', dims: [], data: new Float32Array([1]) },
+          { name: 'three', dims: [], data: new Uint16Array([3]) },
+          { name: 'zero', dims: [], data: new Uint8Array([0]) },
+        ],
+        inputs: [{ name: 'input', dims: ['n'], elementType: 'uint16' }],
+        outputs: [{ name: 'output', dims: ['n'], elementType: 'uint8' }],
+      },
+    })
+    const session = await ort.InferenceSession.create(model)
+    const { output } = await session.run({ input: new ort.Tensor('uint16', new Uint16Array([0, 3, 4, 300]), [4]) })
+    await session.release()
+    expect(output.type).toBe('uint8')
+    expect(Array.from(output.data as Uint8Array)).toEqual([0, 0, 1, 255])
+  })
 })
