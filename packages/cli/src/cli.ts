@@ -105,23 +105,30 @@ function exitCodeFor(error: unknown): ExitCode {
 async function upscaleCommand(inputs: string[], flags: UpscaleFlags, io: CliIo): Promise<ExitCode> {
   const jobs = await resolveImageJobs(inputs, flags.output, flags.format)
   const display = new ProgressDisplay(io.stderr)
-  const events = upscaleImages(jobs, {
-    ...poolOptions(flags),
-    overwrite: flags.overwrite,
-    quality: flags.quality,
-    maxPixels: flags.maxPixels,
-    signal: io.signal,
-    onWarning: (message) => display.line(message),
-  })
-  const last = await lastValueFrom(
-    events.pipe(
-      tap((event: ImageEvent) => {
-        if (flags.json) io.stdout.write(`${JSON.stringify(event.type === 'start' ? { ...event, model: event.model.id } : event)}\n`)
-        display.handle(event)
-      }),
-    ),
-  )
-  return last.type === 'done' && last.failures.length === 0 ? EXIT.ok : EXIT.failed
+  const paused = new Subject<boolean>()
+  const restoreTerminal = io.stdin ? listenForKeys(io.stdin, paused, () => io.requestStop?.()) : () => undefined
+  try {
+    const events = upscaleImages(jobs, {
+      ...poolOptions(flags),
+      overwrite: flags.overwrite,
+      quality: flags.quality,
+      maxPixels: flags.maxPixels,
+      paused,
+      signal: io.signal,
+      onWarning: (message) => display.line(message),
+    })
+    const last = await lastValueFrom(
+      events.pipe(
+        tap((event: ImageEvent) => {
+          if (flags.json) io.stdout.write(`${JSON.stringify(event.type === 'start' ? { ...event, model: event.model.id } : event)}\n`)
+          display.handle(event)
+        }),
+      ),
+    )
+    return last.type === 'done' && last.failures.length === 0 ? EXIT.ok : EXIT.failed
+  } finally {
+    restoreTerminal()
+  }
 }
 
 async function videoCommand(input: string, flags: UpscaleFlags, io: CliIo): Promise<ExitCode> {

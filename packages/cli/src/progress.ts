@@ -22,10 +22,16 @@ export class ProgressDisplay {
         break
       case 'progress': {
         const eta = event.etaSeconds === undefined ? '?' : `${Math.ceil(event.etaSeconds)} s`
-        const status = `${event.done}/${event.total} ${event.percent.toFixed(0)}% ${event.imagesPerSecond.toFixed(2)} img/s ETA ${eta}${event.failed ? ` (${event.failed} failed)` : ''}`
+        const status = `${event.done}/${event.total} ${event.percent.toFixed(0)}% ${event.imagesPerSecond.toFixed(2)} img/s ETA ${eta}${event.failed ? ` (${event.failed} failed)` : ''}${event.paused ? '  [paused]' : ''}`
         if (this.status.interactive) this.status.redraw(`${bar(event.percent)} ${status}`)
         break
       }
+      case 'paused':
+        this.line('Paused: images in progress finish, no new one starts. Press p to resume.')
+        break
+      case 'resumed':
+        this.line('Resumed.')
+        break
       case 'done':
         this.line(`Done: ${event.results.length} written, ${event.failures.length} failed in ${event.seconds.toFixed(1)} s`)
         break

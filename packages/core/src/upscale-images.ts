@@ -1,4 +1,4 @@
-import { Observable, filter, lastValueFrom } from 'rxjs'
+import { BehaviorSubject, Observable, filter, firstValueFrom, lastValueFrom, type Subscription } from 'rxjs'
 import { createUpscaler, type ModelInfo, type TargetSize, type Upscaler, type UpscalerOptions } from '@anime-upscaler/stage-upscale'
 import { CoreError, errorMessage, type CoreErrorCode, type Stage } from './errors'
 import { DEFAULT_MAX_INPUT_PIXELS, readImage, writeImage } from './image-io'
@@ -13,6 +13,8 @@ export interface UpscaleImagesOptions extends UpscalerOptions {
   quality?: number
   /** Inputs above this many pixels are refused from their header. Default 16384². */
   maxPixels?: number
+  /** true pauses (no new image is started; images in flight finish), false resumes. */
+  paused?: Observable<boolean>
   /** Stops the batch: workers end, no partial file is left. */
   signal?: AbortSignal
 }
@@ -34,12 +36,24 @@ export interface ImageFailure {
   message: string
 }
 
-/** What `upscaleImages` reports, in order: start, then image/failed + progress per image, then done. */
+/** What `upscaleImages` reports, in order: start, then image/failed + progress per image, then done; paused/resumed when asked. */
 export type ImageEvent =
   | { type: 'start'; total: number; model: ModelInfo; workers: number; threads: number }
   | ({ type: 'image' } & ImageResult)
   | ({ type: 'failed' } & ImageFailure)
-  | { type: 'progress'; done: number; failed: number; total: number; percent: number; imagesPerSecond: number; etaSeconds: number | undefined }
+  | {
+      type: 'progress'
+      done: number
+      failed: number
+      total: number
+      percent: number
+      /** Over the time the batch was not paused. */
+      imagesPerSecond: number
+      etaSeconds: number | undefined
+      paused: boolean
+    }
+  | { type: 'paused' }
+  | { type: 'resumed' }
   | { type: 'done'; results: ImageResult[]; failures: ImageFailure[]; seconds: number }
 
 function toFailure(input: string, error: unknown): ImageFailure {
@@ -54,9 +68,13 @@ function toFailure(input: string, error: unknown): ImageFailure {
  */
 export function upscaleImages(jobs: ImageJob[], options: UpscaleImagesOptions = {}): Observable<ImageEvent> {
   return new Observable<ImageEvent>((subscriber) => {
-    const { target = {}, overwrite = false, quality, maxPixels = DEFAULT_MAX_INPUT_PIXELS, signal, ...poolOptions } = options
+    const { target = {}, overwrite = false, quality, maxPixels = DEFAULT_MAX_INPUT_PIXELS, signal, paused, ...poolOptions } = options
     let upscaler: Upscaler | undefined
     let stopped = false
+    const isPaused = new BehaviorSubject(false)
+    let pausedMs = 0
+    let pausedSince = 0
+    let pauseSubscription: Subscription | undefined
     const abort = () => {
       stopped = true
       subscriber.error(new CoreError('E_ABORTED', 'upscale', 'Stopped before the batch was done; no partial file was written'))
@@ -83,7 +101,8 @@ export function upscaleImages(jobs: ImageJob[], options: UpscaleImagesOptions = 
       const failures: ImageFailure[] = []
       const progress = () => {
         const done = results.length + failures.length
-        const seconds = (performance.now() - started) / 1000
+        const pausedNow = isPaused.value ? performance.now() - pausedSince : 0
+        const seconds = (performance.now() - started - pausedMs - pausedNow) / 1000
         const rate = done / Math.max(seconds, 1e-3)
         subscriber.next({
           type: 'progress',
@@ -93,8 +112,19 @@ export function upscaleImages(jobs: ImageJob[], options: UpscaleImagesOptions = 
           percent: jobs.length === 0 ? 100 : (100 * done) / jobs.length,
           imagesPerSecond: rate,
           etaSeconds: done === 0 ? undefined : (jobs.length - done) / rate,
+          paused: isPaused.value,
         })
       }
+      pauseSubscription = paused?.subscribe((pause) => {
+        if (pause === isPaused.value) return
+        if (pause) pausedSince = performance.now()
+        else pausedMs += performance.now() - pausedSince
+        isPaused.next(pause)
+        subscriber.next({ type: pause ? 'paused' : 'resumed' })
+        progress()
+      })
+      // Resolves at once when running; while paused, on resume (or on teardown, which completes isPaused).
+      const running = () => firstValueFrom(isPaused.pipe(filter((pause) => !pause)), { defaultValue: false })
       const processJob = async (job: ImageJob, pool: Upscaler) => {
         const jobStarted = performance.now()
         try {
@@ -130,7 +160,11 @@ export function upscaleImages(jobs: ImageJob[], options: UpscaleImagesOptions = 
       const pool = upscaler
       await Promise.all(
         Array.from({ length: Math.min(lanes, jobs.length) }, async () => {
-          while (!stopped && next < jobs.length) await processJob(jobs[next++], pool)
+          while (!stopped && next < jobs.length) {
+            await running()
+            if (stopped || next >= jobs.length) break
+            await processJob(jobs[next++], pool)
+          }
         }),
       )
       if (stopped) return
@@ -144,6 +178,8 @@ export function upscaleImages(jobs: ImageJob[], options: UpscaleImagesOptions = 
     return () => {
       stopped = true
       signal?.removeEventListener('abort', abort)
+      pauseSubscription?.unsubscribe()
+      isPaused.complete()
       void upscaler?.close()
     }
   })

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { BehaviorSubject, lastValueFrom, tap, toArray } from 'rxjs'
 import sharp, { type Sharp } from 'sharp'
-import { upscaleImage } from '../src/upscale-images'
+import { upscaleImage, upscaleImages, type ImageEvent } from '../src/upscale-images'
 import { pngClaiming, useTempDir } from './helpers'
 
 const tempDir = useTempDir()
@@ -145,5 +146,58 @@ describe('upscaleImage refuses bad input and writes nothing', () => {
       /Model not found: '.*nope\.onnx' is neither a built-in model \(anime4k-s, anime4k-l\) nor an existing \.onnx file/,
     )
     expect(existsSync(join(tempDir(), 'm.png'))).toBe(false)
+  })
+})
+
+describe('upscaleImages batches', () => {
+  test('pause starts no new image while the images in flight finish; resume finishes the batch', async () => {
+    const folder = join(tempDir(), 'pause-out')
+    const jobs = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => ({ input: await makeImage(`pause-${i}.png`, () => sharp(gradient(160, 90)).removeAlpha()), output: join(folder, `${i}.png`), format: 'png' as const })),
+    )
+    // Paused from the start: no image may be written until resumed.
+    const paused = new BehaviorSubject(true)
+    const seen: ImageEvent[] = []
+    const finished = lastValueFrom(upscaleImages(jobs, { ...options, paused }).pipe(tap((event) => seen.push(event)), toArray()))
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    while (!seen.some((event) => event.type === 'paused')) await sleep(20)
+    await sleep(1500)
+    expect(seen.filter((event) => event.type === 'image')).toEqual([])
+    expect(leftovers(folder)).toEqual([])
+
+    paused.next(false)
+    while (!seen.some((event) => event.type === 'image')) await sleep(10)
+    paused.next(true)
+    await sleep(1500) // what was in flight when the pause came finishes
+    const held = seen.filter((event) => event.type === 'image').length
+    expect(held).toBeLessThan(8)
+    await sleep(1000)
+    expect(seen.filter((event) => event.type === 'image').length).toBe(held)
+    const lastProgress = seen.filter((event) => event.type === 'progress').at(-1)
+    expect(lastProgress).toMatchObject({ paused: true })
+
+    paused.next(false)
+    const events = await finished
+    expect(events.map((event) => event.type).filter((type) => type === 'paused' || type === 'resumed')).toEqual(['paused', 'resumed', 'paused', 'resumed'])
+    expect(events.at(-1)).toMatchObject({ type: 'done', failures: [] })
+    expect(readdirSync(folder).sort()).toEqual(jobs.map((_, i) => `${i}.png`).sort())
+  })
+
+  test('stop while paused ends the batch with E_ABORTED and leaves nothing', async () => {
+    const folder = join(tempDir(), 'stop-paused-out')
+    const input = await makeImage('stop-paused.png', () => sharp(gradient(64, 36)).removeAlpha())
+    const jobs = [0, 1, 2].map((i) => ({ input, output: join(folder, `${i}.png`), format: 'png' as const }))
+    const controller = new AbortController()
+    const failure = new Promise<unknown>((resolve) => {
+      upscaleImages(jobs, { ...options, paused: new BehaviorSubject(true), signal: controller.signal }).subscribe({
+        next: (event) => {
+          if (event.type === 'paused') controller.abort()
+        },
+        error: resolve,
+        complete: () => resolve(new Error('completed although stopped')),
+      })
+    })
+    expect(await failure).toMatchObject({ code: 'E_ABORTED' })
+    expect(leftovers(folder)).toEqual([])
   })
 })

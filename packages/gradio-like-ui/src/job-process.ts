@@ -70,7 +70,7 @@ process.on('message', (message) => {
   const common = { signal: abort.signal, onWarning: (text) => send({ type: 'warning', message: text }) }
   const events = request.kind === 'video'
     ? core.upscaleVideo(request.input, request.output, { ...request.options, ...common, paused })
-    : core.upscaleImages(request.jobs, { ...request.options, ...common })
+    : core.upscaleImages(request.jobs, { ...request.options, ...common, paused })
   events.subscribe({
     next: (event) => send({ type: 'event', event: slim(event) }),
     error: (error) => finish({ type: 'error', error: { code: error && error.code, stage: error && error.stage, message: String((error && error.message) || error) } }),

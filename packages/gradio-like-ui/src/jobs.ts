@@ -260,7 +260,13 @@ export class JobManager {
   private launch(job: Job, request: Parameters<typeof startJobProcess>[0], onEvent: (event: ProcessEvent) => void): void {
     const { signal: _signal, onWarning: _onWarning, ...options } = request.options as Record<string, unknown>
     job.process = startJobProcess({ ...request, options } as Parameters<typeof startJobProcess>[0], {
-      event: onEvent,
+      event: (event) => {
+        if (event.type !== 'paused' && event.type !== 'resumed') return onEvent(event)
+        // Videos and image batches pause alike: core reports it, the job's state follows.
+        if (event.type === 'paused' && job.state === 'running') job.state = 'paused'
+        if (event.type === 'resumed' && job.state === 'paused') job.state = 'running'
+        this.changed(job)
+      },
       warning: (message) => {
         job.warnings.push(message)
         this.changed(job)
@@ -358,14 +364,6 @@ export class JobManager {
           this.changed(job, false)
           break
         }
-        case 'paused':
-          if (job.state === 'running') job.state = 'paused'
-          this.changed(job)
-          break
-        case 'resumed':
-          if (job.state === 'paused') job.state = 'running'
-          this.changed(job)
-          break
         case 'done': {
           const done = event as unknown as { output: string; frames: number; seconds: number; fps: number; unique?: number; duplicates?: number }
           const width = job.info?.outputWidth ?? 0
@@ -413,7 +411,6 @@ export class JobManager {
 
   pause(id: string, paused: boolean): JobView {
     const job = this.require(id)
-    if (job.kind !== 'video') throw new HttpError(409, 'Pause and resume are for videos; an image batch can be stopped')
     if (FINISHED.includes(job.state) || job.state === 'stopping') throw new HttpError(409, `This job has already ${job.state === 'stopping' ? 'been asked to stop' : job.state === 'done' ? 'finished' : job.state}`)
     job.pauseRequested = paused
     job.process?.pause(paused)

@@ -592,9 +592,8 @@ function renderJob() {
   $('job-warnings').replaceChildren(...job.warnings.map((warning) => element('li', '', warning)))
 
   const active = ['running', 'paused'].includes(job.state)
-  const isVideo = job.kind === 'video'
-  $('pause-button').hidden = !(isVideo && job.state === 'running' && !job.pauseRequested)
-  $('resume-button').hidden = !(isVideo && active && (job.state === 'paused' || job.pauseRequested))
+  $('pause-button').hidden = !(job.state === 'running' && !job.pauseRequested)
+  $('resume-button').hidden = !(active && (job.state === 'paused' || job.pauseRequested))
   $('stop-button').hidden = !(active || job.state === 'queued')
   $('remove-button').hidden = !FINISHED.includes(job.state)
   renderResult(job)

@@ -297,8 +297,10 @@ describe('jobs', () => {
     expect(refused.body.error).toMatch(/queue is full/)
     expect(new Set([first.id, ...queuedIds]).size).toBe(3)
 
-    // Pausing an image batch is not possible; a video pauses and resumes.
-    expect((await post(server, `/api/jobs/${queuedIds[0]}/pause`, {})).status).toBe(409)
+    // A queued job takes a pause request (image batches pause too) and can be resumed before it starts.
+    expect(((await post(server, `/api/jobs/${queuedIds[0]}/pause`, {})).body.job as JobView).pauseRequested).toBe(true)
+    expect(((await post(server, `/api/jobs/${queuedIds[0]}/resume`, {})).body.job as JobView).pauseRequested).toBe(false)
+    expect((await getJob(server, queuedIds[0])).state).toBe('queued')
     await waitFor(async () => ((await getJob(server, first.id)).progress?.encoded as number) > 0, 'video progress')
     expect((await post(server, `/api/jobs/${first.id}/pause`, {})).status).toBe(200)
     await waitFor(async () => (await getJob(server, first.id)).state === 'paused', 'paused state')
