@@ -182,6 +182,16 @@ describe('built-in models', () => {
     })
   })
 
+  test('an image whose samples are a view into a larger buffer (byteOffset) gives the same result as a copy', async () => {
+    await withEngine({ model: 'anime4k-s' }, async (engine) => {
+      const image = picture(21, 13)
+      const padded = new Uint8Array(image.data.length + 12)
+      padded.set(image.data, 7)
+      const view = { ...image, data: padded.subarray(7, 7 + image.data.length) }
+      expect(maxDifference((await engine.upscale(view)).data, (await engine.upscale(image)).data)).toBe(0)
+    })
+  })
+
   test('a fully opaque alpha channel skips the alpha pass and stays opaque', async () => {
     await withEngine({ model: 'anime4k-s' }, async (engine) => {
       const rgba = picture(20, 12, 4)
