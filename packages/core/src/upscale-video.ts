@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { BehaviorSubject, Observable, Subject, catchError, concat, connect, filter, map, merge, of, tap, throwError, type Subscription } from 'rxjs'
 import { DetectError, detectDuplicates, type DetectOptions } from '@anime-upscaler/stage-detect'
 import { ExtractError, extractFrames, probe, type DecodedFrame, type MediaInfo } from '@anime-upscaler/stage-extract'
-import { SaveError, saveFrames, type SaveOptions } from '@anime-upscaler/stage-save'
+import { COLOR_PRIMARIES, COLOR_TRANSFERS, SaveError, saveFrames, type SaveOptions } from '@anime-upscaler/stage-save'
 import { UpscaleError, createUpscaler, planOutput, upscale, type ModelInfo, type TargetSize, type Upscaler, type UpscalerOptions } from '@anime-upscaler/stage-upscale'
 import { writeAtomically } from './atomic-write'
 import { CoreError, errorMessage, type CoreErrorCode, type Stage } from './errors'
@@ -159,6 +159,18 @@ function summarize(info: MediaInfo): VideoSummary {
   }
 }
 
+/**
+ * The source's primaries and transfer, where stage-save can write them: upscaling changes neither
+ * (only the RGB↔YUV matrix is chosen anew for the output size). Unknown or untagged: stage-save's default.
+ */
+function sourceColorTags(info: MediaInfo): Pick<SaveOptions, 'colorPrimaries' | 'colorTransfer'> {
+  const { primaries, transfer } = info.video.color
+  return {
+    ...(primaries && (COLOR_PRIMARIES as readonly string[]).includes(primaries) ? { colorPrimaries: primaries } : {}),
+    ...(transfer && (COLOR_TRANSFERS as readonly string[]).includes(transfer) ? { colorTransfer: transfer } : {}),
+  }
+}
+
 /** yuv420p and yuv422p need even sizes: round an odd target side down (one pixel) rather than fail. */
 function evenFor(pixFmt: string | undefined, width: number, height: number): { width: number; height: number } {
   const format = pixFmt ?? 'yuv420p'
@@ -312,7 +324,7 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
               ),
             ),
           ),
-          saveFrames({ ...encoder, output, source: input, frameRate, overwrite, keepPartial, signal: stop.signal, reorderCapacity: capacity, ffmpegPath }),
+          saveFrames({ ...sourceColorTags(info), ...encoder, output, source: input, frameRate, overwrite, keepPartial, signal: stop.signal, reorderCapacity: capacity, ffmpegPath }),
           filter((event) => event.type === 'written' || event.type === 'finished'),
           catchError((error: unknown) => throwError(() => toPipelineError(error))),
         )

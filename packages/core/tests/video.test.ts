@@ -53,6 +53,16 @@ describe('upscaleVideo', () => {
     expect((await probe(output)).video.frameCount).toBe(12)
   })
 
+  test("the source's primaries and transfer are kept; the matrix suits the output size", async () => {
+    // A BT.709-tagged SD clip stays SD after 2x (192x128): matrix smpte170m, primaries/transfer still BT.709.
+    const input = join(tempDir(), 'tagged-709.mp4')
+    execFileSync(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=24:duration=0.5', '-vf', 'scale=out_color_matrix=bt709,format=yuv420p', '-c:v', 'libx264', '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', input])
+    expect((await probe(input)).video.color).toMatchObject({ matrix: 'bt709', primaries: 'bt709', transfer: 'bt709' })
+    const output = join(tempDir(), 'tagged-709-2x.mkv')
+    await lastValueFrom(upscaleVideo(input, output, options))
+    expect((await probe(output)).video.color).toMatchObject({ matrix: 'smpte170m', primaries: 'bt709', transfer: 'bt709' })
+  })
+
   test('pause holds every count steady; resume finishes the job', async () => {
     const input = makeClip('pause.mp4', 96)
     const output = join(tempDir(), 'pause-2x.mkv')

@@ -136,6 +136,10 @@ export function videoArgs(input: VideoArgsInput): { args: string[]; color: Resol
   if (v.frameRate) args.push('-r', `${v.frameRate.num}/${v.frameRate.den}`)
   else args.push('-enc_time_base', '1/1000')
   if (muxer === 'mp4' || muxer === 'mov') args.push('-movflags', '+write_colr')
+  // Matroska stores presentation times only, so negative decode times (B-frames) need no shift; the
+  // shift this ffmpeg applies when a copied stream starts below zero (AAC priming at −21 ms) moved
+  // B-frames by that amount while the other frames stayed put.
+  if (muxer === 'matroska' || muxer === 'webm') args.push('-avoid_negative_ts', 'disabled')
   args.push('-max_interleave_delta', '0', '-max_muxing_queue_size', '9999')
   args.push(...v.extraArgs)
   args.push('-f', muxer, '-y', temporary)

@@ -106,6 +106,21 @@ describe('timestamps', () => {
     expect(Math.abs(Number(info.format.duration) - (24 * 1001) / 24000)).toBeLessThan(1001 / 24000)
   })
 
+  test("constant rate into Matroska with the source's AAC (first packet at −21 ms) and B-frames: every frame keeps its time", async () => {
+    const source = path.join(t.dir, 'cfr-aac-source.mp4')
+    await ffmpeg([...lavfi('testsrc2=s=64x32:r=24'), ...lavfi('sine=f=440:d=1'), '-frames:v', '24', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', '-y', source])
+    const audio = await probe(source, 'packet=pts_time', ['-select_streams', 'a:0'])
+    expect(Number(audio.packets[0].pts_time)).toBeLessThan(-0.02)
+    const images = await rawFrames(['-i', source], 64, 32, 24)
+    const output = path.join(t.dir, 'cfr-aac.mkv')
+    const events = await collect(from(framesOf(images, 64, 32, (i) => i / 24)).pipe(saveFrames({ output, source, frameRate: 24, preset: 'medium' })))
+    expect(events.at(-1)).toMatchObject({ type: 'finished', frames: 24 })
+    expect((await probe(output, 'stream=has_b_frames', ['-select_streams', 'v:0'])).streams[0].has_b_frames).toBeGreaterThan(0)
+    const pts = await framePts(output)
+    expect(pts).toHaveLength(24)
+    expect(Math.max(...pts.map((p, k) => Math.abs(p - k / 24)))).toBeLessThanOrEqual(0.001)
+  })
+
   describe('variable frame rate: a real VFR clip keeps every frame time within 1 ms', () => {
     // 24 fps for 20 frames, then 60 fps for 20, then 12 fps for 20 (with audio), as a source file.
     const expr = "if(lt(N,20),N/24,if(lt(N,40),20/24+(N-20)/60,20/24+20/60+(N-40)/12))/TB"
