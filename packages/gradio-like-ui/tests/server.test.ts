@@ -297,10 +297,9 @@ describe('jobs', () => {
     expect(refused.body.error).toMatch(/queue is full/)
     expect(new Set([first.id, ...queuedIds]).size).toBe(3)
 
-    // A queued job takes a pause request (image batches pause too) and can be resumed before it starts.
-    expect(((await post(server, `/api/jobs/${queuedIds[0]}/pause`, {})).body.job as JobView).pauseRequested).toBe(true)
-    expect(((await post(server, `/api/jobs/${queuedIds[0]}/resume`, {})).body.job as JobView).pauseRequested).toBe(false)
-    expect((await getJob(server, queuedIds[0])).state).toBe('queued')
+    // A queued image batch takes a pause request: it will start paused (checked below).
+    expect(((await post(server, `/api/jobs/${queuedIds[1]}/pause`, {})).body.job as JobView).pauseRequested).toBe(true)
+    expect((await getJob(server, queuedIds[1])).state).toBe('queued')
     await waitFor(async () => ((await getJob(server, first.id)).progress?.encoded as number) > 0, 'video progress')
     expect((await post(server, `/api/jobs/${first.id}/pause`, {})).status).toBe(200)
     await waitFor(async () => (await getJob(server, first.id)).state === 'paused', 'paused state')
@@ -312,7 +311,14 @@ describe('jobs', () => {
     expect((stopped.body.job as JobView).state).toBe('stopped')
     expect((stopped.body.job as JobView).outputs).toEqual([])
     expect(existsSync(join(server.workDir, 'jobs', first.id, 'out'))).toBe(false)
-    for (const id of queuedIds) expect((await finished(server, id)).state).toBe('done')
+    expect((await finished(server, queuedIds[0])).state).toBe('done')
+
+    // The batch paused while queued starts paused: no image is written until it is resumed.
+    await waitFor(async () => (await getJob(server, queuedIds[1])).state === 'paused', 'the batch to start paused')
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect((await getJob(server, queuedIds[1])).outputs).toEqual([])
+    expect((await post(server, `/api/jobs/${queuedIds[1]}/resume`, {})).status).toBe(200)
+    expect((await finished(server, queuedIds[1])).state).toBe('done')
   })
 
   test('stopping mid-frame, again and again, never takes the server down (jobs run in their own process)', async () => {
