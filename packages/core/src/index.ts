@@ -16,7 +16,7 @@ export {
   type VideoSummary,
 } from './upscale-video'
 export { isVideoJob, VIDEO_EXTENSIONS, VIDEO_OUTPUT_EXTENSIONS } from './media-kind'
-export { probe, resolveFfmpeg, resolveFfprobe, type MediaInfo } from '@anime-upscaler/stage-extract'
+export { probe, readFrame, resolveFfmpeg, resolveFfprobe, type MediaInfo, type ReadFrameOptions } from '@anime-upscaler/stage-extract'
 export { AUDIO_CODECS, PIX_FMTS, PRESETS, SUBTITLE_CODECS, VIDEO_CODECS, type PixFmt, type Preset, type VideoCodec } from '@anime-upscaler/stage-save'
 export {
   DEFAULT_MODEL,

@@ -338,7 +338,8 @@ class ExtractionRun {
       this.fail(new ExtractError('E_NO_FRAMES', `ffmpeg decoded no frame from '${this.input}'`, { stderr: tail }))
       return
     }
-    if (!this.options.allowTruncated && this.options.maxFrames === undefined && this.errorLines > 0) {
+    // A partial decode (maxFrames, seekTo) is not expected to reach the end.
+    if (!this.options.allowTruncated && this.options.maxFrames === undefined && this.options.seekTo === undefined && this.errorLines > 0) {
       const rate = video.frameRate.num / video.frameRate.den
       const expected = video.frameCountExact ? video.frameCount : Math.max(video.frameCount, Math.round(this.info!.duration * rate))
       const tolerance = video.frameCountExact ? 0 : Math.max(2, Math.ceil(expected * 0.02))

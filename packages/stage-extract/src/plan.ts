@@ -39,6 +39,11 @@ export interface ExtractOptions {
   autorotate?: boolean
   /** Stop after this many frames. */
   maxFrames?: number
+  /**
+   * Start at the first frame at or after this time (seconds on the source's timeline, as `pts`):
+   * ffmpeg seeks to the keyframe before it and decodes from there. Indices still count from 0.
+   */
+  seekTo?: number
   /** Decoder threads (ffmpeg's `-threads` on the input); default: ffmpeg's choice. */
   threads?: number
   /** Complete normally even when the input looks truncated (default false: `E_TRUNCATED`). */
@@ -84,6 +89,7 @@ export function validateExtractOptions(options: unknown): asserts options is Ext
   if (o.autorotate !== undefined && typeof o.autorotate !== 'boolean') throw invalidArgument('boolean', 'autorotate', o.autorotate)
   if (o.allowTruncated !== undefined && typeof o.allowTruncated !== 'boolean') throw invalidArgument('boolean', 'allowTruncated', o.allowTruncated)
   if (o.maxFrames !== undefined) assertPositiveInteger('maxFrames', o.maxFrames)
+  if (o.seekTo !== undefined && !(typeof o.seekTo === 'number' && Number.isFinite(o.seekTo) && o.seekTo >= 0)) throw invalidArgument('non-negative number of seconds', 'seekTo', o.seekTo)
   if (o.threads !== undefined) assertPositiveInteger('threads', o.threads)
   if (o.killGraceMs !== undefined) assertNonNegativeInteger('killGraceMs', o.killGraceMs)
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArgument('AbortSignal', 'signal', o.signal)
@@ -155,6 +161,8 @@ export function planExtraction(info: MediaInfo, options: ExtractOptions = {}): E
   args.push('-copyts', '-noautorotate')
   const sequenceRate = options.frameRate !== undefined ? parseFrameRateOption('frameRate', options.frameRate) : undefined
   if (input.imageSequence && sequenceRate) args.push('-framerate', `${sequenceRate.num}/${sequenceRate.den}`)
+  // Before -i: a seek in the input (fast); with -copyts the time is the source's own timestamp.
+  if (options.seekTo !== undefined) args.push('-ss', String(options.seekTo))
   args.push('-i', input.arg)
   args.push('-map', `0:${video.index}`, '-an', '-sn', '-dn')
   args.push('-vf', filters, '-vsync', 'passthrough')
