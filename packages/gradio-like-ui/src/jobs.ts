@@ -256,16 +256,27 @@ export class JobManager {
     else this.runImages(job)
   }
 
-  /** Starts core in a job process; `onEvent` receives its events. */
+  /** Starts core in a job process; `onEvent` receives the events that differ between images and videos. */
   private launch(job: Job, request: Parameters<typeof startJobProcess>[0], onEvent: (event: ProcessEvent) => void): void {
     const { signal: _signal, onWarning: _onWarning, ...options } = request.options as Record<string, unknown>
     job.process = startJobProcess({ ...request, options } as Parameters<typeof startJobProcess>[0], {
       event: (event) => {
-        if (event.type !== 'paused' && event.type !== 'resumed') return onEvent(event)
-        // Videos and image batches pause alike: core reports it, the job's state follows.
-        if (event.type === 'paused' && job.state === 'running') job.state = 'paused'
-        if (event.type === 'resumed' && job.state === 'paused') job.state = 'running'
-        this.changed(job)
+        switch (event.type) {
+          case 'progress': {
+            const { type: _type, ...progress } = event
+            job.progress = progress
+            return this.changed(job, false)
+          }
+          // Videos and image batches pause alike: core reports it, the job's state follows.
+          case 'paused':
+            if (job.state === 'running') job.state = 'paused'
+            return this.changed(job)
+          case 'resumed':
+            if (job.state === 'paused') job.state = 'running'
+            return this.changed(job)
+          default:
+            return onEvent(event)
+        }
       },
       warning: (message) => {
         job.warnings.push(message)
@@ -312,12 +323,6 @@ export class JobManager {
           this.changed(job)
           break
         }
-        case 'progress': {
-          const { type: _type, ...progress } = event
-          job.progress = progress
-          this.changed(job, false)
-          break
-        }
       }
     })
   }
@@ -358,12 +363,6 @@ export class JobManager {
           }
           this.changed(job)
           break
-        case 'progress': {
-          const { type: _type, ...progress } = event
-          job.progress = progress
-          this.changed(job, false)
-          break
-        }
         case 'done': {
           const done = event as unknown as { output: string; frames: number; seconds: number; fps: number; unique?: number; duplicates?: number }
           const width = job.info?.outputWidth ?? 0
