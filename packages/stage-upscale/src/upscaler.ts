@@ -27,7 +27,7 @@ export interface Upscaler {
 /**
  * Workers and intra-op threads per worker for `cores` cores. A second intra-op thread speeds these
  * small-channel nets up far less than a second session does (docs/speed.md: on 2 cores, 2 x 1 gives
- * 1.2-1.5x the frames/s of 1 x 2), so cores go to workers first, up to 4.
+ * 1.1-1.4x the frames/s of 1 x 2), so cores go to workers first, up to 4.
  */
 export function defaultLayout(cores = availableParallelism()): { workers: number; threads: number } {
   const workers = Math.max(1, Math.min(cores, 4))
