@@ -202,6 +202,66 @@ describe('built-in models', () => {
   })
 })
 
+describe('yuv420p output (built-in models)', () => {
+  const bt709 = { matrix: 'bt709', range: 'tv' } as const
+
+  /** BT.709 limited-range Y'CbCr of interleaved RGB, chroma the mean of each 2x2 block: the encoder's conversion, written out. */
+  function toYuv420(rgb: Uint8Array, width: number, height: number): Uint8Array {
+    const [kr, kb] = [0.2126, 0.0722]
+    const at = (x: number, y: number) => [0, 1, 2].map((c) => rgb[(y * width + x) * 3 + c])
+    const luma = ([r, g, b]: number[]) => kr * r + (1 - kr - kb) * g + kb * b
+    const out = new Uint8Array((width * height * 3) / 2)
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = Math.round(16 + (219 / 255) * luma(at(x, y)))
+    const chroma = width * height
+    for (let y = 0; y < height / 2; y++) {
+      for (let x = 0; x < width / 2; x++) {
+        const block = [at(2 * x, 2 * y), at(2 * x + 1, 2 * y), at(2 * x, 2 * y + 1), at(2 * x + 1, 2 * y + 1)]
+        const mean = (f: (p: number[]) => number) => block.reduce((sum, p) => sum + f(p), 0) / 4
+        out[chroma + y * (width / 2) + x] = Math.round(128 + (224 / 255) * mean((p) => (p[2] - luma(p)) / (2 * (1 - kb))))
+        out[(chroma * 5) / 4 + y * (width / 2) + x] = Math.round(128 + (224 / 255) * mean((p) => (p[0] - luma(p)) / (2 * (1 - kr))))
+      }
+    }
+    return out
+  }
+
+  test.each(['anime4k-s', 'anime4k-l'])('%s: tiled equals untiled exactly, and both are the RGB result converted (unclipped overshoots aside)', async (model) => {
+    await withEngine({ model }, async (whole) => {
+      await withEngine({ model, tile: 16 }, async (tiled) => {
+        const image = picture(70, 45)
+        const yuv = await whole.upscaleToYuv420(image, bt709)
+        expect(yuv).toMatchObject({ format: 'yuv420p', width: 140, height: 90, matrix: 'bt709', range: 'tv' })
+        expect(yuv.data.length).toBe(140 * 90 * 1.5)
+        expect(maxDifference((await tiled.upscaleToYuv420(image, bt709)).data, yuv.data)).toBe(0)
+
+        // The RGB path clips each channel to 0..255 before converting; the model converts first, so
+        // they differ only where the sharpening overshoots, and there by what was clipped.
+        const rgb = await whole.upscale(image)
+        const converted = toYuv420(rgb.data as Uint8Array, rgb.width, rgb.height)
+        let within1 = 0
+        for (let i = 0; i < converted.length; i++) if (Math.abs(converted[i] - yuv.data[i]) <= 1) within1++
+        expect(within1 / converted.length).toBeGreaterThan(0.97)
+      })
+    })
+  })
+
+  test('through the worker pool, and refused for RGBA, 16-bit samples and imported models', async () => {
+    const upscaler = await createUpscaler({ model: 'anime4k-s', workers: 1 })
+    try {
+      const image = picture(24, 18)
+      expect(await upscaler.upscaleToYuv420(image, bt709)).toMatchObject({ format: 'yuv420p', width: 48, height: 36 })
+      await expect(upscaler.upscaleToYuv420(picture(8, 8, 4), bt709)).rejects.toThrow('Expected 3 (RGB: yuv420p output has no alpha) for image.channels but received 4')
+      await expect(upscaler.upscaleToYuv420({ ...image, data: Uint16Array.from(image.data) }, bt709)).rejects.toThrow('Expected 8-bit RGB (3 channels) for yuv420p output but received 16-bit samples')
+      await expect(upscaler.upscaleToYuv420(image, { matrix: 'bt601', range: 'tv' } as never)).rejects.toThrow("Expected { matrix: 'bt709' | 'smpte170m'")
+    } finally {
+      await upscaler.close()
+    }
+    await withEngine({ model: writeModel('nearest2x-for-yuv') }, async (engine) => {
+      expect(engine.info.yuv420).toBe(false)
+      await expect(engine.upscaleToYuv420(picture(8, 8), bt709)).rejects.toThrow('cannot output yuv420p itself (only the built-in 2x models can); upscale to RGB instead')
+    })
+  })
+})
+
 describe('options and providers', () => {
   test('invalid options name the parameter and the value', async () => {
     await expect(UpscaleEngine.create({ tile: -3 })).rejects.toThrow('Expected positive integer for tile but received -3')

@@ -4,9 +4,13 @@ import { ModelSession, type ModelInfo, type RgbImage, type SessionOptions } from
 import { planOutput, type TargetSize } from './target'
 import { planTiles, type Tile } from './tiling'
 import type { RawImage } from './types'
+import type { Yuv420Image, YuvColor } from './yuv'
 
 /** Images the engine accepts and returns: 8- or 16-bit RGB or RGBA. */
 export type EngineImage = RawImage<Uint8Array | Uint16Array>
+
+/** What an upscale returns: an image like the input, or Y'CbCr 4:2:0 when that was asked for. */
+export type UpscaledImage = EngineImage | Yuv420Image
 
 export interface EngineOptions extends SessionOptions {
   /** Tile interior in input pixels, or 'auto' (default) to size tiles from `memoryBudget`. */
@@ -71,14 +75,23 @@ export class UpscaleEngine {
 
   /** Upscales to `target` (default: the model's native scale), keeping alpha and bit depth. */
   async upscale(image: EngineImage, target: TargetSize = {}): Promise<EngineImage> {
-    return (await this.upscaleTimed(image, target)).image
+    return (await this.upscaleTimed(image, target)).image as EngineImage
   }
 
-  /** `upscale`, also telling how much of the time went to inference. */
-  async upscaleTimed(image: EngineImage, target: TargetSize = {}): Promise<{ image: EngineImage; timing: UpscaleTiming }> {
+  /**
+   * Upscales an 8-bit RGB image by the model's scale (2) straight to Y'CbCr 4:2:0 with `color`'s
+   * matrix and range, as a video encoder takes it: the conversion runs inside the model, which is
+   * also faster than returning RGB (docs/speed.md). Needs a model whose `info.yuv420` is true.
+   */
+  async upscaleToYuv420(image: EngineImage, color: YuvColor): Promise<Yuv420Image> {
+    return (await this.upscaleTimed(image, {}, color)).image as Yuv420Image
+  }
+
+  /** `upscale`, or with `yuv420` `upscaleToYuv420`, also telling how much of the time went to inference. */
+  async upscaleTimed(image: EngineImage, target: TargetSize = {}, yuv420?: YuvColor): Promise<{ image: UpscaledImage; timing: UpscaleTiming }> {
     const started = performance.now()
     this.inferenceMs = 0
-    const result = await this.upscaleImage(image, target)
+    const result = yuv420 ? await this.upscaleYuv420(image, yuv420) : await this.upscaleImage(image, target)
     return { image: result, timing: { inferenceMs: this.inferenceMs, totalMs: performance.now() - started } }
   }
 
@@ -101,7 +114,8 @@ export class UpscaleEngine {
   private async runPass(image: EngineImage): Promise<EngineImage> {
     const tiles = planTiles(image.width, image.height, { tile: this.tile, overlap: this.overlap, fixedSize: this.model.info.fixedSize })
     // An RGB image that is one tile goes through as it is: the model's output is the pass's output.
-    if (image.channels === 3 && tiles.length === 1 && coversImage(tiles[0], image)) return this.infer(image)
+    const toRgb = (window: RgbImage) => this.model.run(window)
+    if (image.channels === 3 && tiles.length === 1 && coversImage(tiles[0], image)) return this.infer(image, toRgb)
     const { scale } = this.model.info
     const width = image.width * scale
     const height = image.height * scale
@@ -109,16 +123,30 @@ export class UpscaleEngine {
     const output = { data, width, height, channels: image.channels } as EngineImage
     const opaque = image.channels === 4 && isOpaque(image)
     for (const tile of tiles) {
-      writeInterior(output, await this.infer(readWindow(image, tile, false)), tile, scale, false)
-      if (image.channels === 4 && !opaque) writeInterior(output, await this.infer(readWindow(image, tile, true)), tile, scale, true)
+      writeInterior(output, await this.infer(readWindow(image, tile, false), toRgb), tile, scale, false)
+      if (image.channels === 4 && !opaque) writeInterior(output, await this.infer(readWindow(image, tile, true), toRgb), tile, scale, true)
     }
     if (opaque) fillAlpha(output)
     return output
   }
 
-  private async infer(window: RgbImage): Promise<RgbImage> {
+  /** One model pass to Y'CbCr 4:2:0, tile by tile; the planes of each tile's interior are copied row by row. */
+  private async upscaleYuv420(image: EngineImage, color: YuvColor): Promise<Yuv420Image> {
+    validateImage(image)
+    if (image.channels !== 3) throw invalidArgument('3 (RGB: yuv420p output has no alpha)', 'image.channels', image.channels)
+    const tiles = planTiles(image.width, image.height, { tile: this.tile, overlap: this.overlap, fixedSize: this.model.info.fixedSize })
+    const toYuv = (window: RgbImage) => this.model.runYuv420(window, color)
+    if (tiles.length === 1 && coversImage(tiles[0], image)) return this.infer(image, toYuv)
+    const [width, height] = [2 * image.width, 2 * image.height]
+    const output: Yuv420Image = { format: 'yuv420p', data: new Uint8Array((width * height * 3) / 2), width, height, ...color }
+    for (const tile of tiles) writeYuvInterior(output, await this.infer(readWindow(image, tile, false), toYuv), tile)
+    return output
+  }
+
+  /** Runs the model on one window, counting its inference time and checking the output size. */
+  private async infer<T extends { width: number; height: number }>(window: RgbImage, run: (window: RgbImage) => Promise<T>): Promise<T> {
     const before = this.model.inferenceMs
-    const result = await this.model.run(window)
+    const result = await run(window)
     this.inferenceMs += this.model.inferenceMs - before
     const { scale } = this.model.info
     if (result.width !== window.width * scale || result.height !== window.height * scale) {
@@ -192,6 +220,22 @@ function readWindow(image: EngineImage, tile: Tile, alpha: boolean): RgbImage {
     }
   }
   return { data: window, width: w, height: h, channels: 3 }
+}
+
+/** Writes the tile's interior from a 2x Y'CbCr 4:2:0 result: luma rows at 2x, chroma rows at the input's resolution. */
+function writeYuvInterior(output: Yuv420Image, result: Yuv420Image, tile: Tile): void {
+  const copyRows = (planeOffset: number, resultOffset: number, scale: number) => {
+    const [width, resultWidth] = [(output.width / 2) * scale, (result.width / 2) * scale]
+    const [x0, length] = [tile.x0 * scale, (tile.x1 - tile.x0) * scale]
+    for (let y = tile.y0 * scale; y < tile.y1 * scale; y++) {
+      const from = resultOffset + (y - tile.windowY * scale) * resultWidth + x0 - tile.windowX * scale
+      output.data.set(result.data.subarray(from, from + length), planeOffset + y * width + x0)
+    }
+  }
+  const [luma, resultLuma] = [output.width * output.height, result.width * result.height]
+  copyRows(0, 0, 2)
+  copyRows(luma, resultLuma, 1)
+  copyRows((luma * 5) / 4, (resultLuma * 5) / 4, 1)
 }
 
 /** Writes the tile's interior from the model's result: whole rows for RGB, the mean of R, G and B for the alpha pass. */

@@ -1,5 +1,6 @@
 import { anime4kCost, buildAnime4kOnnx, loadAnime4kWeights, type Anime4kSize } from './anime4k'
 import type { SampleType } from './types'
+import type { YuvColor } from './yuv'
 
 /** A model that ships with stage-upscale: no download, built in memory on first use. */
 export interface ModelDescriptor {
@@ -15,8 +16,8 @@ export interface ModelDescriptor {
 }
 
 interface BuiltinModel extends ModelDescriptor {
-  /** ONNX bytes of the model taking and returning interleaved RGB samples of this type. */
-  build(samples: SampleType): Uint8Array
+  /** ONNX bytes of the model taking interleaved RGB samples of this type and returning the same, or 8-bit Y'CbCr 4:2:0. */
+  build(samples: SampleType, yuv420?: YuvColor): Uint8Array
 }
 
 function anime4k(size: Anime4kSize, receptiveRadius: number, description: string): BuiltinModel {
@@ -27,7 +28,7 @@ function anime4k(size: Anime4kSize, receptiveRadius: number, description: string
     flopsPerOutputPixel: anime4kCost(loadAnime4kWeights(size)),
     receptiveRadius,
     source: `Anime4K CNN x2 ${size.toUpperCase()} (bloc97, MIT) weights from npm @websr/websr (MIT), converted to ONNX by anime-upscaler`,
-    build: (samples) => buildAnime4kOnnx(loadAnime4kWeights(size), { samples }),
+    build: (samples, yuv420) => buildAnime4kOnnx(loadAnime4kWeights(size), { samples, yuv420 }),
   }
 }
 

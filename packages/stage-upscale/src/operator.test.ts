@@ -9,11 +9,12 @@ const image = (width: number): EngineImage => ({ data: new Uint8Array(width * 3)
 /** A pool whose upscale is a cold marble: lets TestScheduler control when each frame finishes. */
 function fakePool(upscaleImage: (image: EngineImage) => unknown, workers = 2): Upscaler {
   return {
-    info: { id: 'fake', inputName: 'input', outputName: 'output', dtype: 'float32', scale: 2, provider: 'cpu' },
+    info: { id: 'fake', inputName: 'input', outputName: 'output', dtype: 'float32', scale: 2, yuv420: false, provider: 'cpu' },
     workers,
     threads: 1,
     timing: { inferenceMs: 0, totalMs: 0 },
     upscale: upscaleImage as Upscaler['upscale'],
+    upscaleToYuv420: () => Promise.reject(new Error('not used')),
     close: async () => undefined,
   }
 }

@@ -5,6 +5,7 @@ import { float16ToFloat32, float32ToFloat16 } from './float16'
 import { DEFAULT_MODEL, findBuiltinModel, listModels } from './models'
 import { fallbackWarning, providerUnavailableReason, type Provider } from './providers'
 import { sampleTypeOf, type RawImage, type SampleType } from './types'
+import { assertYuvColor, type Yuv420Image, type YuvColor } from './yuv'
 
 /** What stage-upscale discovered about a model: nothing here is configured by hand. */
 export interface ModelInfo {
@@ -20,6 +21,8 @@ export interface ModelInfo {
   fixedSize?: { width: number; height: number }
   /** Known receptive radius in input pixels (built-in models); undefined for imported models. */
   receptiveRadius?: number
+  /** True when the model can return 8-bit Y'CbCr 4:2:0 itself (`runYuv420`): built-in 2x models. */
+  yuv420: boolean
   provider: Provider
 }
 
@@ -41,12 +44,17 @@ const PROBE_SIZE = 32
 
 /**
  * How a model's sessions take images. Built-in models are built for integer samples, so layout and
- * type conversions run inside onnxruntime; one session per sample type, created on first use.
- * Imported models take NCHW float planes in 0..1, converted here.
+ * type conversions run inside onnxruntime; one session per sample type (and Y'CbCr output), created
+ * on first use. Imported models take NCHW float planes in 0..1, converted here.
  */
 type Sessions =
-  | { kind: 'samples'; byType: Map<SampleType, Promise<ort.InferenceSession>>; create(type: SampleType): Promise<ort.InferenceSession> }
+  | { kind: 'samples'; byOutput: Map<string, Promise<ort.InferenceSession>>; create(type: SampleType, yuv420?: YuvColor): Promise<ort.InferenceSession> }
   | { kind: 'planes'; session: ort.InferenceSession }
+
+/** The key of a built-in model's session: its sample type, and its Y'CbCr output if any. */
+function outputKey(type: SampleType, yuv420?: YuvColor): string {
+  return yuv420 ? `${type} yuv420p ${yuv420.matrix} ${yuv420.range}` : type
+}
 
 /** One image super-resolution model on onnxruntime, with its input/output discovered. */
 export class ModelSession {
@@ -63,12 +71,13 @@ export class ModelSession {
     const first: SampleType = 'uint8'
     const { session, provider } = await createSession(id, builtin ? builtin.build(first) : readModelBytes(id), options)
     if (builtin) {
-      const create = async (type: SampleType) => (await createSession(id, builtin.build(type), { ...options, provider })).session
-      const sessions: Sessions = { kind: 'samples', byType: new Map([[first, Promise.resolve(session)]]), create }
+      const create = async (type: SampleType, yuv420?: YuvColor) => (await createSession(id, builtin.build(type, yuv420), { ...options, provider })).session
+      const sessions: Sessions = { kind: 'samples', byOutput: new Map([[outputKey(first), Promise.resolve(session)]]), create }
       const names = { inputName: session.inputNames[0], outputName: session.outputNames[0] }
-      return new ModelSession(sessions, { id, ...names, dtype: 'float32', scale: builtin.scale, receptiveRadius: builtin.receptiveRadius, provider })
+      const { scale, receptiveRadius } = builtin
+      return new ModelSession(sessions, { id, ...names, dtype: 'float32', scale, receptiveRadius, yuv420: scale === 2, provider })
     }
-    const model = new ModelSession({ kind: 'planes', session }, { ...describeModel(id, session), scale: 0, provider })
+    const model = new ModelSession({ kind: 'planes', session }, { ...describeModel(id, session), scale: 0, yuv420: false, provider })
     model.info.scale = await model.probeScale(session)
     return model
   }
@@ -84,22 +93,45 @@ export class ModelSession {
     return this.sessions.kind === 'samples' ? this.runSamples(image, this.sessions) : this.runPlanes(image, this.sessions.session)
   }
 
+  /**
+   * Upscales one 8-bit RGB image (a tile) by 2 straight to Y'CbCr 4:2:0 with `color`'s matrix and
+   * range, the chroma of each 2x2 output block being its mean: what a video encoder takes, with
+   * no conversion left to do. Only models whose `info.yuv420` is true can.
+   */
+  async runYuv420(image: RgbImage, color: YuvColor): Promise<Yuv420Image> {
+    if (!this.info.yuv420 || this.sessions.kind !== 'samples') {
+      throw new UpscaleError('E_INVALID_ARGUMENT', `Model ${this.info.id} cannot output yuv420p itself (only the built-in 2x models can); upscale to RGB instead`)
+    }
+    assertYuvColor('color', color)
+    if (image.channels !== 3 || !(image.data instanceof Uint8Array)) {
+      const what = image.data instanceof Uint8Array ? `${image.channels} channels` : '16-bit samples'
+      throw new UpscaleError('E_INVALID_ARGUMENT', `Expected 8-bit RGB (3 channels) for yuv420p output but received ${what}`)
+    }
+    const output = await this.infer(await this.sessionFor(this.sessions, 'uint8', color), new ort.Tensor('uint8', image.data, [1, image.height, image.width, 3]), image)
+    return { format: 'yuv420p', data: output.data as Uint8Array, width: 2 * image.width, height: 2 * image.height, ...color }
+  }
+
   async release(): Promise<void> {
     if (this.sessions.kind === 'planes') return this.sessions.session.release()
-    const sessions = await Promise.allSettled(this.sessions.byType.values())
+    const sessions = await Promise.allSettled(this.sessions.byOutput.values())
     await Promise.all(sessions.map((session) => (session.status === 'fulfilled' ? session.value.release() : undefined)))
   }
 
   private async runSamples(image: RgbImage, sessions: Extract<Sessions, { kind: 'samples' }>): Promise<RgbImage> {
     const type = sampleTypeOf(image.data)
-    let session = sessions.byType.get(type)
-    if (!session) {
-      session = sessions.create(type)
-      sessions.byType.set(type, session)
-    }
-    const output = await this.infer(await session, new ort.Tensor(type, image.data, [1, image.height, image.width, 3]), image)
+    const output = await this.infer(await this.sessionFor(sessions, type), new ort.Tensor(type, image.data, [1, image.height, image.width, 3]), image)
     const [, height, width] = output.dims
     return { data: output.data as Uint8Array | Uint16Array, width, height, channels: 3 }
+  }
+
+  private sessionFor(sessions: Extract<Sessions, { kind: 'samples' }>, type: SampleType, yuv420?: YuvColor): Promise<ort.InferenceSession> {
+    const key = outputKey(type, yuv420)
+    let session = sessions.byOutput.get(key)
+    if (!session) {
+      session = sessions.create(type, yuv420)
+      sessions.byOutput.set(key, session)
+    }
+    return session
   }
 
   private async runPlanes(image: RgbImage, session: ort.InferenceSession): Promise<RgbImage> {
@@ -217,7 +249,7 @@ function readModelBytes(id: string): Uint8Array {
   return readFileSync(id)
 }
 
-function describeModel(id: string, session: ort.InferenceSession): Omit<ModelInfo, 'scale' | 'receptiveRadius' | 'provider'> {
+function describeModel(id: string, session: ort.InferenceSession): Omit<ModelInfo, 'scale' | 'receptiveRadius' | 'provider' | 'yuv420'> {
   const inputs = session.inputMetadata
   const outputs = session.outputMetadata
   if (inputs.length !== 1 || outputs.length < 1) {

@@ -26,7 +26,7 @@ port.on('message', (request: WorkerRequest) => {
     return
   }
   inFlight = engine
-    .then((ready) => ready.upscaleTimed(request.image, request.target))
+    .then((ready) => ready.upscaleTimed(request.image, request.target, request.yuv420))
     .then(
       ({ image, timing }) => port.postMessage({ type: 'result', id: request.id, image, timing } satisfies WorkerReply, [image.data.buffer as ArrayBuffer]),
       (error) => port.postMessage({ type: 'failed', id: request.id, error: serializeError(error) } satisfies WorkerReply),

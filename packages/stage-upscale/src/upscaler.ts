@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import type { EngineImage, EngineOptions, UpscaleTiming } from './engine'
+import type { EngineImage, EngineOptions, UpscaleTiming, UpscaledImage } from './engine'
 import { UpscaleError, assertPositiveInteger } from './errors'
 import type { ModelInfo } from './session'
 import { validateTarget, type TargetSize } from './target'
 import { deserializeError, type WorkerReply, type WorkerRequest } from './worker-protocol'
+import { assertYuvColor, type Yuv420Image, type YuvColor } from './yuv'
 
 export interface UpscalerOptions extends EngineOptions {
   /** Worker threads, each with its own onnxruntime session. Default: see `defaultLayout`. */
@@ -19,6 +20,8 @@ export interface Upscaler {
   readonly workers: number
   readonly threads: number
   upscale(image: EngineImage, target?: TargetSize): Promise<EngineImage>
+  /** Upscales 8-bit RGB by 2 straight to Y'CbCr 4:2:0 (see `UpscaleEngine.upscaleToYuv420`); needs `info.yuv420`. */
+  upscaleToYuv420(image: EngineImage, color: YuvColor): Promise<Yuv420Image>
   /** Time spent by the workers so far, summed over every finished image. */
   readonly timing: Readonly<UpscaleTiming>
   close(): Promise<void>
@@ -41,7 +44,8 @@ interface Job {
   id: number
   image: EngineImage
   target: TargetSize
-  resolve(image: EngineImage): void
+  yuv420?: YuvColor
+  resolve(image: UpscaledImage): void
   reject(error: Error): void
 }
 
@@ -89,7 +93,7 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
       if (worker.job || queue.length === 0) continue
       const job = queue.shift()!
       worker.job = job
-      worker.thread.postMessage({ type: 'upscale', id: job.id, image: job.image, target: job.target } satisfies WorkerRequest)
+      worker.thread.postMessage({ type: 'upscale', id: job.id, image: job.image, target: job.target, yuv420: job.yuv420 } satisfies WorkerRequest)
     }
   }
 
@@ -166,24 +170,28 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
   }
   const info = infos[0]
 
+  const submit = <T extends UpscaledImage>(image: EngineImage, target: TargetSize, yuv420?: YuvColor): Promise<T> => {
+    if (closed) return Promise.reject(new UpscaleError('E_CLOSED', 'This upscaler is closed; create a new one'))
+    if (failure) return Promise.reject(failure)
+    try {
+      validateTarget(target)
+      if (yuv420) assertYuvColor('color', yuv420)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ id: nextId++, image, target, yuv420, resolve: (result) => resolve(result as T), reject })
+      dispatch()
+    })
+  }
+
   return {
     info,
     workers,
     threads,
     timing,
-    upscale(image, target = {}) {
-      if (closed) return Promise.reject(new UpscaleError('E_CLOSED', 'This upscaler is closed; create a new one'))
-      if (failure) return Promise.reject(failure)
-      try {
-        validateTarget(target)
-      } catch (error) {
-        return Promise.reject(error)
-      }
-      return new Promise<EngineImage>((resolve, reject) => {
-        queue.push({ id: nextId++, image, target, resolve, reject })
-        dispatch()
-      })
-    },
+    upscale: (image, target = {}) => submit<EngineImage>(image, target),
+    upscaleToYuv420: (image, color) => submit<Yuv420Image>(image, {}, color),
     async close() {
       if (closed) return
       fail(new UpscaleError('E_CLOSED', 'The upscaler was closed before this image was done'))

@@ -1,9 +1,10 @@
-import type { EngineImage, UpscaleTiming } from './engine'
+import type { EngineImage, UpscaleTiming, UpscaledImage } from './engine'
 import { UpscaleError, type UpscaleErrorCode } from './errors'
 import type { ModelInfo } from './session'
 import type { TargetSize } from './target'
+import type { YuvColor } from './yuv'
 
-export type WorkerRequest = { type: 'upscale'; id: number; image: EngineImage; target: TargetSize } | { type: 'close' }
+export type WorkerRequest = { type: 'upscale'; id: number; image: EngineImage; target: TargetSize; yuv420?: YuvColor } | { type: 'close' }
 
 export interface SerializedError {
   code: UpscaleErrorCode
@@ -14,7 +15,7 @@ export type WorkerReply =
   | { type: 'ready'; info: ModelInfo }
   | { type: 'warning'; message: string }
   | { type: 'init-failed'; error: SerializedError }
-  | { type: 'result'; id: number; image: EngineImage; timing: UpscaleTiming }
+  | { type: 'result'; id: number; image: UpscaledImage; timing: UpscaleTiming }
   | { type: 'failed'; id: number; error: SerializedError }
 
 export function serializeError(error: unknown): SerializedError {

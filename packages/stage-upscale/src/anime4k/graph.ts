@@ -18,8 +18,12 @@
  *   otherwise be JavaScript loops run inside onnxruntime. The 1/max input scale is folded into
  *   the first convolution and the ×max output scale into the residual convolutions; the tail is
  *   rebuilt for speed (see "Integer samples" below).
+ * - With `yuv420` (8-bit samples) the model returns Y'CbCr 4:2:0 planes, as encoders take them:
+ *   the colour matrix and the 2x2 chroma mean are linear, so they fold into the residual
+ *   convolution, which then writes 6 planes instead of 12 (see "Y'CbCr 4:2:0" below).
  */
 import { encodeOnnxModel, onnxElementType, type OnnxAttribute, type OnnxInitializer, type OnnxNode, type OnnxValueInfo } from '../onnx/model'
+import { assertYuvColor, rgbToYuv, type YuvColor } from '../yuv'
 import { parseAnime4kWeights, type Anime4kConv, type Anime4kWeightsJson } from './weights'
 
 export const ANIME4K_INPUT = 'input'
@@ -64,6 +68,11 @@ export type Anime4kSamples = 'float32' | 'uint8' | 'uint16'
 export interface Anime4kOnnxOptions {
   /** Default `float32`. */
   samples?: Anime4kSamples
+  /**
+   * Output 8-bit Y'CbCr 4:2:0 with this matrix and range instead of RGB (needs `samples: 'uint8'`):
+   * a flat [2H·2W + 2·H·W] tensor, the Y plane then Cb then Cr, each row-major.
+   */
+  yuv420?: YuvColor
 }
 
 const SAMPLE_MAX = { float32: 1, uint8: 255, uint16: 65535 } as const
@@ -73,6 +82,9 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
   if (!(samples in SAMPLE_MAX)) throw new Error(`Expected samples 'float32', 'uint8' or 'uint16' but received '${String(samples)}'`)
   const max = SAMPLE_MAX[samples]
   const integer = samples !== 'float32'
+  const { yuv420 } = options
+  if (yuv420 !== undefined) assertYuvColor('yuv420', yuv420)
+  if (yuv420 && samples !== 'uint8') throw new Error(`Expected samples 'uint8' with yuv420 output but received '${samples}'`)
   const { convs, residual } = parseAnime4kWeights(weights)
   const graph = new GraphBuilder()
   // The network body reads NCHW floats: integer samples are transposed, then cast (in 0..max).
@@ -89,9 +101,11 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
     const { kernel, outChannels } = conv
     const isResidual = residual.includes(index)
     const crelu = !isResidual
-    // Integer samples: the residual comes out as 12 phase planes, sub-pixel major (see "Integer samples").
+    // Integer samples: the residual comes out as 12 phase planes, sub-pixel major (see "Integer samples"),
+    // or as 4 luma phases and 2 chroma planes for yuv420.
     const phaseMajor = integer && isResidual
-    const channels = crelu ? 2 * outChannels : phaseMajor ? 12 : outChannels
+    const tail = (rows: Float32Array, first: boolean) => (yuv420 ? toYuv420(rows, yuv420, first) : rows)
+    const channels = crelu ? 2 * outChannels : phaseMajor ? (yuv420 ? 6 : 12) : outChannels
     const pads = kernel === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0]
     // The first layer reads the image; the others read earlier CReLUs, each through its own slice of the weights.
     const sources = conv.sources.length === 0 ? [{ input: image, count: conv.inChannels }] : conv.sources.map((s) => ({ input: outputs[s], count: 2 * convs[s].outChannels }))
@@ -104,15 +118,16 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
       first += count
       let bias = i === 0 ? scaled(conv.bias, outputScale) : undefined
       if (crelu) [weight, bias] = [signed(weight), bias && signed(bias)]
-      if (phaseMajor) [weight, bias] = [toPhaseMajor(weight, outChannels), bias && toPhaseMajor(bias, outChannels)]
+      if (phaseMajor) [weight, bias] = [tail(toPhaseMajor(weight, outChannels), false), bias && tail(toPhaseMajor(bias, outChannels), true)]
       return graph.feature(graph.conv(input, weight, [channels, count, kernel, kernel], bias, pads), channels)
     })
-    if (phaseMajor) terms.push(graph.feature(bilinearPhases(graph, image), 12))
+    if (phaseMajor) terms.push(graph.feature(bilinearPhases(graph, image, (kernel) => tail(kernel, false)), channels))
     const sum = terms.reduce((total, term) => graph.feature(graph.node('Add', [term, total]), channels))
     outputs.push(crelu ? graph.feature(graph.node('Relu', [sum]), channels) : sum)
   })
 
-  if (integer) interleaveSamples(graph, outputs[residual[0]], samples)
+  if (yuv420) yuv420Planes(graph, outputs[residual[0]])
+  else if (integer) interleaveSamples(graph, outputs[residual[0]], samples)
   else floatTail(graph, residual.map((index) => outputs[index]))
 
   return encodeOnnxModel({
@@ -125,7 +140,7 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
       initializers: graph.initializers,
       valueInfo: graph.valueInfo,
       inputs: [{ name: ANIME4K_INPUT, dims: integer ? [1, 'height', 'width', 3] : [1, 3, 'height', 'width'], elementType: samples }],
-      outputs: [{ name: ANIME4K_OUTPUT, dims: integer ? [1, 'output_height', 'output_width', 3] : [1, 3, 'output_height', 'output_width'], elementType: samples }],
+      outputs: [{ name: ANIME4K_OUTPUT, dims: yuv420 ? ['yuv420_size'] : integer ? [1, 'output_height', 'output_width', 3] : [1, 3, 'output_height', 'output_width'], elementType: samples }],
     },
   })
 }
@@ -167,7 +182,7 @@ function toPhaseMajor(values: Float32Array, outChannels: number): Float32Array {
  * The half_pixel linear 2x base as a 3x3 convolution of the edge-padded image (edge padding clamps
  * as Resize does): sub-pixel 0 weighs its neighbours (¼, ¾, 0), sub-pixel 1 (0, ¾, ¼).
  */
-function bilinearPhases(graph: GraphBuilder, image: string): string {
+function bilinearPhases(graph: GraphBuilder, image: string, rows: (kernel: Float32Array) => Float32Array): string {
   const taps = [
     [0.25, 0.75, 0],
     [0, 0.75, 0.25],
@@ -180,7 +195,8 @@ function bilinearPhases(graph: GraphBuilder, image: string): string {
     }
   }
   const padded = graph.node('Pad', [image, int64(graph, [0, 0, 1, 1, 0, 0, 1, 1])], { mode: 'edge' })
-  return graph.conv(padded, kernel, [12, 3, 3, 3], undefined, [0, 0, 0, 0])
+  const folded = rows(kernel)
+  return graph.conv(padded, folded, [folded.length / 27, 3, 3, 3], undefined, [0, 0, 0, 0])
 }
 
 /** 12 phase planes → rounded samples [1, 2H, 2W, 3]. */
@@ -197,6 +213,48 @@ function interleaveSamples(graph: GraphBuilder, phases: string, samples: 'uint8'
   const interleaved = graph.node('Transpose', [rowsFirst], { perm: [0, 1, 3, 2] })
   const outputShape = graph.node('Mul', [graph.node('Shape', [ANIME4K_INPUT]), int64(graph, [1, 2, 2, 1])])
   graph.node('Reshape', [interleaved, outputShape], undefined, ANIME4K_OUTPUT)
+}
+
+/*
+ * Y'CbCr 4:2:0. Each output pixel's Y', Cb, Cr are a fixed linear map of its R, G, B (plus offsets),
+ * and a 2x output's 2x2 block is exactly one input pixel's four sub-pixel phases, so its chroma
+ * sample (the block's mean, centre-sited) is the mean of the four phases. Both are folded into
+ * the residual convolution's rows: 4 luma phases (sy·2 + sx), then Cb, then Cr, all at the input's
+ * resolution. The luma phases are interleaved as RGB is; the chroma planes are already in place.
+ */
+
+/** 12 phase-major rows (phase·3 + c) → 6 rows: Y' of phases 0-3, Cb, Cr. `withOffsets` for the bias. */
+function toYuv420(values: Float32Array, color: YuvColor, withOffsets: boolean): Float32Array {
+  const row = values.length / 12
+  const { rows, offsets } = rgbToYuv(color)
+  const result = new Float32Array(6 * row)
+  const add = (to: number, from: number, weight: number) => {
+    for (let i = 0; i < row; i++) result[to * row + i] += weight * values[from * row + i]
+  }
+  for (let phase = 0; phase < 4; phase++) {
+    for (let c = 0; c < 3; c++) {
+      add(phase, phase * 3 + c, rows[0][c])
+      add(4, phase * 3 + c, rows[1][c] / 4)
+      add(5, phase * 3 + c, rows[2][c] / 4)
+    }
+  }
+  if (withOffsets) for (let plane = 0; plane < 6; plane++) result[plane] += offsets[plane < 4 ? 0 : plane - 3]
+  return result
+}
+
+/** 6 planes (4 luma phases, Cb, Cr) → flat 8-bit [Y' 2H x 2W, Cb H x W, Cr H x W]. */
+function yuv420Planes(graph: GraphBuilder, planes: string): void {
+  const zeroPoint = graph.constant([], new Uint8Array(1))
+  const rounded = graph.node('QuantizeLinear', [planes, graph.constant([], new Float32Array([1])), zeroPoint])
+  const slice = (from: number, to: number) => graph.node('Slice', [rounded, int64(graph, [from]), int64(graph, [to]), int64(graph, [1])]) // channels from..to-1
+  const dims = (before: number[], start: number, end: number) =>
+    graph.node('Concat', [int64(graph, before), graph.node('Shape', [ANIME4K_INPUT], { start, end })], { axis: 0 })
+  // (sy, sx, H, W) → (H, sy, sx, W) → (H·sy, W, sx): as interleaveSamples, with one colour.
+  const phases = graph.node('Reshape', [slice(0, 4), dims([1, 2, 2], 1, 3)])
+  const rowsFirst = graph.node('Reshape', [graph.node('Transpose', [phases], { perm: [0, 3, 1, 2, 4] }), dims([1, -1, 2], 2, 3)])
+  const luma = graph.node('Transpose', [rowsFirst], { perm: [0, 1, 3, 2] })
+  const flat = (name: string) => graph.node('Reshape', [name, int64(graph, [-1])])
+  graph.node('Concat', [flat(luma), flat(slice(4, 6))], { axis: 0 }, ANIME4K_OUTPUT)
 }
 
 function int64(graph: GraphBuilder, values: number[]): string {
