@@ -104,11 +104,16 @@ export function videoArgs(input: VideoArgsInput): { args: string[]; color: Resol
   args.push('-map', '0:v:0')
   if (withSource) args.push(...sourceStreamArgs(v, input.streams, input.videoLanguage))
 
-  // RGB -> YUV with the chosen matrix and range; accurate rounding, chroma from full resolution.
-  args.push(
-    '-vf',
-    `scale=out_color_matrix=${color.scaleMatrix}:out_range=${color.range}:flags=bicubic+accurate_rnd+full_chroma_int,format=${v.pixFmt}`,
-  )
+  if (input.pixelFormat !== 'yuv420p') {
+    // RGB -> YUV with the chosen matrix and range; accurate rounding, chroma from full resolution.
+    args.push(
+      '-vf',
+      `scale=out_color_matrix=${color.scaleMatrix}:out_range=${color.range}:flags=bicubic+accurate_rnd+full_chroma_int,format=${v.pixFmt}`,
+    )
+  } else if (v.pixFmt !== 'yuv420p') {
+    // Already Y'CbCr with the output's matrix (checked by the sink): only the sampling or depth changes.
+    args.push('-vf', `format=${v.pixFmt}`)
+  }
   args.push('-c:v', v.codec)
   switch (v.codec) {
     case 'libx264':
@@ -157,7 +162,7 @@ export function remuxArgs(v: ResolvedVideo, encoded: string, temporary: string, 
 }
 
 /** The ffmpeg command line of the image mode: one png/webp per frame, concatenated on stdout. */
-export function imageArgs(images: ResolvedImages, pixelFormat: RawPixelFormat): string[] {
+export function imageArgs(images: ResolvedImages, pixelFormat: Exclude<RawPixelFormat, 'yuv420p'>): string[] {
   const args = [...COMMON, '-f', 'matroska', '-i', 'pipe:0', '-map', '0:v:0', '-vsync', 'passthrough']
   if (images.format === 'png') {
     args.push('-c:v', 'png', '-pix_fmt', pixelFormat === 'rgb48le' ? 'rgb48be' : 'rgb24')

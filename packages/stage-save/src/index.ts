@@ -1,5 +1,6 @@
 export { saveFrames } from './save-frames'
-export type { FrameToSave, SaveEvent, SaveImage } from './types'
+export type { FrameToSave, SaveEvent, SaveImage, RgbSaveImage, Yuv420SaveImage } from './types'
+export { resolveColor, type ResolvedColor } from './args'
 export { SaveError, type SaveErrorCode } from './errors'
 export {
   resolveOptions,
@@ -18,6 +19,7 @@ export {
   type Preset,
   type PixFmt,
   type Rational,
+  type ColorRequest,
 } from './options'
 export { resolveFfmpegPath } from './ffmpeg'
 export { MUXER_BY_EXTENSION, type Muxer } from './containers'

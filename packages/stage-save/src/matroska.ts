@@ -1,14 +1,21 @@
 /**
- * A minimal Matroska writer for raw RGB frames on a pipe: ffmpeg reads it with `-f matroska -i pipe:0`.
+ * A minimal Matroska writer for raw frames (RGB or Y'CbCr 4:2:0) on a pipe: ffmpeg reads it with `-f matroska -i pipe:0`.
  *
  * Raw video on a pipe carries no timestamps, so each frame goes into its own Cluster whose Timecode
  * is the frame's presentation time in microseconds (TimecodeScale 1000 ns), holding one SimpleBlock
  * of the uncompressed codec `V_UNCOMPRESSED`. The pixel layout is given by the ColourSpace FourCC,
- * the same tags ffmpeg's raw decoder knows ('RGB' 24 for rgb24, 'RGB' 48 for rgb48le). The Segment
+ * the same tags ffmpeg's raw decoder knows ('RGB' 24 for rgb24, 'RGB' 48 for rgb48le, 'I420' for yuv420p). The Segment
  * has unknown size, as in live streams, so nothing needs to be seeked or patched.
  */
 
-export type RawPixelFormat = 'rgb24' | 'rgb48le'
+export type RawPixelFormat = 'rgb24' | 'rgb48le' | 'yuv420p'
+
+/** ColourSpace FourCCs of ffmpeg's raw decoder. */
+const FOURCC: Record<RawPixelFormat, number[]> = {
+  rgb24: [0x52, 0x47, 0x42, 24], // 'RGB' 24
+  rgb48le: [0x52, 0x47, 0x42, 48], // 'RGB' 48
+  yuv420p: [0x49, 0x34, 0x32, 0x30], // 'I420'
+}
 
 /** Timestamps are written in microseconds. */
 export const TIMECODE_SCALE_NS = 1000
@@ -108,7 +115,7 @@ export function streamHeader(h: StreamHeader): Buffer {
       stringElement(ID.WritingApp, 'anime-upscaler stage-save'),
     ]),
   )
-  const fourcc = Buffer.from([0x52, 0x47, 0x42, h.pixelFormat === 'rgb24' ? 24 : 48])
+  const fourcc = Buffer.from(FOURCC[h.pixelFormat])
   const video = element(
     ID.Video,
     Buffer.concat([uintElement(ID.PixelWidth, h.width), uintElement(ID.PixelHeight, h.height), element(ID.ColourSpace, fourcc)]),

@@ -2,20 +2,22 @@ import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import { endianness } from 'node:os'
 import * as path from 'node:path'
-import { imageArgs, needsRemux, remuxArgs, videoArgs } from './args'
+import { imageArgs, needsRemux, remuxArgs, resolveColor, videoArgs } from './args'
 import { planSourceStreams, type StreamPlan } from './containers'
 import { SaveError, describeValue, messageOf } from './errors'
 import { FfmpegProcess, notFoundError, probeSource, type ExitStatus } from './ffmpeg'
 import { ImageSplitter } from './image-splitter'
 import { frameHeader, streamHeader, type RawPixelFormat } from './matroska'
 import type { ResolvedOptions } from './options'
-import type { SaveEvent, SaveImage } from './types'
+import type { SaveEvent, SaveImage, Yuv420SaveImage } from './types'
 
 export interface FrameLayout {
   width: number
   height: number
   pixelFormat: RawPixelFormat
   bytes: number
+  /** Y'CbCr frames: the matrix and range they were converted with. */
+  color?: { matrix: string; range: string }
 }
 
 /** Checks an image and tells its layout on the pipe. */
@@ -24,12 +26,14 @@ export function layoutOf(image: SaveImage, index: number): FrameLayout {
   if (image === null || typeof image !== 'object') {
     throw new SaveError('E_INVALID_FRAME', `Expected an image object for ${where} but received ${describeValue(image)}`)
   }
-  const { data, width, height, channels } = image
+  const { data, width, height } = image
   for (const [name, value] of [['width', width], ['height', height]] as const) {
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
       throw new SaveError('E_INVALID_FRAME', `Expected positive integer for image ${name} of ${where} but received ${describeValue(value)}`)
     }
   }
+  if ('format' in image) return yuvLayoutOf(image, where)
+  const { channels } = image
   if (channels !== 3) throw new SaveError('E_INVALID_FRAME', `Expected 3 for image channels of ${where} but received ${describeValue(channels)}`)
   let pixelFormat: RawPixelFormat
   if (data instanceof Uint8Array) pixelFormat = 'rgb24'
@@ -40,6 +44,20 @@ export function layoutOf(image: SaveImage, index: number): FrameLayout {
     throw new SaveError('E_INVALID_FRAME', `Expected ${values} values (${width}x${height}x3) in image data of ${where} but received ${data.length}`)
   }
   return { width, height, pixelFormat, bytes: data.byteLength }
+}
+
+function yuvLayoutOf(image: Yuv420SaveImage, where: string): FrameLayout {
+  const { format, data, width, height, matrix, range } = image
+  if (format !== 'yuv420p') throw new SaveError('E_INVALID_FRAME', `Expected 'yuv420p' for image format of ${where} (or an RGB image without format) but received ${describeValue(format)}`)
+  if (width % 2 || height % 2) throw new SaveError('E_INVALID_FRAME', `Expected even width and height for the yuv420p image of ${where} but received ${width}x${height}`)
+  if (!(data instanceof Uint8Array)) throw new SaveError('E_INVALID_FRAME', `Expected Uint8Array for yuv420p image data of ${where} but received ${describeValue(data)}`)
+  if (data.length !== (width * height * 3) / 2) {
+    throw new SaveError('E_INVALID_FRAME', `Expected ${(width * height * 3) / 2} bytes (${width}x${height} yuv420p) in image data of ${where} but received ${data.length}`)
+  }
+  if (typeof matrix !== 'string' || (range !== 'tv' && range !== 'pc')) {
+    throw new SaveError('E_INVALID_FRAME', `Expected the matrix (e.g. 'bt709') and range ('tv' or 'pc') of the yuv420p image of ${where} but received ${describeValue(matrix)} and ${describeValue(range)}`)
+  }
+  return { width, height, pixelFormat: 'yuv420p', bytes: data.byteLength, color: { matrix, range } }
 }
 
 const littleEndian = endianness() === 'LE'
@@ -293,7 +311,17 @@ export class VideoSink extends PipeSink {
   }
 
   protected override checkFirstFrame(layout: FrameLayout, index: number): void {
-    const pixFmt = this.options.video!.pixFmt
+    const { pixFmt, color } = this.options.video!
+    if (layout.color) {
+      // Y'CbCr frames reach the encoder unconverted: they must already be what the output is tagged as.
+      const output = resolveColor(color, layout.width, layout.height)
+      if (layout.color.matrix !== output.colorspace || layout.color.range !== output.range) {
+        throw new SaveError(
+          'E_INVALID_FRAME',
+          `Frame ${index} is yuv420p with matrix ${layout.color.matrix} and range ${layout.color.range}, but this ${layout.width}x${layout.height} output is tagged ${output.colorspace} ${output.range}: convert with that matrix and range, or send RGB`,
+        )
+      }
+    }
     const needsEvenWidth = pixFmt.startsWith('yuv420') || pixFmt.startsWith('yuv422')
     const needsEvenHeight = pixFmt.startsWith('yuv420')
     if ((needsEvenWidth && layout.width % 2) || (needsEvenHeight && layout.height % 2)) {
@@ -393,8 +421,14 @@ export class ImageSink extends PipeSink {
     }
   }
 
+  protected override checkFirstFrame(layout: FrameLayout, index: number): void {
+    if (layout.pixelFormat === 'yuv420p') {
+      throw new SaveError('E_INVALID_FRAME', `Frame ${index} is yuv420p, but ${this.options.images!.format} frames are written from RGB: send RGB images in image mode`)
+    }
+  }
+
   protected buildArgs(layout: FrameLayout): string[] {
-    return imageArgs(this.options.images!, layout.pixelFormat)
+    return imageArgs(this.options.images!, layout.pixelFormat as Exclude<RawPixelFormat, 'yuv420p'>)
   }
 
   protected override onStarted(proc: FfmpegProcess): void {

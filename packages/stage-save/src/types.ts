@@ -1,10 +1,27 @@
 /** An RGB image: interleaved R, G, B; 8-bit in a Uint8Array or 16-bit in a Uint16Array. */
-export interface SaveImage {
+export interface RgbSaveImage {
   data: Uint8Array | Uint16Array
   width: number
   height: number
   channels: 3
 }
+
+/**
+ * An image already in the encoder's colour space: 8-bit Y'CbCr 4:2:0, planar (Y' width x height,
+ * then Cb and Cr, each width/2 x height/2; even sizes). It goes to the encoder unconverted, so its
+ * matrix and range must be the ones the output is tagged with (`resolveColor`).
+ */
+export interface Yuv420SaveImage {
+  format: 'yuv420p'
+  data: Uint8Array
+  width: number
+  height: number
+  /** ffmpeg's name of the RGB→YUV matrix, e.g. 'bt709'. */
+  matrix: string
+  range: 'tv' | 'pc'
+}
+
+export type SaveImage = RgbSaveImage | Yuv420SaveImage
 
 /**
  * The frame shape stage-save accepts. Either `image` is set, or `duplicateOf` names an earlier

@@ -2,7 +2,7 @@ import * as path from 'node:path'
 import { existsSync } from 'node:fs'
 import { from } from 'rxjs'
 import { saveFrames, SaveError } from '../src'
-import type { FrameToSave } from '../src'
+import type { FrameToSave, SaveOptions } from '../src'
 import {
   collect, decodeRgb, ffmpeg, framePts, framesOf, lavfi, maxDifference, partials, probe, rawFrames, shuffledInBlocks, tempDir, withCredits,
 } from './helpers'
@@ -64,6 +64,56 @@ describe('colours survive RGB -> YUV -> RGB within 2/255, with the matrix tagged
     expect(info.streams[0]).toEqual({ pix_fmt: 'yuv420p', color_space: 'smpte170m', color_range: 'tv' })
     const back = await decodeRgb(output, 'bt601')
     expect(maxDifference(back.subarray(0, ramp.length), ramp)).toBeLessThanOrEqual(2)
+  })
+})
+
+describe("Y'CbCr 4:2:0 frames (an upscaler that converts itself)", () => {
+  /** The bars and a ramp as yuv420p planes, converted by ffmpeg with BT.601 limited range. */
+  async function yuvFrames(): Promise<Uint8Array[]> {
+    const out = await ffmpeg([...lavfi('smptebars=s=256x64'), ...lavfi('testsrc2=s=256x64'), '-filter_complex', '[0][1]concat=n=2,format=yuv420p', '-frames:v', '2', '-f', 'rawvideo', 'pipe:1'])
+    const bytes = (256 * 64 * 3) / 2
+    return [0, 1].map((i) => new Uint8Array(out.subarray(i * bytes, (i + 1) * bytes)))
+  }
+  const yuvImage = (data: Uint8Array, matrix = 'smpte170m') => ({ format: 'yuv420p' as const, data, width: 256, height: 64, matrix, range: 'tv' as const })
+
+  test('go to the encoder unconverted (lossless ffv1 gives back the same bytes), duplicates filled, tags written', async () => {
+    const [bars, testsrc] = await yuvFrames()
+    const output = path.join(t.dir, 'yuv420.mkv')
+    const frames: FrameToSave[] = [
+      { index: 0, image: yuvImage(bars) },
+      { index: 1, image: yuvImage(testsrc) },
+      { index: 2, duplicateOf: 0 },
+    ]
+    await collect(from(frames).pipe(saveFrames({ output, codec: 'ffv1', frameRate: 24 })))
+    const info = await probe(output, 'stream=pix_fmt,color_space,color_range')
+    expect(info.streams[0]).toEqual({ pix_fmt: 'yuv420p', color_space: 'smpte170m', color_range: 'tv' })
+    const back = await ffmpeg(['-i', output, '-map', '0:v:0', '-f', 'rawvideo', 'pipe:1'])
+    expect(maxDifference(back, Buffer.concat([bars, testsrc, bars]))).toBe(0)
+  })
+
+  test('into yuv444p: only the chroma sampling changes (luma comes back unchanged)', async () => {
+    const [bars] = await yuvFrames()
+    const output = path.join(t.dir, 'yuv420-to-444.mkv')
+    await collect(from([{ index: 0, image: yuvImage(bars) }]).pipe(saveFrames({ output, codec: 'ffv1', pixFmt: 'yuv444p', frameRate: 24 })))
+    expect((await probe(output, 'stream=pix_fmt')).streams[0]).toEqual({ pix_fmt: 'yuv444p' })
+    const back = await ffmpeg(['-i', output, '-map', '0:v:0', '-f', 'rawvideo', 'pipe:1'])
+    expect(back.length).toBe(256 * 64 * 3)
+    expect(maxDifference(back.subarray(0, 256 * 64), bars.subarray(0, 256 * 64))).toBe(0)
+  })
+
+  test('refused with the reason: another matrix than the output is tagged with, image mode, malformed planes', async () => {
+    const [bars] = await yuvFrames()
+    const save = (image: FrameToSave['image'], options: Partial<SaveOptions> = {}) =>
+      collect(from([{ index: 0, image }]).pipe(saveFrames({ output: path.join(t.dir, 'refused.mkv'), frameRate: 24, ...options })))
+    await expect(save(yuvImage(bars, 'bt709'))).rejects.toThrow(
+      'Frame 0 is yuv420p with matrix bt709 and range tv, but this 256x64 output is tagged smpte170m tv: convert with that matrix and range, or send RGB',
+    )
+    await expect(save(yuvImage(bars), { mode: 'images', output: path.join(t.dir, 'refused-frames') })).rejects.toThrow(
+      'Frame 0 is yuv420p, but png frames are written from RGB: send RGB images in image mode',
+    )
+    await expect(save({ ...yuvImage(bars), width: 255 })).rejects.toThrow('Expected even width and height for the yuv420p image of frame 0 but received 255x64')
+    await expect(save({ ...yuvImage(bars), data: bars.subarray(1) })).rejects.toThrow('Expected 24576 bytes (256x64 yuv420p) in image data of frame 0 but received 24575')
+    expect(partials(t.dir)).toEqual([])
   })
 })
 
