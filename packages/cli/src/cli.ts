@@ -5,6 +5,7 @@ import {
   CoreError,
   DEFAULT_MODEL,
   IMAGE_FORMATS,
+  FRAME_FORMATS,
   PIPELINE_MODES,
   PIX_FMTS,
   PRESETS,
@@ -20,6 +21,7 @@ import {
   upscaleVideo,
   type ImageEvent,
   type ImageFormat,
+  type FrameFormat,
   type PipelineMode,
   type PixFmt,
   type Preset,
@@ -68,6 +70,7 @@ interface UpscaleFlags {
   audioCodec?: (typeof AUDIO_CODECS)[number]
   subtitleCodec?: (typeof SUBTITLE_CODECS)[number]
   mode: PipelineMode
+  frameFormat: FrameFormat
   autoThreshold?: number
   capacity?: number
   keepPartial?: boolean
@@ -139,6 +142,7 @@ async function videoCommand(input: string, flags: UpscaleFlags, io: CliIo): Prom
     const events = upscaleVideo(input, flags.output, {
       ...poolOptions(flags),
       mode: flags.mode,
+      frameFormat: flags.frameFormat,
       autoThreshold: flags.autoThreshold,
       capacity: flags.capacity,
       encoder: { codec: flags.codec, crf: flags.crf, preset: flags.preset, pixFmt: flags.pixFmt, audioCodec: flags.audioCodec, subtitleCodec: flags.subtitleCodec },
@@ -269,6 +273,11 @@ function buildProgram(io: CliIo, setResult: (run: Promise<ExitCode> | ExitCode) 
     .addOption(new Option('--audio-codec <codec>', 'video: copy (default), none, or an encoder').choices(AUDIO_CODECS))
     .addOption(new Option('--subtitle-codec <codec>', 'video: copy (default), none, or a text format').choices(SUBTITLE_CODECS))
     .addOption(new Option('--mode <mode>', 'video: concurrent stages, sequential (one frame at a time), or auto').choices(PIPELINE_MODES).default('concurrent'))
+    .addOption(
+      new Option('--frame-format <format>', "video: auto (the model outputs YUV 4:2:0 when the output is 8-bit yuv420p at its scale: faster) or rgb (ffmpeg converts)")
+        .choices(FRAME_FORMATS)
+        .default('auto'),
+    )
     .option('--auto-threshold <frames>', 'video: below this many frames auto runs sequentially (default 100)', positiveInteger('--auto-threshold'))
     .option('--capacity <frames>', 'video: most frames between decoder and encoder (default 16, less for big frames)', positiveInteger('--capacity'))
     .option('--keep-partial', 'video: on stop or error keep a playable file of what was encoded')

@@ -4,11 +4,13 @@ export { existingOutputs, formatFromPath, resolveImageJobs, type ImageJob } from
 export { upscaleImage, upscaleImages, type ImageEvent, type ImageFailure, type ImageResult, type UpscaleImagesOptions } from './upscale-images'
 export { writeAtomically } from './atomic-write'
 export {
+  FRAME_FORMATS,
   PIPELINE_MODES,
   toPipelineError,
   upscaleVideo,
   upscaleVideoToFile,
   type EncoderOptions,
+  type FrameFormat,
   type PipelineMode,
   type StageCounts,
   type UpscaleVideoOptions,

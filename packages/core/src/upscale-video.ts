@@ -2,8 +2,19 @@ import { writeFile } from 'node:fs/promises'
 import { BehaviorSubject, Observable, Subject, catchError, concat, connect, filter, map, merge, of, tap, throwError, type Subscription } from 'rxjs'
 import { DetectError, detectDuplicates, type DetectOptions } from '@anime-upscaler/stage-detect'
 import { ExtractError, extractFrames, probe, type DecodedFrame, type MediaInfo } from '@anime-upscaler/stage-extract'
-import { COLOR_PRIMARIES, COLOR_TRANSFERS, SaveError, saveFrames, type SaveOptions } from '@anime-upscaler/stage-save'
-import { UpscaleError, createUpscaler, planOutput, upscale, type ModelInfo, type TargetSize, type Upscaler, type UpscalerOptions } from '@anime-upscaler/stage-upscale'
+import { COLOR_PRIMARIES, COLOR_TRANSFERS, SaveError, resolveColor, resolveOptions, saveFrames, type SaveImage, type SaveOptions } from '@anime-upscaler/stage-save'
+import {
+  UpscaleError,
+  YUV_MATRICES,
+  createUpscaler,
+  planOutput,
+  upscale,
+  type ModelInfo,
+  type TargetSize,
+  type Upscaler,
+  type UpscalerOptions,
+  type YuvColor,
+} from '@anime-upscaler/stage-upscale'
 import { writeAtomically } from './atomic-write'
 import { CoreError, errorMessage, type CoreErrorCode, type Stage } from './errors'
 import { existingOutputs } from './image-jobs'
@@ -15,6 +26,14 @@ export const PIPELINE_MODES = ['concurrent', 'sequential', 'auto'] as const
  * `auto`: sequential below `autoThreshold` frames, concurrent otherwise.
  */
 export type PipelineMode = (typeof PIPELINE_MODES)[number]
+
+export const FRAME_FORMATS = ['auto', 'rgb'] as const
+/**
+ * How upscaled frames reach the encoder. `auto`: as Y'CbCr 4:2:0 converted inside the model when
+ * the output is 8-bit yuv420p at the model's native scale (the usual case; less work for both the
+ * model and the encoder), RGB otherwise. `rgb`: always RGB, converted by ffmpeg.
+ */
+export type FrameFormat = (typeof FRAME_FORMATS)[number]
 
 /** Encoder settings passed to stage-save (the output, source and lifecycle are core's). */
 export type EncoderOptions = Omit<SaveOptions, 'output' | 'source' | 'mode' | 'overwrite' | 'keepPartial' | 'signal' | 'firstIndex' | 'reorderCapacity' | 'frameRate' | 'ffmpegPath'>
@@ -30,6 +49,8 @@ export interface UpscaleVideoOptions extends UpscalerOptions {
   /** Bytes the frames in flight may take (a 4K RGB frame is 25 MB). Default 1 GiB. */
   bufferMemory?: number
   encoder?: EncoderOptions
+  /** Default `auto`. */
+  frameFormat?: FrameFormat
   /**
    * Duplicate-frame detection (stage-detect): frames that repeat the last kept frame are not
    * upscaled; the encoder repeats that frame's result at their own timestamps. Default: the
@@ -78,6 +99,8 @@ export type VideoEvent =
       outputHeight: number
       mode: 'concurrent' | 'sequential'
       capacity: number
+      /** What the upscaler hands the encoder: 'yuv420p' when the model converts, else 'rgb'. */
+      frameFormat: 'yuv420p' | 'rgb'
       model: ModelInfo
       workers: number
       threads: number
@@ -175,6 +198,27 @@ function sourceColorTags(info: MediaInfo): Pick<SaveOptions, 'colorPrimaries' | 
   }
 }
 
+/**
+ * The Y'CbCr the model should output for this encode, or undefined for RGB: only an 8-bit source,
+ * an 8-bit yuv420p video output at the model's native scale, and a model that can convert.
+ */
+function modelColor(
+  frameFormat: FrameFormat,
+  encoder: EncoderOptions,
+  output: string,
+  model: ModelInfo,
+  source: { width: number; height: number; bitDepth: number },
+  size: { width: number; height: number },
+): YuvColor | undefined {
+  if (frameFormat !== 'auto' || !model.yuv420 || source.bitDepth > 8) return undefined
+  if (size.width !== source.width * model.scale || size.height !== source.height * model.scale) return undefined
+  const { mode, video } = resolveOptions({ ...encoder, output })
+  if (mode !== 'video' || video?.pixFmt !== 'yuv420p') return undefined
+  const { colorspace, range } = resolveColor(video.color, size.width, size.height)
+  const matrix = YUV_MATRICES.find((name) => name === colorspace)
+  return matrix ? { matrix, range } : undefined
+}
+
 /** yuv420p and yuv422p need even sizes: round an odd target side down (one pixel) rather than fail. */
 function evenFor(pixFmt: string | undefined, width: number, height: number): { width: number; height: number } {
   const format = pixFmt ?? 'yuv420p'
@@ -194,6 +238,7 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
     const {
       target = {},
       mode: requestedMode = 'concurrent',
+      frameFormat = 'auto',
       autoThreshold = DEFAULT_AUTO_THRESHOLD,
       capacity: requestedCapacity,
       bufferMemory = DEFAULT_BUFFER_MEMORY,
@@ -228,6 +273,9 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
       assertPositiveInteger('capacity', requestedCapacity)
       assertPositiveInteger('autoThreshold', autoThreshold)
       assertPositiveInteger('bufferMemory', bufferMemory)
+      if (!FRAME_FORMATS.includes(frameFormat)) {
+        throw new CoreError('E_INVALID_ARGUMENT', 'input', `Expected frameFormat 'auto' or 'rgb' but received '${String(frameFormat)}'`)
+      }
       if (!overwrite && (await existingOutputs([{ input, output, format: 'png' }])).length > 0) {
         throw new CoreError('E_OUTPUT_EXISTS', 'output', `Output already exists: ${output}; pass --overwrite to replace`)
       }
@@ -239,8 +287,9 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
       if (stop.signal.aborted) throw new CoreError('E_ABORTED', 'upscale', 'Stopped before the first frame; nothing was written')
       const planned = planOutput(source.width, source.height, upscaler.info.scale, target)
       const size = evenFor(encoder.pixFmt, planned.width, planned.height)
+      const yuv420 = modelColor(frameFormat, encoder, output, upscaler.info, { ...source, bitDepth: info.video.bitDepth }, size)
       const bytesPerSample = info.video.bitDepth > 8 ? 2 : 1
-      const frameBytes = (source.width * source.height + size.width * size.height) * 3 * bytesPerSample
+      const frameBytes = (source.width * source.height * 3 + size.width * size.height * (yuv420 ? 1.5 : 3)) * bytesPerSample
       const capacity = mode === 'sequential' ? 1 : Math.max(2, Math.min(requestedCapacity ?? DEFAULT_CAPACITY, Math.floor(bufferMemory / frameBytes)))
       subscriber.next({
         type: 'start',
@@ -251,6 +300,7 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
         outputHeight: size.height,
         mode,
         capacity,
+        frameFormat: yuv420 ? 'yuv420p' : 'rgb',
         model: upscaler.info,
         workers: upscaler.workers,
         threads: upscaler.threads,
@@ -311,12 +361,17 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
               detected.pipe(
                 filter((frame) => frame.duplicateOf === undefined),
                 tap(() => counts.unique++),
-                upscale({ upscaler, target: size, concurrency: mode === 'sequential' ? 1 : undefined }),
+                (kept): Observable<{ index: number; pts: number; image: SaveImage }> => {
+                  const concurrency = mode === 'sequential' ? 1 : undefined
+                  // The decoder's frames are RGB: the encoder gets the model's Y'CbCr, or RGB.
+                  return yuv420
+                    ? kept.pipe(upscale({ upscaler, yuv420, concurrency }), map(({ index, pts, image }) => ({ index, pts, image })))
+                    : kept.pipe(upscale({ upscaler, target: size, concurrency }), map(({ index, pts, image }) => ({ index, pts, image: { ...image, channels: 3 as const } })))
+                },
                 tap((frame) => {
                   counts.upscaled++
                   frames[frame.index].upscaledAt = elapsed()
                 }),
-                map((frame) => ({ index: frame.index, pts: frame.pts, image: { ...frame.image, channels: 3 as const } })),
               ),
               detected.pipe(
                 filter((frame) => frame.duplicateOf !== undefined),

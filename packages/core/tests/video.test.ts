@@ -63,6 +63,32 @@ describe('upscaleVideo', () => {
     expect((await probe(output)).video.color).toMatchObject({ matrix: 'smpte170m', primaries: 'bt709', transfer: 'bt709' })
   })
 
+  test("frames reach the encoder as the model's Y'CbCr 4:2:0 when they can, as RGB otherwise, and the pictures agree", async () => {
+    const input = makeClip('yuv.mp4', 12)
+    const lossless = { ...options, encoder: { codec: 'ffv1' as const } }
+    const decode = (file: string) => execFileSync(ffmpeg, ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'], { maxBuffer: 1 << 26 })
+    const outputs: Record<string, Buffer> = {}
+    for (const frameFormat of ['auto', 'rgb'] as const) {
+      const output = join(tempDir(), `yuv-${frameFormat}.mkv`)
+      const events = await lastValueFrom(upscaleVideo(input, output, { ...lossless, frameFormat }).pipe(toArray()))
+      expect(events[0]).toMatchObject({ type: 'start', frameFormat: frameFormat === 'auto' ? 'yuv420p' : 'rgb' })
+      expect(await probe(output)).toMatchObject({ video: { width: 192, height: 128, frameCount: 12, pixelFormat: 'yuv420p', color: { matrix: 'smpte170m', range: 'tv' } } })
+      outputs[frameFormat] = decode(output)
+    }
+    // Same model, same matrix: only rounding, clipping order and the chroma filter differ.
+    let squared = 0
+    for (let i = 0; i < outputs.auto.length; i++) squared += (outputs.auto[i] - outputs.rgb[i]) ** 2
+    const psnr = 10 * Math.log10((255 * 255) / (squared / outputs.auto.length))
+    expect(psnr).toBeGreaterThan(40)
+
+    // Anything but an 8-bit yuv420p video at the model's scale stays RGB.
+    const startOf = async (extra: Parameters<typeof upscaleVideo>[2]) =>
+      firstValueFrom(upscaleVideo(input, join(tempDir(), 'never.mkv'), { ...options, ...extra }).pipe(filter((e) => e.type === 'start')))
+    expect(await startOf({ encoder: { pixFmt: 'yuv444p' } })).toMatchObject({ frameFormat: 'rgb' })
+    expect(await startOf({ target: { scale: 3 } })).toMatchObject({ frameFormat: 'rgb' })
+    await expect(startOf({ frameFormat: 'yuv' as 'rgb' })).rejects.toThrow("Expected frameFormat 'auto' or 'rgb' but received 'yuv'")
+  })
+
   test('pause holds every count steady; resume finishes the job', async () => {
     const input = makeClip('pause.mp4', 96)
     const output = join(tempDir(), 'pause-2x.mkv')
