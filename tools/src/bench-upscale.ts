@@ -1,7 +1,8 @@
 /**
  * Upscaling speed: ms/frame and frames/s of the built-in models through the worker pool, for each
  * worker x thread layout that fits this machine, and the share of worker time spent outside
- * session.run (tiling, alpha, copies). Then, from onnxruntime's profiler, where the session's own
+ * session.run (tiling, alpha, copies). Then RGB against Y'CbCr 4:2:0 output (what core sends a
+ * yuv420p encoder). Then, from onnxruntime's profiler, where the session's own
  * time goes by operator type: convolutions versus the layout and type conversions that run inside
  * the graph. Last, duplicate detection (stage-detect's default detector, in its worker thread)
  * beside the default model's upscaling, in frames/s at 640x360 and 1920x1080: detection must never
@@ -43,14 +44,16 @@ function layouts(cores: number): Array<{ workers: number; threads: number }> {
   return result
 }
 
-async function measure(model: string, image: EngineImage, workers: number, threads: number, frames: number): Promise<Row> {
+/** `yuv420`: the model outputs Y'CbCr 4:2:0 (BT.709 limited, as for a 720p encode) instead of RGB. */
+async function measure(model: string, image: EngineImage, workers: number, threads: number, frames: number, yuv420 = false): Promise<Row> {
   const upscaler = await createUpscaler({ model, workers, threads })
+  const run = () => (yuv420 ? upscaler.upscaleToYuv420(image, { matrix: 'bt709', range: 'tv' }) : upscaler.upscale(image))
   try {
     // onnxruntime's first runs are 2-3x slower: warm every worker before timing.
-    await Promise.all(Array.from({ length: workers * 2 }, () => upscaler.upscale(image)))
+    await Promise.all(Array.from({ length: workers * 2 }, run))
     const before = { ...upscaler.timing }
     const started = performance.now()
-    await Promise.all(Array.from({ length: frames }, () => upscaler.upscale(image)))
+    await Promise.all(Array.from({ length: frames }, run))
     const seconds = (performance.now() - started) / 1000
     const inference = upscaler.timing.inferenceMs - before.inferenceMs
     const total = upscaler.timing.totalMs - before.totalMs
@@ -98,8 +101,32 @@ async function main(): Promise<void> {
       }
     }
   }
+  await printYuvOutput(models, images[0], frames)
   await printProfile(models, images[0])
   await printDetectionBesideUpscaling()
+}
+
+/**
+ * RGB output against Y'CbCr 4:2:0 output (what core sends a yuv420p encoder), default layout,
+ * three runs of each in turn; medians.
+ */
+async function printYuvOutput(models: string[], image: EngineImage, frames: number): Promise<void> {
+  const { workers, threads } = defaultLayout()
+  console.log('')
+  console.log(`Model output as RGB or as Y'CbCr 4:2:0 (${image.width}x${image.height} → ${image.width * 2}x${image.height * 2}, ${workers} x ${threads}, 3 runs each in turn, medians):`)
+  console.log('')
+  console.log('| model | RGB ms/frame | yuv420p ms/frame | yuv420p / RGB |')
+  console.log('|---|---:|---:|---:|')
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]
+  for (const model of models) {
+    const times: { rgb: number[]; yuv: number[] } = { rgb: [], yuv: [] }
+    for (let round = 0; round < 3; round++) {
+      times.rgb.push((await measure(model, image, workers, threads, frames)).msPerFrame)
+      times.yuv.push((await measure(model, image, workers, threads, frames, true)).msPerFrame)
+    }
+    const [rgb, yuv] = [median(times.rgb), median(times.yuv)]
+    console.log(`| ${model} | ${rgb.toFixed(1)} | ${yuv.toFixed(1)} | ${(yuv / rgb).toFixed(2)} |`)
+  }
 }
 
 /**

@@ -5,14 +5,15 @@
  * process (`--run`), which measures itself and its ffmpeg children from /proc (see
  * bench/proc-sampler.ts) and prints one JSON line; this process prints the tables.
  *
- *   pnpm bench:video [--model anime4k-l] [--clips hero,short] [--only png,sequential,concurrent,dedup,memory]
+ *   pnpm bench:video [--model anime4k-l] [--clips hero,short] [--only png,sequential,concurrent,rgb,dedup,memory]
  *                    [--repeat N] [--preset medium] [--fixtures DIR] [--json FILE (raw results)]
  *
  * --repeat N runs the configurations of each clip N times in turn (1, 2, 3, 1, 2, 3, …), so that
  * the machine's changing speed affects them alike, and reports each one's median-wall run.
  *
- * (1)-(3) upscale every frame, so that only the design differs; (4) `dedup` is (3) with core's
- * duplicate-frame detection on (its default), to measure what skipping duplicates saves.
+ * (1)-(3) upscale every frame, so that only the design differs; (3b) `rgb` is (3) with RGB frames
+ * to the encoder (ffmpeg converts) instead of the model's Y'CbCr 4:2:0; (4) `dedup` is (3) with
+ * core's duplicate-frame detection on (its default), to measure what skipping duplicates saves.
  *
  * Results and method: docs/speed.md, "Video pipeline".
  */
@@ -154,12 +155,14 @@ function runCore(clip: string, work: string, model: string, config: Exclude<Conf
   const output = path.join(work, `${config}${OUTPUT_EXT}`)
   const mode = config === 'sequential' ? 'sequential' : 'concurrent'
   const dedup = config === 'dedup'
+  // (3b): frames leave the model as RGB and ffmpeg converts them, as before the model output Y'CbCr.
+  const frameFormat = config === 'rgb' ? 'rgb' : 'auto'
   return new Promise<{ output: string; sourceFrames: number; layout: string; upscaledFrames: number }>((resolve, reject) => {
     let layout = '?'
     let decoded = 0
-    upscaleVideo(clip, output, { mode, model, encoder: { ...ENCODER }, dedup: dedup ? {} : { detector: 'off' }, overwrite: true, signal }).subscribe({
+    upscaleVideo(clip, output, { mode, model, frameFormat, encoder: { ...ENCODER }, dedup: dedup ? {} : { detector: 'off' }, overwrite: true, signal }).subscribe({
       next: (event: VideoEvent) => {
-        if (event.type === 'start') layout = `${event.workers} x ${event.threads}, capacity ${event.capacity}`
+        if (event.type === 'start') layout = `${event.workers} x ${event.threads}, capacity ${event.capacity}, ${event.frameFormat} to the encoder`
         if (event.type === 'progress') decoded = event.decoded
         if (event.type === 'done') resolve({ output: event.output, sourceFrames: decoded, layout, upscaledFrames: event.unique })
       },

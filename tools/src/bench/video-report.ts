@@ -3,13 +3,14 @@ import { cpus } from 'node:os'
 import type { SamplerReport } from './proc-sampler'
 
 /** (4) `dedup` is (3) with core's duplicate-frame detection on; the others upscale every frame. */
-export const CONFIGS = ['png', 'sequential', 'concurrent', 'dedup'] as const
+export const CONFIGS = ['png', 'sequential', 'concurrent', 'rgb', 'dedup'] as const
 export type Config = (typeof CONFIGS)[number]
 export const CLIPS: Record<string, string> = { hero: 'hero_360p.webm', short: 'short_360p.mp4' }
 export const LABEL: Record<Config, string> = {
   png: '(1) PNG design',
   sequential: '(2) sequential',
   concurrent: '(3) concurrent',
+  rgb: '(3b) concurrent, RGB to the encoder',
   dedup: '(4) concurrent, duplicates skipped',
 }
 
@@ -141,6 +142,8 @@ export function formatReport(input: ReportInput): string {
       const con = r.concurrent && figures(r.concurrent, cores)
       if (png && con) out.push(`  - (1)/(3) speed-up: ${f2(png.wall / con.wall)}x (target ≥ 1.30x: ${check(png.wall / con.wall >= 1.3)}); CPU seconds (1)/(3): ${f2(png.total / con.total)}x`)
       if (seq && con) out.push(`  - (2)/(3) speed-up: ${f2(seq.wall / con.wall)}x`)
+      const rgb = r.rgb && figures(r.rgb, cores)
+      if (rgb && con) out.push(`  - (3b)/(3), Y'CbCr from the model instead of RGB: ${f2(rgb.wall / con.wall)}x wall, ${f2(rgb.total / con.total)}x CPU seconds`)
       if (con) out.push(`  - (3) wall / CPU-time lower bound: ${f2(con.ratio)} (target ≤ 1.10: ${check(con.ratio <= 1.1)}); counting other processes' CPU time: ${f2(con.ratioWithOthers)}`)
       const dedup = r.dedup
       if (dedup) {
