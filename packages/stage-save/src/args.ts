@@ -94,7 +94,9 @@ function sourceStreamArgs(v: ResolvedVideo, streams: StreamPlan | undefined, vid
  * this is the first pass: video only, into Matroska.
  */
 export function videoArgs(input: VideoArgsInput): { args: string[]; color: ResolvedColor } {
-  const { video: v, width, height, temporary } = input
+  const { video: v, temporary } = input
+  const { width, height } = v.size ?? input
+  const resize = width !== input.width || height !== input.height
   const color = resolveColor(v.color, width, height)
   const remux = needsRemux(v)
   const muxer = remux ? 'matroska' : v.muxer
@@ -104,15 +106,14 @@ export function videoArgs(input: VideoArgsInput): { args: string[]; color: Resol
   args.push('-map', '0:v:0')
   if (withSource) args.push(...sourceStreamArgs(v, input.streams, input.videoLanguage))
 
+  // One swscale pass: the size (lanczos) and, for RGB, the conversion to YUV with the chosen matrix
+  // and range; accurate rounding, chroma from full resolution.
+  const scale = resize ? `w=${width}:h=${height}:flags=lanczos+accurate_rnd+full_chroma_int` : 'flags=bicubic+accurate_rnd+full_chroma_int'
   if (input.pixelFormat !== 'yuv420p') {
-    // RGB -> YUV with the chosen matrix and range; accurate rounding, chroma from full resolution.
-    args.push(
-      '-vf',
-      `scale=out_color_matrix=${color.scaleMatrix}:out_range=${color.range}:flags=bicubic+accurate_rnd+full_chroma_int,format=${v.pixFmt}`,
-    )
-  } else if (v.pixFmt !== 'yuv420p') {
-    // Already Y'CbCr with the output's matrix (checked by the sink): only the sampling or depth changes.
-    args.push('-vf', `format=${v.pixFmt}`)
+    args.push('-vf', `scale=${scale}:out_color_matrix=${color.scaleMatrix}:out_range=${color.range},format=${v.pixFmt}`)
+  } else if (resize || v.pixFmt !== 'yuv420p') {
+    // Already Y'CbCr with the output's matrix (checked by the sink): only the size, sampling or depth changes.
+    args.push('-vf', `${resize ? `scale=${scale},` : ''}format=${v.pixFmt}`)
   }
   args.push('-c:v', v.codec)
   switch (v.codec) {

@@ -66,6 +66,11 @@ export interface SaveOptions {
   preset?: Preset
   /** Encoded pixel format (default yuv420p). */
   pixFmt?: PixFmt
+  /**
+   * Encoded frame size. Frames of another size are scaled by ffmpeg (lanczos, in the same swscale
+   * pass as the RGB→YUV conversion, so it costs little). Default: the frames' own size.
+   */
+  size?: { width: number; height: number }
   /** Constant output rate as a rational ('24000/1001') or integer. Omit to keep each frame's own pts (VFR). */
   frameRate?: string | number
   /** RGB->YUV matrix, also written as the tag (default 'auto': bt709 for HD, smpte170m below). */
@@ -115,6 +120,7 @@ export interface ResolvedVideo {
   crf?: number
   preset?: Preset
   pixFmt: PixFmt
+  size?: { width: number; height: number }
   frameRate?: Rational
   color: ColorRequest
   source?: string
@@ -226,6 +232,23 @@ function resolveImages(o: SaveOptions): ResolvedImages {
   return { format, digits, prefix, ...(o.quality !== undefined ? { quality: o.quality } : {}) }
 }
 
+function resolveSize(size: unknown, pixFmt: PixFmt): { width: number; height: number } {
+  if (size === null || typeof size !== 'object') throw invalidArgument('{ width, height }', 'size', size)
+  const { width, height } = size as { width: unknown; height: unknown }
+  assertPositiveInteger('size.width', width)
+  assertPositiveInteger('size.height', height)
+  const { evenWidth, evenHeight } = evenSides(pixFmt)
+  if ((evenWidth && width % 2) || (evenHeight && height % 2)) {
+    throw new SaveError('E_INVALID_ARGUMENT', `Expected an even ${evenHeight ? 'width and height' : 'width'} for size with ${pixFmt} but received ${width}x${height}`)
+  }
+  return { width, height }
+}
+
+/** Which sides a pixel format's chroma subsampling needs even. */
+export function evenSides(pixFmt: string): { evenWidth: boolean; evenHeight: boolean } {
+  return { evenWidth: pixFmt.startsWith('yuv420') || pixFmt.startsWith('yuv422'), evenHeight: pixFmt.startsWith('yuv420') }
+}
+
 function resolveVideo(o: SaveOptions, output: string): ResolvedVideo {
   const extension = path.extname(output).toLowerCase()
   const muxer = MUXER_BY_EXTENSION[extension]
@@ -255,6 +278,7 @@ function resolveVideo(o: SaveOptions, output: string): ResolvedVideo {
   }
   const pixFmt = o.pixFmt ?? 'yuv420p'
   assertOneOf('pixFmt', pixFmt, PIX_FMTS)
+  const size = o.size === undefined ? undefined : resolveSize(o.size, pixFmt)
   const frameRate = o.frameRate === undefined ? undefined : parseRational('frameRate', o.frameRate)
 
   let colorspace = optionalString('colorspace', o.colorspace) ?? 'auto'
@@ -289,6 +313,7 @@ function resolveVideo(o: SaveOptions, output: string): ResolvedVideo {
     ...(crf !== undefined ? { crf } : {}),
     ...(preset !== undefined ? { preset } : {}),
     ...(frameRate ? { frameRate } : {}),
+    ...(size ? { size } : {}),
     ...(source !== undefined ? { source: path.resolve(source) } : {}),
   }
 }

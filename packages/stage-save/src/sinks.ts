@@ -8,7 +8,7 @@ import { SaveError, describeValue, messageOf } from './errors'
 import { FfmpegProcess, notFoundError, probeSource, type ExitStatus } from './ffmpeg'
 import { ImageSplitter } from './image-splitter'
 import { frameHeader, streamHeader, type RawPixelFormat } from './matroska'
-import type { ResolvedOptions } from './options'
+import { evenSides, type ResolvedOptions } from './options'
 import type { SaveEvent, SaveImage, Yuv420SaveImage } from './types'
 
 export interface FrameLayout {
@@ -311,19 +311,21 @@ export class VideoSink extends PipeSink {
   }
 
   protected override checkFirstFrame(layout: FrameLayout, index: number): void {
-    const { pixFmt, color } = this.options.video!
+    const { pixFmt, color, size } = this.options.video!
+    const { width, height } = size ?? layout
     if (layout.color) {
-      // Y'CbCr frames reach the encoder unconverted: they must already be what the output is tagged as.
-      const output = resolveColor(color, layout.width, layout.height)
+      // Y'CbCr frames reach the encoder with their matrix: it must be what the output is tagged as.
+      const output = resolveColor(color, width, height)
       if (layout.color.matrix !== output.colorspace || layout.color.range !== output.range) {
         throw new SaveError(
           'E_INVALID_FRAME',
-          `Frame ${index} is yuv420p with matrix ${layout.color.matrix} and range ${layout.color.range}, but this ${layout.width}x${layout.height} output is tagged ${output.colorspace} ${output.range}: convert with that matrix and range, or send RGB`,
+          `Frame ${index} is yuv420p with matrix ${layout.color.matrix} and range ${layout.color.range}, but this ${width}x${height} output is tagged ${output.colorspace} ${output.range}: convert with that matrix and range, or send RGB`,
         )
       }
     }
-    const needsEvenWidth = pixFmt.startsWith('yuv420') || pixFmt.startsWith('yuv422')
-    const needsEvenHeight = pixFmt.startsWith('yuv420')
+    // A size given in the options was checked up front.
+    if (size) return
+    const { evenWidth: needsEvenWidth, evenHeight: needsEvenHeight } = evenSides(pixFmt)
     if ((needsEvenWidth && layout.width % 2) || (needsEvenHeight && layout.height % 2)) {
       const w = needsEvenWidth ? layout.width - (layout.width % 2) : layout.width
       const h = needsEvenHeight ? layout.height - (layout.height % 2) : layout.height

@@ -67,6 +67,28 @@ describe('colours survive RGB -> YUV -> RGB within 2/255, with the matrix tagged
   })
 })
 
+describe('size: the encoder scales the frames', () => {
+  test('a 256-level grey ramp at half width is still a straight ramp (lanczos in the colour pass)', async () => {
+    const [ramp] = await rampAndBars()
+    const output = path.join(t.dir, 'ramp-half.mkv')
+    await collect(from(framesOf([ramp, ramp], 256, 64)).pipe(saveFrames({ output, codec: 'ffv1', pixFmt: 'yuv444p', size: { width: 128, height: 32 }, frameRate: 24 })))
+    expect((await probe(output, 'stream=width,height')).streams[0]).toEqual({ width: 128, height: 32 })
+    const back = await decodeRgb(output, 'bt601')
+    expect(back.length).toBe(2 * 128 * 32 * 3)
+    // Pixel x covers levels 2x and 2x + 1: their mean. Lanczos is exact on a straight line away from the edges.
+    let worst = 0
+    for (let y = 0; y < 32; y++) for (let x = 3; x < 125; x++) worst = Math.max(worst, Math.abs(back[(y * 128 + x) * 3] - (2 * x + 0.5)))
+    expect(worst).toBeLessThanOrEqual(2)
+  })
+
+  test('sizes are checked when the operator is made, with the parameter named', () => {
+    const save = (size: unknown) => () => saveFrames({ output: path.join(t.dir, 'never.mkv'), size: size as { width: number; height: number } })
+    expect(save({ width: -3, height: 32 })).toThrow('Expected positive integer for size.width but received -3')
+    expect(save({ width: 129, height: 32 })).toThrow('Expected an even width and height for size with yuv420p but received 129x32')
+    expect(save('720p')).toThrow("Expected { width, height } for size but received '720p'")
+  })
+})
+
 describe("Y'CbCr 4:2:0 frames (an upscaler that converts itself)", () => {
   /** The bars and a ramp as yuv420p planes, converted by ffmpeg with BT.601 limited range. */
   async function yuvFrames(): Promise<Uint8Array[]> {
