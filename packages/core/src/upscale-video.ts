@@ -36,7 +36,7 @@ export const FRAME_FORMATS = ['auto', 'rgb'] as const
 export type FrameFormat = (typeof FRAME_FORMATS)[number]
 
 /** Encoder settings passed to stage-save (the output, source and lifecycle are core's). */
-export type EncoderOptions = Omit<SaveOptions, 'output' | 'source' | 'mode' | 'overwrite' | 'keepPartial' | 'signal' | 'firstIndex' | 'reorderCapacity' | 'frameRate' | 'ffmpegPath'>
+export type EncoderOptions = Omit<SaveOptions, 'output' | 'size' | 'source' | 'mode' | 'overwrite' | 'keepPartial' | 'signal' | 'firstIndex' | 'reorderCapacity' | 'frameRate' | 'ffmpegPath'>
 
 export interface UpscaleVideoOptions extends UpscalerOptions {
   /** Output size of every frame (default: the model's native scale). */
@@ -200,18 +200,10 @@ function sourceColorTags(info: MediaInfo): Pick<SaveOptions, 'colorPrimaries' | 
 
 /**
  * The Y'CbCr the model should output for this encode, or undefined for RGB: only an 8-bit source,
- * an 8-bit yuv420p video output at the model's native scale, and a model that can convert.
+ * one model pass, an 8-bit yuv420p video output (of `size`), and a model that can convert.
  */
-function modelColor(
-  frameFormat: FrameFormat,
-  encoder: EncoderOptions,
-  output: string,
-  model: ModelInfo,
-  source: { width: number; height: number; bitDepth: number },
-  size: { width: number; height: number },
-): YuvColor | undefined {
-  if (frameFormat !== 'auto' || !model.yuv420 || source.bitDepth > 8) return undefined
-  if (size.width !== source.width * model.scale || size.height !== source.height * model.scale) return undefined
+function modelColor(frameFormat: FrameFormat, encoder: EncoderOptions, output: string, model: ModelInfo, bitDepth: number, passes: number, size: { width: number; height: number }): YuvColor | undefined {
+  if (frameFormat !== 'auto' || !model.yuv420 || bitDepth > 8 || passes !== 1) return undefined
   const { mode, video } = resolveOptions({ ...encoder, output })
   if (mode !== 'video' || video?.pixFmt !== 'yuv420p') return undefined
   const { colorspace, range } = resolveColor(video.color, size.width, size.height)
@@ -287,9 +279,13 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
       if (stop.signal.aborted) throw new CoreError('E_ABORTED', 'upscale', 'Stopped before the first frame; nothing was written')
       const planned = planOutput(source.width, source.height, upscaler.info.scale, target)
       const size = evenFor(encoder.pixFmt, planned.width, planned.height)
-      const yuv420 = modelColor(frameFormat, encoder, output, upscaler.info, { ...source, bitDepth: info.video.bitDepth }, size)
+      // The model runs whole passes; the encoder's scaler brings the result to any other size, in the
+      // pass that converts it to YUV (lanczos; far cheaper than resampling in JavaScript).
+      const passesScale = upscaler.info.scale ** planned.passes
+      const upscaled = { width: source.width * passesScale, height: source.height * passesScale }
+      const yuv420 = modelColor(frameFormat, encoder, output, upscaler.info, info.video.bitDepth, planned.passes, size)
       const bytesPerSample = info.video.bitDepth > 8 ? 2 : 1
-      const frameBytes = (source.width * source.height * 3 + size.width * size.height * (yuv420 ? 1.5 : 3)) * bytesPerSample
+      const frameBytes = (source.width * source.height * 3 + upscaled.width * upscaled.height * (yuv420 ? 1.5 : 3)) * bytesPerSample
       const capacity = mode === 'sequential' ? 1 : Math.max(2, Math.min(requestedCapacity ?? DEFAULT_CAPACITY, Math.floor(bufferMemory / frameBytes)))
       subscriber.next({
         type: 'start',
@@ -366,7 +362,7 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
                   // The decoder's frames are RGB: the encoder gets the model's Y'CbCr, or RGB.
                   return yuv420
                     ? kept.pipe(upscale({ upscaler, yuv420, concurrency }), map(({ index, pts, image }) => ({ index, pts, image })))
-                    : kept.pipe(upscale({ upscaler, target: size, concurrency }), map(({ index, pts, image }) => ({ index, pts, image: { ...image, channels: 3 as const } })))
+                    : kept.pipe(upscale({ upscaler, target: { scale: passesScale }, concurrency }), map(({ index, pts, image }) => ({ index, pts, image: { ...image, channels: 3 as const } })))
                 },
                 tap((frame) => {
                   counts.upscaled++
@@ -383,7 +379,7 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
               ),
             ),
           ),
-          saveFrames({ ...sourceColorTags(info), ...encoder, output, source: input, frameRate, overwrite, keepPartial, signal: stop.signal, reorderCapacity: capacity, ffmpegPath }),
+          saveFrames({ ...sourceColorTags(info), ...encoder, size, output, source: input, frameRate, overwrite, keepPartial, signal: stop.signal, reorderCapacity: capacity, ffmpegPath }),
           filter((event) => event.type === 'written' || event.type === 'finished'),
           catchError((error: unknown) => throwError(() => toPipelineError(error))),
         )

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Subject, filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs'
-import { probe, resolveFfmpeg } from '@anime-upscaler/stage-extract'
+import { probe, readFrame, resolveFfmpeg } from '@anime-upscaler/stage-extract'
+import { createUpscaler } from '@anime-upscaler/stage-upscale'
 import { upscaleVideo, upscaleVideoToFile, type VideoEvent } from '../src/upscale-video'
 import { ffmpegChildren, useTempDir } from './helpers'
 
@@ -87,6 +88,26 @@ describe('upscaleVideo', () => {
     expect(await startOf({ encoder: { pixFmt: 'yuv444p' } })).toMatchObject({ frameFormat: 'rgb' })
     expect(await startOf({ target: { scale: 3 } })).toMatchObject({ frameFormat: 'rgb' })
     await expect(startOf({ frameFormat: 'yuv' as 'rgb' })).rejects.toThrow("Expected frameFormat 'auto' or 'rgb' but received 'yuv'")
+  })
+
+  test("a size other than the model's is reached by the encoder's scaler, close to the engine's own lanczos resample", async () => {
+    const input = makeClip('scaled.mp4', 6)
+    const output = join(tempDir(), 'scaled-1.5x.mkv')
+    const events = await lastValueFrom(upscaleVideo(input, output, { ...options, encoder: { codec: 'ffv1' }, target: { width: 144 } }).pipe(toArray()))
+    // One model pass (2x), then 192x128 → 144x96 in the encoder; the model still outputs Y'CbCr.
+    expect(events[0]).toMatchObject({ type: 'start', outputWidth: 144, outputHeight: 96, frameFormat: 'yuv420p' })
+    expect(await probe(output)).toMatchObject({ video: { width: 144, height: 96, frameCount: 6 } })
+
+    const upscaler = await createUpscaler({ model: options.model, workers: 1 })
+    try {
+      const reference = await upscaler.upscale((await readFrame(input, 0)).image, { width: 144 })
+      const encoded = execFileSync(ffmpeg, ['-v', 'error', '-i', output, '-frames:v', '1', '-vf', 'scale=in_color_matrix=bt601:flags=bicubic+accurate_rnd+full_chroma_int,format=rgb24', '-f', 'rawvideo', 'pipe:1'])
+      let squared = 0
+      for (let i = 0; i < encoded.length; i++) squared += (encoded[i] - reference.data[i]) ** 2
+      expect(10 * Math.log10((255 * 255) / (squared / encoded.length))).toBeGreaterThan(30)
+    } finally {
+      await upscaler.close()
+    }
   })
 
   test('pause holds every count steady; resume finishes the job', async () => {
