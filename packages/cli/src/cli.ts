@@ -274,7 +274,7 @@ function buildProgram(io: CliIo, setResult: (run: Promise<ExitCode> | ExitCode) 
     .addOption(new Option('--subtitle-codec <codec>', 'video: copy (default), none, or a text format').choices(SUBTITLE_CODECS))
     .addOption(new Option('--mode <mode>', 'video: concurrent stages, sequential (one frame at a time), or auto').choices(PIPELINE_MODES).default('concurrent'))
     .addOption(
-      new Option('--frame-format <format>', "video: auto (the model outputs YUV 4:2:0 when the output is 8-bit yuv420p at its scale: faster) or rgb (ffmpeg converts)")
+      new Option('--frame-format <format>', "video: auto (the model outputs YUV 4:2:0 for 8-bit yuv420p outputs reached in one model pass: faster) or rgb (ffmpeg converts)")
         .choices(FRAME_FORMATS)
         .default('auto'),
     )
