@@ -252,6 +252,7 @@ describe('yuv420p output (built-in models)', () => {
       await expect(upscaler.upscaleToYuv420(picture(8, 8, 4), bt709)).rejects.toThrow('Expected 3 (RGB: yuv420p output has no alpha) for image.channels but received 4')
       await expect(upscaler.upscaleToYuv420({ ...image, data: Uint16Array.from(image.data) }, bt709)).rejects.toThrow('Expected 8-bit RGB (3 channels) for yuv420p output but received 16-bit samples')
       await expect(upscaler.upscaleToYuv420(image, { matrix: 'bt601', range: 'tv' } as never)).rejects.toThrow("Expected { matrix: 'bt709' | 'smpte170m'")
+      await expect(upscaler.upscaleToYuv420(image, undefined as never)).rejects.toThrow("Expected { matrix: 'bt709' | 'smpte170m'")
     } finally {
       await upscaler.close()
     }

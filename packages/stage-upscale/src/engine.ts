@@ -4,7 +4,7 @@ import { ModelSession, type ModelInfo, type RgbImage, type SessionOptions } from
 import { planOutput, type TargetSize } from './target'
 import { planTiles, type Tile } from './tiling'
 import type { RawImage } from './types'
-import type { Yuv420Image, YuvColor } from './yuv'
+import { assertYuvColor, type Yuv420Image, type YuvColor } from './yuv'
 
 /** Images the engine accepts and returns: 8- or 16-bit RGB or RGBA. */
 export type EngineImage = RawImage<Uint8Array | Uint16Array>
@@ -84,6 +84,7 @@ export class UpscaleEngine {
    * also faster than returning RGB (docs/speed.md). Needs a model whose `info.yuv420` is true.
    */
   async upscaleToYuv420(image: EngineImage, color: YuvColor): Promise<Yuv420Image> {
+    assertYuvColor('color', color)
     return (await this.upscaleTimed(image, {}, color)).image as Yuv420Image
   }
 

@@ -170,17 +170,17 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
   }
   const info = infos[0]
 
-  const submit = <T extends UpscaledImage>(image: EngineImage, target: TargetSize, yuv420?: YuvColor): Promise<T> => {
+  /** Queues one image once its request is valid; `validate` throws what is wrong with it. */
+  const submit = <T extends UpscaledImage>(image: EngineImage, request: Pick<Job, 'target' | 'yuv420'>, validate: () => void): Promise<T> => {
     if (closed) return Promise.reject(new UpscaleError('E_CLOSED', 'This upscaler is closed; create a new one'))
     if (failure) return Promise.reject(failure)
     try {
-      validateTarget(target)
-      if (yuv420) assertYuvColor('color', yuv420)
+      validate()
     } catch (error) {
       return Promise.reject(error)
     }
     return new Promise<T>((resolve, reject) => {
-      queue.push({ id: nextId++, image, target, yuv420, resolve: (result) => resolve(result as T), reject })
+      queue.push({ id: nextId++, image, ...request, resolve: (result) => resolve(result as T), reject })
       dispatch()
     })
   }
@@ -190,8 +190,8 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
     workers,
     threads,
     timing,
-    upscale: (image, target = {}) => submit<EngineImage>(image, target),
-    upscaleToYuv420: (image, color) => submit<Yuv420Image>(image, {}, color),
+    upscale: (image, target = {}) => submit<EngineImage>(image, { target }, () => validateTarget(target)),
+    upscaleToYuv420: (image, color) => submit<Yuv420Image>(image, { target: {}, yuv420: color }, () => assertYuvColor('color', color)),
     async close() {
       if (closed) return
       fail(new UpscaleError('E_CLOSED', 'The upscaler was closed before this image was done'))

@@ -246,7 +246,8 @@ function toYuv420(values: Float32Array, color: YuvColor, withOffsets: boolean): 
 function yuv420Planes(graph: GraphBuilder, planes: string): void {
   const zeroPoint = graph.constant([], new Uint8Array(1))
   const rounded = graph.node('QuantizeLinear', [planes, graph.constant([], new Float32Array([1])), zeroPoint])
-  const slice = (from: number, to: number) => graph.node('Slice', [rounded, int64(graph, [from]), int64(graph, [to]), int64(graph, [1])]) // channels from..to-1
+  // Planes from..to-1 (Slice along axis 1).
+  const slice = (from: number, to: number) => graph.node('Slice', [rounded, int64(graph, [from]), int64(graph, [to]), int64(graph, [1])])
   const dims = (before: number[], start: number, end: number) =>
     graph.node('Concat', [int64(graph, before), graph.node('Shape', [ANIME4K_INPUT], { start, end })], { axis: 0 })
   // (sy, sx, H, W) → (H, sy, sx, W) → (H·sy, W, sx): as interleaveSamples, with one colour.
