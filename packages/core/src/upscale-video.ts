@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { BehaviorSubject, Observable, Subject, catchError, concat, connect, filter, map, merge, of, tap, throwError, type Subscription } from 'rxjs'
 import { DetectError, detectDuplicates, type DetectOptions } from '@anime-upscaler/stage-detect'
 import { ExtractError, extractFrames, probe, type DecodedFrame, type MediaInfo } from '@anime-upscaler/stage-extract'
-import { COLOR_PRIMARIES, COLOR_TRANSFERS, SaveError, resolveColor, resolveOptions, saveFrames, type SaveImage, type SaveOptions } from '@anime-upscaler/stage-save'
+import { COLOR_PRIMARIES, COLOR_TRANSFERS, SaveError, evenSides, resolveColor, resolveOptions, saveFrames, type SaveImage, type SaveOptions } from '@anime-upscaler/stage-save'
 import {
   UpscaleError,
   YUV_MATRICES,
@@ -213,9 +213,7 @@ function modelColor(frameFormat: FrameFormat, encoder: EncoderOptions, output: s
 
 /** yuv420p and yuv422p need even sizes: round an odd target side down (one pixel) rather than fail. */
 function evenFor(pixFmt: string | undefined, width: number, height: number): { width: number; height: number } {
-  const format = pixFmt ?? 'yuv420p'
-  const evenWidth = /^yuv4[12][02]/.test(format)
-  const evenHeight = /^yuv420/.test(format)
+  const { evenWidth, evenHeight } = evenSides(pixFmt ?? 'yuv420p')
   return { width: evenWidth ? Math.max(2, width - (width % 2)) : width, height: evenHeight ? Math.max(2, height - (height % 2)) : height }
 }
 

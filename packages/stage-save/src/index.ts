@@ -5,6 +5,7 @@ export { SaveError, type SaveErrorCode } from './errors'
 export {
   resolveOptions,
   parseRational,
+  evenSides,
   VIDEO_CODECS,
   PRESETS,
   PIX_FMTS,
