@@ -199,11 +199,12 @@ function sourceColorTags(info: MediaInfo): Pick<SaveOptions, 'colorPrimaries' | 
 }
 
 /**
- * The Y'CbCr the model should output for this encode, or undefined for RGB: only an 8-bit source,
- * one model pass, an 8-bit yuv420p video output (of `size`), and a model that can convert.
+ * The Y'CbCr the model should output for this encode, or undefined for RGB: one model pass, an
+ * 8-bit yuv420p video output (of `size`), and a model that can convert. 10-bit sources qualify too:
+ * the model reads their 16-bit RGB and rounds once, to the output's 8 bits.
  */
-function modelColor(frameFormat: FrameFormat, encoder: EncoderOptions, output: string, model: ModelInfo, bitDepth: number, passes: number, size: { width: number; height: number }): YuvColor | undefined {
-  if (frameFormat !== 'auto' || !model.yuv420 || bitDepth > 8 || passes !== 1) return undefined
+function modelColor(frameFormat: FrameFormat, encoder: EncoderOptions, output: string, model: ModelInfo, passes: number, size: { width: number; height: number }): YuvColor | undefined {
+  if (frameFormat !== 'auto' || !model.yuv420 || passes !== 1) return undefined
   const { mode, video } = resolveOptions({ ...encoder, output })
   if (mode !== 'video' || video?.pixFmt !== 'yuv420p') return undefined
   const { colorspace, range } = resolveColor(video.color, size.width, size.height)
@@ -281,9 +282,9 @@ export function upscaleVideo(input: string, output: string, options: UpscaleVide
       // pass that converts it to YUV (lanczos; far cheaper than resampling in JavaScript).
       const passesScale = upscaler.info.scale ** planned.passes
       const upscaled = { width: source.width * passesScale, height: source.height * passesScale }
-      const yuv420 = modelColor(frameFormat, encoder, output, upscaler.info, info.video.bitDepth, planned.passes, size)
+      const yuv420 = modelColor(frameFormat, encoder, output, upscaler.info, planned.passes, size)
       const bytesPerSample = info.video.bitDepth > 8 ? 2 : 1
-      const frameBytes = (source.width * source.height * 3 + upscaled.width * upscaled.height * (yuv420 ? 1.5 : 3)) * bytesPerSample
+      const frameBytes = source.width * source.height * 3 * bytesPerSample + upscaled.width * upscaled.height * (yuv420 ? 1.5 : 3 * bytesPerSample)
       const capacity = mode === 'sequential' ? 1 : Math.max(2, Math.min(requestedCapacity ?? DEFAULT_CAPACITY, Math.floor(bufferMemory / frameBytes)))
       subscriber.next({
         type: 'start',

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
+import { lastValueFrom, toArray } from 'rxjs'
 import { probe, resolveFfmpeg } from '@anime-upscaler/stage-extract'
 import { upscaleVideo, upscaleVideoToFile } from '../src/upscale-video'
 import { ffmpegChildren, useTempDir } from './helpers'
@@ -33,12 +34,25 @@ test('odd dimensions: 2x stays exact; a 1x target is rounded down to even for yu
   expect((await probe(join(tempDir(), 'odd-1x.mkv'))).video).toMatchObject({ width: 160, height: 120 })
 })
 
-test('a 10-bit source goes through in 16-bit and can be written as 10-bit', async () => {
+test('a 10-bit source goes through in 16-bit and can be written as 10-bit, or as 8-bit from the model', async () => {
   const input = make('ten.mkv', ['-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=0.5', '-pix_fmt', 'yuv420p10le', '-c:v', 'libx265', '-x265-params', 'log-level=error'])
   expect((await probe(input)).video.bitDepth).toBe(10)
   const output = join(tempDir(), 'ten-2x.mkv')
   await upscaleVideoToFile(input, output, { ...options, encoder: { preset: 'ultrafast', codec: 'libx265', pixFmt: 'yuv420p10le' } })
   expect((await probe(output)).video).toMatchObject({ width: 128, height: 96, bitDepth: 10, frameCount: 5 })
+
+  // Into 8-bit yuv420p the model reads the 16-bit RGB and outputs 8-bit Y'CbCr, as the RGB path would round.
+  const decoded: Buffer[] = []
+  for (const frameFormat of ['auto', 'rgb'] as const) {
+    const eight = join(tempDir(), `ten-to-8-${frameFormat}.mkv`)
+    const events = await lastValueFrom(upscaleVideo(input, eight, { ...options, frameFormat, encoder: { codec: 'ffv1' } }).pipe(toArray()))
+    expect(events[0]).toMatchObject({ type: 'start', frameFormat: frameFormat === 'auto' ? 'yuv420p' : 'rgb' })
+    expect((await probe(eight)).video).toMatchObject({ width: 128, height: 96, bitDepth: 8, pixelFormat: 'yuv420p', frameCount: 5 })
+    decoded.push(execFileSync(resolveFfmpeg(), ['-v', 'error', '-i', eight, '-f', 'rawvideo', 'pipe:1']))
+  }
+  let squared = 0
+  for (let i = 0; i < decoded[0].length; i++) squared += (decoded[0][i] - decoded[1][i]) ** 2
+  expect(10 * Math.log10((255 * 255) / (squared / decoded[0].length))).toBeGreaterThan(40)
 })
 
 test('rotation metadata: frames are upscaled upright', async () => {

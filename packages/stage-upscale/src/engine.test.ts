@@ -244,13 +244,16 @@ describe('yuv420p output (built-in models)', () => {
     })
   })
 
-  test('through the worker pool, and refused for RGBA, 16-bit samples and imported models', async () => {
+  test('through the worker pool; 16-bit input gives the 8-bit result; refused for RGBA and imported models', async () => {
     const upscaler = await createUpscaler({ model: 'anime4k-s', workers: 1 })
     try {
       const image = picture(24, 18)
-      expect(await upscaler.upscaleToYuv420(image, bt709)).toMatchObject({ format: 'yuv420p', width: 48, height: 36 })
+      const yuv = await upscaler.upscaleToYuv420(image, bt709)
+      expect(yuv).toMatchObject({ format: 'yuv420p', width: 48, height: 36 })
+      const from16 = await upscaler.upscaleToYuv420({ ...image, data: Uint16Array.from(image.data, (v) => v * 257) }, bt709)
+      expect(from16.data).toBeInstanceOf(Uint8Array)
+      expect(maxDifference(from16.data, yuv.data)).toBeLessThanOrEqual(1)
       await expect(upscaler.upscaleToYuv420(picture(8, 8, 4), bt709)).rejects.toThrow('Expected 3 (RGB: yuv420p output has no alpha) for image.channels but received 4')
-      await expect(upscaler.upscaleToYuv420({ ...image, data: Uint16Array.from(image.data) }, bt709)).rejects.toThrow('Expected 8-bit RGB (3 channels) for yuv420p output but received 16-bit samples')
       await expect(upscaler.upscaleToYuv420(image, { matrix: 'bt601', range: 'tv' } as never)).rejects.toThrow("Expected { matrix: 'bt709' | 'smpte170m'")
       await expect(upscaler.upscaleToYuv420(image, undefined as never)).rejects.toThrow("Expected { matrix: 'bt709' | 'smpte170m'")
     } finally {

@@ -79,7 +79,7 @@ export class UpscaleEngine {
   }
 
   /**
-   * Upscales an 8-bit RGB image by the model's scale (2) straight to Y'CbCr 4:2:0 with `color`'s
+   * Upscales an 8- or 16-bit RGB image by the model's scale (2) straight to 8-bit Y'CbCr 4:2:0 with `color`'s
    * matrix and range, as a video encoder takes it: the conversion runs inside the model, which is
    * also faster than returning RGB (docs/speed.md). Needs a model whose `info.yuv420` is true.
    */

@@ -20,7 +20,7 @@ export interface UpscaleOperatorOptions extends UpscalerOptions {
   concurrency?: number
   /**
    * Return each frame as 8-bit Y'CbCr 4:2:0 with this matrix and range, converted inside the model
-   * (frames must be 8-bit RGB, the model's `info.yuv420` true, `target` unset): what a video
+   * (frames must be RGB, the model's `info.yuv420` true, `target` unset): what a video
    * encoder takes, and faster than RGB.
    */
   yuv420?: YuvColor

@@ -94,20 +94,18 @@ export class ModelSession {
   }
 
   /**
-   * Upscales one 8-bit RGB image (a tile) by 2 straight to Y'CbCr 4:2:0 with `color`'s matrix and
-   * range, the chroma of each 2x2 output block being its mean: what a video encoder takes, with
-   * no conversion left to do. Only models whose `info.yuv420` is true can.
+   * Upscales one 8- or 16-bit RGB image (a tile) by 2 straight to 8-bit Y'CbCr 4:2:0 with `color`'s
+   * matrix and range, the chroma of each 2x2 output block being its mean: what a video encoder
+   * takes, with no conversion left to do. Only models whose `info.yuv420` is true can.
    */
   async runYuv420(image: RgbImage, color: YuvColor): Promise<Yuv420Image> {
     if (!this.info.yuv420 || this.sessions.kind !== 'samples') {
       throw new UpscaleError('E_INVALID_ARGUMENT', `Model ${this.info.id} cannot output yuv420p itself (only the built-in 2x models can); upscale to RGB instead`)
     }
     assertYuvColor('color', color)
-    if (image.channels !== 3 || !(image.data instanceof Uint8Array)) {
-      const what = image.data instanceof Uint8Array ? `${image.channels} channels` : '16-bit samples'
-      throw new UpscaleError('E_INVALID_ARGUMENT', `Expected 8-bit RGB (3 channels) for yuv420p output but received ${what}`)
-    }
-    const output = await this.infer(await this.sessionFor(this.sessions, 'uint8', color), new ort.Tensor('uint8', image.data, [1, image.height, image.width, 3]), image)
+    if (image.channels !== 3) throw new UpscaleError('E_INVALID_ARGUMENT', `Expected RGB (3 channels) for yuv420p output but received ${image.channels} channels`)
+    const type = sampleTypeOf(image.data)
+    const output = await this.infer(await this.sessionFor(this.sessions, type, color), new ort.Tensor(type, image.data, [1, image.height, image.width, 3]), image)
     return { format: 'yuv420p', data: output.data as Uint8Array, width: 2 * image.width, height: 2 * image.height, ...color }
   }
 

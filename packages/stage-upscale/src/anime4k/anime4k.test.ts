@@ -229,26 +229,28 @@ describe('buildAnime4kOnnx', () => {
 
   // Written out independently of src/yuv.ts: Kr, Kb and the ranges as the specifications give them.
   test.each([
-    ['s', { matrix: 'bt709', range: 'tv' }, [0.2126, 0.0722], 219, 224, 16],
-    ['l', { matrix: 'bt709', range: 'tv' }, [0.2126, 0.0722], 219, 224, 16],
-    ['l', { matrix: 'smpte170m', range: 'pc' }, [0.299, 0.114], 255, 255, 0],
-  ] as const)('cnn-2x-%s with yuv420 %j: the float model converted to Y\'CbCr, chroma the mean of each 2x2 block', async (size, color, [kr, kb], lumaSpan, chromaSpan, lumaOffset) => {
+    ['s', 'uint8', { matrix: 'bt709', range: 'tv' }, [0.2126, 0.0722], 219, 224, 16],
+    ['l', 'uint8', { matrix: 'bt709', range: 'tv' }, [0.2126, 0.0722], 219, 224, 16],
+    ['l', 'uint8', { matrix: 'smpte170m', range: 'pc' }, [0.299, 0.114], 255, 255, 0],
+    ['l', 'uint16', { matrix: 'bt709', range: 'tv' }, [0.2126, 0.0722], 219, 224, 16],
+  ] as const)('cnn-2x-%s, %s in, yuv420 %j out: the float model converted to Y\'CbCr, chroma the mean of each 2x2 block', async (size, samples, color, [kr, kb], lumaSpan, chromaSpan, lumaOffset) => {
     const [w, h] = [11, 7]
     const weights = loadAnime4kWeights(size)
-    const interleaved = new Uint8Array(3 * w * h)
+    const max = samples === 'uint8' ? 255 : 65535
+    const interleaved = samples === 'uint8' ? new Uint8Array(3 * w * h) : new Uint16Array(3 * w * h)
     const random = randomImage(3 * w * h, 9)
-    for (let i = 0; i < interleaved.length; i++) interleaved[i] = Math.round(random[i] * 255)
+    for (let i = 0; i < interleaved.length; i++) interleaved[i] = Math.round(random[i] * max)
     const planes = new Float32Array(3 * w * h)
-    for (let p = 0; p < w * h; p++) for (let c = 0; c < 3; c++) planes[c * w * h + p] = interleaved[p * 3 + c] / 255
+    for (let p = 0; p < w * h; p++) for (let c = 0; c < 3; c++) planes[c * w * h + p] = interleaved[p * 3 + c] / max
     const float = await runModel(buildAnime4kOnnx(weights), planes, w, h)
     const [W, H] = [2 * w, 2 * h]
     const rgb = (x: number, y: number) => [0, 1, 2].map((c) => float.data[c * W * H + y * W + x] * 255)
     const luma = ([r, g, b]: number[]) => kr * r + (1 - kr - kb) * g + kb * b
     const clip = (value: number) => Math.min(255, Math.max(0, value))
 
-    const session = await ort.InferenceSession.create(buildAnime4kOnnx(weights, { samples: 'uint8', yuv420: color }), { intraOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    const session = await ort.InferenceSession.create(buildAnime4kOnnx(weights, { samples, yuv420: color }), { intraOpNumThreads: 1, graphOptimizationLevel: 'all' })
     try {
-      const { output } = await session.run({ input: new ort.Tensor('uint8', interleaved, [1, h, w, 3]) })
+      const { output } = await session.run({ input: new ort.Tensor(samples, interleaved, [1, h, w, 3]) })
       expect(output.type).toBe('uint8')
       expect(output.dims).toEqual([W * H + 2 * w * h])
       let worst = 0
@@ -270,9 +272,11 @@ describe('buildAnime4kOnnx', () => {
     }
   })
 
-  test('rejects yuv420 output for other sample types and unknown matrices', () => {
+  test('rejects yuv420 output for float samples and unknown matrices', () => {
     const weights = loadAnime4kWeights('s')
-    expect(() => buildAnime4kOnnx(weights, { samples: 'uint16', yuv420: { matrix: 'bt709', range: 'tv' } })).toThrow("Expected samples 'uint8' with yuv420 output but received 'uint16'")
+    expect(() => buildAnime4kOnnx(weights, { samples: 'float32', yuv420: { matrix: 'bt709', range: 'tv' } })).toThrow(
+      "Expected samples 'uint8' or 'uint16' with yuv420 output but received 'float32'",
+    )
     expect(() => buildAnime4kOnnx(weights, { samples: 'uint8', yuv420: { matrix: 'bt601' as 'bt709', range: 'tv' } })).toThrow(
       "Expected { matrix: 'bt709' | 'smpte170m' | 'bt470bg' | 'bt2020nc' | 'smpte240m', range: 'tv' | 'pc' } for yuv420 but received {\"matrix\":\"bt601\",\"range\":\"tv\"}",
     )

@@ -18,7 +18,7 @@
  *   otherwise be JavaScript loops run inside onnxruntime. The 1/max input scale is folded into
  *   the first convolution and the ×max output scale into the residual convolutions; the tail is
  *   rebuilt for speed (see "Integer samples" below).
- * - With `yuv420` (8-bit samples) the model returns Y'CbCr 4:2:0 planes, as encoders take them:
+ * - With `yuv420` (8- or 16-bit input) the model returns 8-bit Y'CbCr 4:2:0 planes, as encoders take them:
  *   the colour matrix and the 2x2 chroma mean are linear, so they fold into the residual
  *   convolution, which then writes 6 planes instead of 12 (see "Y'CbCr 4:2:0" below).
  */
@@ -69,8 +69,8 @@ export interface Anime4kOnnxOptions {
   /** Default `float32`. */
   samples?: Anime4kSamples
   /**
-   * Output 8-bit Y'CbCr 4:2:0 with this matrix and range instead of RGB (needs `samples: 'uint8'`):
-   * a flat [2H·2W + 2·H·W] tensor, the Y plane then Cb then Cr, each row-major.
+   * Output 8-bit Y'CbCr 4:2:0 with this matrix and range instead of RGB (the input stays `samples`,
+   * 'uint8' or 'uint16'): a flat uint8 [2H·2W + 2·H·W] tensor, the Y plane then Cb then Cr, each row-major.
    */
   yuv420?: YuvColor
 }
@@ -84,7 +84,9 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
   const integer = samples !== 'float32'
   const { yuv420 } = options
   if (yuv420 !== undefined) assertYuvColor('yuv420', yuv420)
-  if (yuv420 && samples !== 'uint8') throw new Error(`Expected samples 'uint8' with yuv420 output but received '${samples}'`)
+  if (yuv420 && !integer) throw new Error(`Expected samples 'uint8' or 'uint16' with yuv420 output but received '${samples}'`)
+  // The residual's producers scale to the output's samples: 8-bit for Y'CbCr, else the input's type.
+  const outputMax = yuv420 ? SAMPLE_MAX.uint8 : max
   const { convs, residual } = parseAnime4kWeights(weights)
   const graph = new GraphBuilder()
   // The network body reads NCHW floats: integer samples are transposed, then cast (in 0..max).
@@ -111,7 +113,7 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
     const sources = conv.sources.length === 0 ? [{ input: image, count: conv.inChannels }] : conv.sources.map((s) => ({ input: outputs[s], count: 2 * convs[s].outChannels }))
     // Samples in 0..max: the image's readers divide by max, the residual's producers multiply by it.
     const inputScale = conv.sources.length === 0 ? 1 / max : 1
-    const outputScale = isResidual ? max : 1
+    const outputScale = isResidual ? outputMax : 1
     let first = 0
     const terms = sources.map(({ input, count }, i) => {
       let weight = scaled(selectInputChannels(conv, first, count), inputScale * outputScale)
@@ -121,7 +123,8 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
       if (phaseMajor) [weight, bias] = [tail(toPhaseMajor(weight, outChannels), false), bias && tail(toPhaseMajor(bias, outChannels), true)]
       return graph.feature(graph.conv(input, weight, [channels, count, kernel, kernel], bias, pads), channels)
     })
-    if (phaseMajor) terms.push(graph.feature(bilinearPhases(graph, image, (kernel) => tail(kernel, false)), channels))
+    // The base reads the image in 0..max; the sum is in 0..outputMax.
+    if (phaseMajor) terms.push(graph.feature(bilinearPhases(graph, image, (kernel) => tail(scaled(kernel, outputMax / max), false)), channels))
     const sum = terms.reduce((total, term) => graph.feature(graph.node('Add', [term, total]), channels))
     outputs.push(crelu ? graph.feature(graph.node('Relu', [sum]), channels) : sum)
   })
@@ -140,7 +143,7 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
       initializers: graph.initializers,
       valueInfo: graph.valueInfo,
       inputs: [{ name: ANIME4K_INPUT, dims: integer ? [1, 'height', 'width', 3] : [1, 3, 'height', 'width'], elementType: samples }],
-      outputs: [{ name: ANIME4K_OUTPUT, dims: yuv420 ? ['yuv420_size'] : integer ? [1, 'output_height', 'output_width', 3] : [1, 3, 'output_height', 'output_width'], elementType: samples }],
+      outputs: [{ name: ANIME4K_OUTPUT, dims: yuv420 ? ['yuv420_size'] : integer ? [1, 'output_height', 'output_width', 3] : [1, 3, 'output_height', 'output_width'], elementType: yuv420 ? 'uint8' : samples }],
     },
   })
 }
