@@ -138,6 +138,17 @@ async function runModel(bytes: Uint8Array, image: Float32Array, width: number, h
   }
 }
 
+/** Interleaved integer samples spanning the whole range, and the same values as the float model sees them (NCHW in 0..1). */
+function integerImage(samples: 'uint8' | 'uint16', w: number, h: number, seed: number): { interleaved: Uint8Array | Uint16Array; planes: Float32Array } {
+  const max = samples === 'uint8' ? 255 : 65535
+  const interleaved = samples === 'uint8' ? new Uint8Array(3 * w * h) : new Uint16Array(3 * w * h)
+  const random = randomImage(3 * w * h, seed)
+  for (let i = 0; i < interleaved.length; i++) interleaved[i] = Math.round(random[i] * max)
+  const planes = new Float32Array(3 * w * h)
+  for (let p = 0; p < w * h; p++) for (let c = 0; c < 3; c++) planes[c * w * h + p] = interleaved[p * 3 + c] / max
+  return { interleaved, planes }
+}
+
 describe('buildAnime4kOnnx', () => {
   // Odd sizes catch swapped axes and off-by-one padding; the random image exercises every weight.
   const width = 13
@@ -196,12 +207,7 @@ describe('buildAnime4kOnnx', () => {
   ] as const)('cnn-2x-%s with %s samples: interleaved RGB in and out, equal to the float model rounded to the nearest sample', async (size, samples, max) => {
     const [w, h] = [11, 7]
     const weights = loadAnime4kWeights(size)
-    // Integer samples spanning the whole range, and the same values as the float model sees them.
-    const interleaved = samples === 'uint8' ? new Uint8Array(3 * w * h) : new Uint16Array(3 * w * h)
-    const random = randomImage(3 * w * h, 5)
-    for (let i = 0; i < interleaved.length; i++) interleaved[i] = Math.round(random[i] * max)
-    const planes = new Float32Array(3 * w * h)
-    for (let p = 0; p < w * h; p++) for (let c = 0; c < 3; c++) planes[c * w * h + p] = interleaved[p * 3 + c] / max
+    const { interleaved, planes } = integerImage(samples, w, h, 5)
     const float = await runModel(buildAnime4kOnnx(weights), planes, w, h)
 
     const session = await ort.InferenceSession.create(buildAnime4kOnnx(weights, { samples }), { intraOpNumThreads: 1, graphOptimizationLevel: 'all' })
@@ -236,12 +242,7 @@ describe('buildAnime4kOnnx', () => {
   ] as const)('cnn-2x-%s, %s in, yuv420 %j out: the float model converted to Y\'CbCr, chroma the mean of each 2x2 block', async (size, samples, color, [kr, kb], lumaSpan, chromaSpan, lumaOffset) => {
     const [w, h] = [11, 7]
     const weights = loadAnime4kWeights(size)
-    const max = samples === 'uint8' ? 255 : 65535
-    const interleaved = samples === 'uint8' ? new Uint8Array(3 * w * h) : new Uint16Array(3 * w * h)
-    const random = randomImage(3 * w * h, 9)
-    for (let i = 0; i < interleaved.length; i++) interleaved[i] = Math.round(random[i] * max)
-    const planes = new Float32Array(3 * w * h)
-    for (let p = 0; p < w * h; p++) for (let c = 0; c < 3; c++) planes[c * w * h + p] = interleaved[p * 3 + c] / max
+    const { interleaved, planes } = integerImage(samples, w, h, 9)
     const float = await runModel(buildAnime4kOnnx(weights), planes, w, h)
     const [W, H] = [2 * w, 2 * h]
     const rgb = (x: number, y: number) => [0, 1, 2].map((c) => float.data[c * W * H + y * W + x] * 255)
