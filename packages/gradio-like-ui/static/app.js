@@ -104,6 +104,19 @@ function formatSeconds(seconds) {
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${rest}` : `${minutes}:${rest}`
 }
 
+/** Links to download the job's outputs. */
+function downloadLinks(job) {
+  const downloads = element('div', 'downloads')
+  for (const download of job.downloads) {
+    const link = element('a', 'download')
+    link.append(icon('download'), document.createTextNode(` ${download.name}`))
+    link.href = fileUrl(job, download.file, true)
+    link.setAttribute('download', download.name)
+    downloads.append(link)
+  }
+  return downloads
+}
+
 function fileUrl(job, name, download = false) {
   return `/api/jobs/${job.id}/files/${encodeURIComponent(name)}${download ? '?download=1' : ''}`
 }
@@ -645,15 +658,7 @@ function renderImageResults(job, container) {
     item.addEventListener('click', () => showImagePair(job, index))
     gallery.append(item)
   })
-  const downloads = element('div', 'downloads')
-  for (const download of job.downloads) {
-    const link = element('a', 'download')
-    link.append(icon('download'), document.createTextNode(` ${download.name}`))
-    link.href = fileUrl(job, download.file, true)
-    link.setAttribute('download', download.name)
-    downloads.append(link)
-  }
-  container.append(gallery, downloads)
+  container.append(gallery, downloadLinks(job))
   showImagePair(job, Math.min(state.selectedResult[job.id] ?? 0, job.results.length - 1))
 }
 
@@ -701,15 +706,7 @@ function renderVideoResult(job, container) {
     picker.append(element('span', 'label-text', 'Frame'), range, number, button)
     container.append(picker)
   }
-  const downloads = element('div', 'downloads')
-  for (const download of job.downloads) {
-    const link = element('a', 'download')
-    link.append(icon('download'), document.createTextNode(` ${download.name}`))
-    link.href = fileUrl(job, download.file, true)
-    link.setAttribute('download', download.name)
-    downloads.append(link)
-  }
-  container.append(downloads)
+  container.append(downloadLinks(job))
   if (!state.compareKey.startsWith(`frame:${job.id}:`)) void compareFrame(job, 0)
 }
 
