@@ -1,3 +1,5 @@
+import { AnimeUpscalerError, createValidators, type ErrorDetails, type MessagePart, type Validators } from '@anime-upscaler/common'
+
 /** What went wrong, as a stable code callers can branch on. */
 export type DetectErrorCode =
   /** An option has the wrong type or value (the message names it). */
@@ -17,53 +19,26 @@ export type DetectErrorCode =
 
 /**
  * An error of stage-detect: a `code` to branch on, a message that names the detector (and the frame)
- * involved, and the original error as `cause`.
+ * involved, the original error as `cause`, and for a bad option the structured fields `option`,
+ * `value` and `expected` (see @anime-upscaler/common).
  */
-export class DetectError extends Error {
+export class DetectError extends AnimeUpscalerError<DetectErrorCode> {
   override name = 'DetectError'
-  readonly code: DetectErrorCode
   /** The detector involved, when there is one: a built-in name, a module path, or a custom detector's name. */
   readonly detector?: string
 
-  constructor(code: DetectErrorCode, message: string, options?: { cause?: unknown; detector?: string }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    if (options?.detector !== undefined) this.detector = options.detector
+  constructor(code: DetectErrorCode, text: string | readonly MessagePart[], details: ErrorDetails & { detector?: string } = {}) {
+    const { detector, ...rest } = details
+    super(code, text, rest)
+    if (detector !== undefined) this.detector = detector
   }
 }
 
-/** Describes a received value for an error message: strings quoted, objects by kind. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'function') return 'a function'
-  if (typeof value === 'object') return 'an object'
-  return String(value)
-}
+const check: Validators = createValidators((parts, details) => new DetectError('E_INVALID_ARGUMENT', parts, details))
 
-export function invalidArgument(expected: string, name: string, value: unknown): DetectError {
-  return new DetectError('E_INVALID_ARGUMENT', `Expected ${expected} for ${name} but received ${describeValue(value)}`)
-}
-
-export function assertNonNegativeNumber(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidArgument('non-negative number', name, value)
-}
-
-export function assertNonNegativeInteger(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw invalidArgument('non-negative integer', name, value)
-}
-
-export function assertPositiveInteger(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw invalidArgument('positive integer', name, value)
-}
-
-export function assertFraction(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) throw invalidArgument('number from 0 to 1', name, value)
-}
-
-/** The message of an error, also of one from another realm (a vm context, a worker). */
-export function errorMessage(error: unknown): string {
-  if (error !== null && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') return (error as { message: string }).message
-  return String(error)
-}
+export const invalidArgument = check.invalid
+export const assertNonNegativeNumber: Validators['nonNegativeNumber'] = check.nonNegativeNumber
+export const assertNonNegativeInteger: Validators['nonNegativeInteger'] = check.nonNegativeInteger
+export const assertPositiveInteger: Validators['positiveInteger'] = check.positiveInteger
+export const assertFraction: Validators['fraction'] = check.fraction
+export { describeValue, messageOf as errorMessage } from '@anime-upscaler/common'

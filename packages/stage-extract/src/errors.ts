@@ -1,3 +1,5 @@
+import { AnimeUpscalerError, createValidators, type ErrorDetails, type MessagePart, type Validators } from '@anime-upscaler/common'
+
 /** What went wrong, as a stable code callers can branch on. */
 export type ExtractErrorCode =
   /** An option or argument has the wrong type or value. */
@@ -33,47 +35,26 @@ export type ExtractErrorCode =
 
 /**
  * An error of stage-extract: a `code` to branch on, a message that says what happened and what to
- * do, the `cause`, and for ffmpeg/ffprobe failures the tail of their stderr.
+ * do, the `cause`, for ffmpeg/ffprobe failures the tail of their stderr, and for a bad option the
+ * structured fields `option`, `value` and `expected` (see @anime-upscaler/common).
  */
-export class ExtractError extends Error {
+export class ExtractError extends AnimeUpscalerError<ExtractErrorCode> {
   override name = 'ExtractError'
-  readonly code: ExtractErrorCode
   /** The last lines ffmpeg/ffprobe wrote to stderr, when the error comes from them. */
   readonly stderr: string[]
 
-  constructor(code: ExtractErrorCode, message: string, options?: { cause?: unknown; stderr?: string[] }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    this.stderr = options?.stderr ?? []
+  constructor(code: ExtractErrorCode, text: string | readonly MessagePart[], details: ErrorDetails & { stderr?: string[] } = {}) {
+    const { stderr, ...rest } = details
+    super(code, text, rest)
+    this.stderr = stderr ?? []
   }
 }
 
-/** Describes a received value for an error message: strings quoted, objects by kind. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'function') return 'a function'
-  if (typeof value === 'object') return 'an object'
-  return String(value)
-}
+const check: Validators = createValidators((parts, details) => new ExtractError('E_INVALID_ARGUMENT', parts, details))
 
-export function invalidArgument(expected: string, name: string, value: unknown): ExtractError {
-  return new ExtractError('E_INVALID_ARGUMENT', `Expected ${expected} for ${name} but received ${describeValue(value)}`)
-}
-
-export function assertPositiveInteger(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw invalidArgument('positive integer', name, value)
-}
-
-export function assertNonNegativeInteger(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw invalidArgument('non-negative integer', name, value)
-}
-
-export function assertNonEmptyString(name: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0) throw invalidArgument('non-empty string', name, value)
-}
-
-export function assertOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T {
-  if (!allowed.includes(value as T)) throw invalidArgument(`one of ${allowed.map((a) => `'${a}'`).join(', ')}`, name, value)
-}
+export const invalidArgument = check.invalid
+export const assertPositiveInteger: Validators['positiveInteger'] = check.positiveInteger
+export const assertNonNegativeInteger: Validators['nonNegativeInteger'] = check.nonNegativeInteger
+export const assertNonEmptyString: Validators['nonEmptyString'] = check.nonEmptyString
+export const assertOneOf: Validators['oneOf'] = check.oneOf
+export { describeValue } from '@anime-upscaler/common'

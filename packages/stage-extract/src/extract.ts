@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { ManagedProcess, STOP_GRACE_MS } from '@anime-upscaler/common'
 import { Observable, type Subscriber, type Subscription } from 'rxjs'
 import { resolveFfmpeg } from './binaries'
 import { ExtractError, describeValue } from './errors'
 import { resolveInput } from './input'
-import { LineSplitter, parseLogLine } from './log'
+import { parseLogLine } from './log'
 import { planExtraction, validateExtractOptions, type ExtractOptions, type ExtractPlan } from './plan'
-import { abortError, spawnError, stopProcess } from './process'
+import { abortError, spawnError } from './process'
 import { probe } from './probe'
 import type { DecodedFrame, MediaInfo, Rational } from './types'
 
@@ -37,7 +37,7 @@ class ExtractionRun {
   private credit: number
   private demandSubscription?: Subscription
   private readonly probeAbort = new AbortController()
-  private child?: ChildProcess
+  private process?: ManagedProcess
   private plan?: ExtractPlan
   private info?: MediaInfo
 
@@ -56,7 +56,6 @@ class ExtractionRun {
   private timeBase?: Rational
   private lastPts = Number.NaN
 
-  private readonly stderrLines = new LineSplitter()
   private readonly stderrTail: string[] = []
   private errorLines = 0
   private exit?: { code: number | null; signal: NodeJS.Signals | null }
@@ -116,7 +115,7 @@ class ExtractionRun {
     this.demandSubscription?.unsubscribe()
     this.options.signal?.removeEventListener('abort', this.onAbort)
     this.probeAbort.abort()
-    if (this.child) stopProcess(this.child, this.options.killGraceMs ?? 2000)
+    if (this.process) void this.process.stop(this.options.killGraceMs ?? STOP_GRACE_MS)
     this.completed.length = 0
     this.current = undefined
   }
@@ -158,22 +157,13 @@ class ExtractionRun {
     }
     this.info = info
     this.plan = plan
-    let child: ChildProcess
-    try {
-      child = spawn(ffmpeg, plan.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
-    } catch (error) {
-      this.fail(spawnError(ffmpeg, error))
-      return
-    }
-    this.child = child
+    const proc = new ManagedProcess(ffmpeg, plan.args, { stdin: 'ignore', stdout: 'pipe', onStderrLine: (line) => this.onLogLine(line) })
+    this.process = proc
+    const child = proc.child
     child.on('error', (error) => this.fail(spawnError(ffmpeg, error)))
     child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk))
-    child.stdout!.on('error', () => undefined)
-    child.stderr!.setEncoding('utf8')
-    child.stderr!.on('data', (text: string) => this.stderrLines.push(text, (line) => this.onLogLine(line)))
-    child.stderr!.on('error', () => undefined)
     child.once('exit', (code, signal) => this.onExit(code, signal))
-    child.once('close', () => this.onClose())
+    void proc.exited.then(() => this.onClose())
     if (child.pid !== undefined) {
       try {
         this.options.onStart?.({ pid: child.pid, command: ffmpeg, args: plan.args })
@@ -272,7 +262,7 @@ class ExtractionRun {
 
   /** Reads ffmpeg's stdout only while some granted frame is still to come. */
   private flow(): void {
-    const stdout = this.child?.stdout
+    const stdout = this.process?.child.stdout
     if (!stdout || this.closed || this.stopped) return
     if (this.credit > this.completed.length) stdout.resume()
     else stdout.pause()
@@ -286,14 +276,13 @@ class ExtractionRun {
     this.exit = { code, signal }
     if (this.stopped || !this.failed()) return
     // ffmpeg failed: report at once (queued frames are dropped), once its stderr is read to the end.
-    const stderr = this.child!.stderr!
+    const stderr = this.process!.child.stderr!
     if (stderr.readableEnded || stderr.destroyed) this.reportFailure()
-    else stderr.once('close', () => this.reportFailure())
+    else stderr.once('close', () => setImmediate(() => this.reportFailure()))
   }
 
   private reportFailure(): void {
     if (this.stopped) return
-    this.stderrLines.flush((line) => this.onLogLine(line))
     const { code, signal } = this.exit!
     const tail = [...this.stderrTail]
     const errors = tail.filter((line) => /error|invalid|failed|cannot|could not|no such|unable|not supported/i.test(line))
@@ -310,7 +299,6 @@ class ExtractionRun {
   private onClose(): void {
     if (this.stopped) return
     this.closed = true
-    this.stderrLines.flush((line) => this.onLogLine(line))
     if (this.failed()) {
       this.reportFailure()
       return

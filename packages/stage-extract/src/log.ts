@@ -27,19 +27,3 @@ export function parseLogLine(line: string): LogLine {
   const level = LEVEL.exec(line)
   return { kind: 'message', level: level ? level[1] : 'info', text: level ? line.replace(level[0], '') : line }
 }
-
-/** Splits a stream of text chunks into lines (`\n`, `\r\n` or `\r`). */
-export class LineSplitter {
-  private rest = ''
-
-  push(chunk: string, onLine: (line: string) => void): void {
-    const parts = (this.rest + chunk).split(/\r?\n|\r/)
-    this.rest = parts.pop() ?? ''
-    for (const part of parts) if (part.length > 0) onLine(part)
-  }
-
-  flush(onLine: (line: string) => void): void {
-    if (this.rest.length > 0) onLine(this.rest)
-    this.rest = ''
-  }
-}

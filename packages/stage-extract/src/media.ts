@@ -1,44 +1,4 @@
-import type { Rational } from './types'
-
-/** Parses `24000/1001`, `1:1`, `25` into a rational; undefined for `0/0`, `N/A`, zero or garbage. */
-export function parseRational(text: unknown): Rational | undefined {
-  if (typeof text === 'number') return Number.isFinite(text) && text > 0 ? rationalFromNumber(text) : undefined
-  if (typeof text !== 'string') return undefined
-  const match = /^\s*(\d+)\s*(?:[/:]\s*(\d+))?\s*$/.exec(text)
-  if (!match) return undefined
-  const num = Number(match[1])
-  const den = match[2] === undefined ? 1 : Number(match[2])
-  if (num <= 0 || den <= 0) return undefined
-  return reduce({ num, den })
-}
-
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b]
-  return a
-}
-
-export function reduce(r: Rational): Rational {
-  const g = gcd(r.num, r.den) || 1
-  return { num: r.num / g, den: r.den / g }
-}
-
-/** A rational close to a decimal number: integers exactly, NTSC-like rates as n*1000/1001. */
-export function rationalFromNumber(value: number): Rational {
-  if (Number.isInteger(value)) return { num: value, den: 1 }
-  for (const den of [1001, 100, 1000, 1000000]) {
-    const num = Math.round(value * den)
-    if (Math.abs(num / den - value) < 1e-9 * Math.max(1, value)) return reduce({ num, den })
-  }
-  return reduce({ num: Math.round(value * 1000000), den: 1000000 })
-}
-
-export function toNumber(r: Rational): number {
-  return r.num / r.den
-}
-
-export function sameRational(a: Rational | undefined, b: Rational | undefined): boolean {
-  return !!a && !!b && a.num * b.den === b.num * a.den
-}
+export { parseRational, rationalFromNumber, reduce, sameRational, toNumber } from '@anime-upscaler/common'
 
 /**
  * Bits per component of a pixel format, from its name: `yuv420p` 8, `yuv420p10le` 10,

@@ -1,8 +1,6 @@
-/** An exact ratio such as a frame rate (24000/1001) or a time base (1/1000). */
-export interface Rational {
-  num: number
-  den: number
-}
+import type { Rational } from '@anime-upscaler/common'
+
+export type { Rational } from '@anime-upscaler/common'
 
 export type StreamType = 'video' | 'audio' | 'subtitle' | 'attachment' | 'data' | 'unknown'
 

@@ -1,3 +1,5 @@
+import { AnimeUpscalerError, createValidators, type ErrorDetails, type MessagePart, type Validators } from '@anime-upscaler/common'
+
 /** What went wrong, as a stable code callers can branch on. */
 export type SaveErrorCode =
   /** An option is missing, of the wrong type or out of range. */
@@ -29,57 +31,29 @@ export type SaveErrorCode =
   /** Stopped through the AbortSignal. */
   | 'E_ABORTED'
 
-/** An error of stage-save: a `code` to branch on, a message that says what to do, and the `cause`. */
-export class SaveError extends Error {
+/**
+ * An error of stage-save: a `code` to branch on, a message that says what to do, the `cause`, for
+ * ffmpeg failures its last stderr lines, and for a bad option the structured fields `option`,
+ * `value` and `expected` (see @anime-upscaler/common).
+ */
+export class SaveError extends AnimeUpscalerError<SaveErrorCode> {
   override name = 'SaveError'
-  readonly code: SaveErrorCode
   /** ffmpeg's last stderr lines, when ffmpeg was involved. */
   readonly stderr?: string
 
-  constructor(code: SaveErrorCode, message: string, options?: { cause?: unknown; stderr?: string }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    if (options?.stderr !== undefined) this.stderr = options.stderr
+  constructor(code: SaveErrorCode, text: string | readonly MessagePart[], details: ErrorDetails & { stderr?: string } = {}) {
+    const { stderr, ...rest } = details
+    super(code, text, rest)
+    if (stderr !== undefined) this.stderr = stderr
   }
 }
 
-/** Describes a received value for an error message: strings quoted, objects by kind. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'object') return 'an object'
-  return String(value)
-}
+const check: Validators = createValidators((parts, details) => new SaveError('E_INVALID_ARGUMENT', parts, details))
 
-export function invalidArgument(expected: string, name: string, value: unknown): SaveError {
-  return new SaveError('E_INVALID_ARGUMENT', `Expected ${expected} for ${name} but received ${describeValue(value)}`)
-}
-
-export function assertPositiveInteger(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw invalidArgument('positive integer', name, value)
-}
-
-export function assertNonNegativeInteger(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw invalidArgument('non-negative integer', name, value)
-}
-
-export function assertIntegerInRange(name: string, value: unknown, min: number, max: number): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArgument(`integer from ${min} to ${max}`, name, value)
-  }
-}
-
-export function assertOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T {
-  if (!allowed.includes(value as T)) throw invalidArgument(`one of ${allowed.map((a) => `'${a}'`).join(', ')}`, name, value)
-}
-
-export function assertBoolean(name: string, value: unknown): asserts value is boolean {
-  if (typeof value !== 'boolean') throw invalidArgument('boolean', name, value)
-}
-
-/** The message of any thrown value (errors from other realms included). */
-export function messageOf(error: unknown): string {
-  const message = (error as { message?: unknown } | null)?.message
-  return typeof message === 'string' ? message : String(error)
-}
+export const invalidArgument = check.invalid
+export const assertPositiveInteger: Validators['positiveInteger'] = check.positiveInteger
+export const assertNonNegativeInteger: Validators['nonNegativeInteger'] = check.nonNegativeInteger
+export const assertIntegerInRange: Validators['integerInRange'] = check.integerInRange
+export const assertOneOf: Validators['oneOf'] = check.oneOf
+export const assertBoolean: Validators['boolean'] = check.boolean
+export { describeValue, messageOf } from '@anime-upscaler/common'

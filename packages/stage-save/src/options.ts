@@ -1,4 +1,5 @@
 import * as path from 'node:path'
+import { STOP_GRACE_MS } from '@anime-upscaler/common'
 import {
   SaveError,
   assertBoolean,
@@ -55,7 +56,7 @@ export interface SaveOptions {
   signal?: AbortSignal
   /** On a stop (abort, upstream error, unsubscribe), finalise what was written into a playable file. */
   keepPartial?: boolean
-  /** Grace period between SIGTERM and SIGKILL when ffmpeg must be stopped (default 2000 ms). */
+  /** Grace period between SIGTERM and SIGKILL when ffmpeg must be stopped (default 1000 ms: a stop is honoured within 2 s). */
   killTimeoutMs?: number
 
   /** Video encoder (default libx264; libvpx-vp9 for .webm). */
@@ -199,7 +200,7 @@ export function resolveOptions(options: SaveOptions): ResolvedOptions {
   assertPositiveInteger('reorderCapacity', reorderCapacity)
   const duplicateCacheSize = o.duplicateCacheSize ?? 4
   assertPositiveInteger('duplicateCacheSize', duplicateCacheSize)
-  const killTimeoutMs = o.killTimeoutMs ?? 2000
+  const killTimeoutMs = o.killTimeoutMs ?? STOP_GRACE_MS
   assertNonNegativeInteger('killTimeoutMs', killTimeoutMs)
   const ffmpegPath = optionalString('ffmpegPath', o.ffmpegPath)
   if (ffmpegPath === '') throw invalidArgument('non-empty string', 'ffmpegPath', ffmpegPath)

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { OutputError, exists, message, moveIntoPlace as moveFile, optionSetting, outputExists, temporarySibling } from '@anime-upscaler/common'
 import { promises as fsp } from 'node:fs'
 import { endianness } from 'node:os'
 import * as path from 'node:path'
@@ -73,19 +73,6 @@ function pixelBytes(image: SaveImage): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
 }
 
-function temporaryName(dir: string, name: string, extension = ''): string {
-  return path.join(dir, `.${name}.${randomBytes(6).toString('hex')}.partial${extension}`)
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fsp.lstat(file)
-    return true
-  } catch {
-    return false
-  }
-}
-
 function ioError(error: unknown, what: string): SaveError {
   const code = (error as NodeJS.ErrnoException)?.code
   const reason = messageOf(error)
@@ -93,31 +80,14 @@ function ioError(error: unknown, what: string): SaveError {
   return new SaveError('E_IO', `Failed while ${what}: ${reason}`, { cause: error })
 }
 
-/**
- * Moves a finished temporary file to its destination atomically. Without `overwrite`, a hard link
- * refuses an existing destination even if it appeared meanwhile; file systems without hard links
- * fall back to a check then a rename.
- */
+/** Moves a finished temporary file into place atomically (see @anime-upscaler/common), failing with this stage's error. */
 export async function moveIntoPlace(temporary: string, destination: string, overwrite: boolean): Promise<void> {
-  if (overwrite) {
-    await fsp.rename(temporary, destination)
-    return
-  }
   try {
-    await fsp.link(temporary, destination)
+    await moveFile(temporary, destination, overwrite)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EEXIST') {
-      throw new SaveError('E_OUTPUT_EXISTS', `Output '${destination}' already exists: pass overwrite: true to replace it`, { cause: error })
-    }
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw error
-    if (await exists(destination)) {
-      throw new SaveError('E_OUTPUT_EXISTS', `Output '${destination}' already exists: pass overwrite: true to replace it`, { cause: error })
-    }
-    await fsp.rename(temporary, destination)
-    return
+    if (error instanceof OutputError) throw new SaveError(error.code === 'E_OUTPUT_EXISTS' ? 'E_OUTPUT_EXISTS' : 'E_IO', error.parts, error.details())
+    throw error
   }
-  await fsp.unlink(temporary)
 }
 
 /** Common part of both modes: one ffmpeg fed with a Matroska stream of raw frames on stdin. */
@@ -172,7 +142,7 @@ abstract class PipeSink {
   protected exitError(status: ExitStatus): SaveError {
     const proc = this.proc!
     if (proc.spawnError && proc.pid === undefined) return notFoundError(proc.ffmpegPath, proc.spawnError)
-    const tail = proc.stderrTail()
+    const tail = proc.stderrText()
     if (/No space left on device/i.test(tail)) {
       return new SaveError('E_NO_SPACE', `The output disk is full (ffmpeg: No space left on device) while ${this.describe()}: free some space or choose another folder`, {
         stderr: tail,
@@ -255,7 +225,7 @@ abstract class PipeSink {
     this.aborting ??= (async () => {
       this.closed = true
       await this.preflight.catch(() => undefined)
-      if (this.proc) await this.proc.kill(this.options.killTimeoutMs)
+      if (this.proc) await this.proc.stop(this.options.killTimeoutMs)
       await this.cleanup()
     })()
     return this.aborting
@@ -276,10 +246,10 @@ export class VideoSink extends PipeSink {
 
   constructor(options: ResolvedOptions, ffmpegPath: string, emit: (event: SaveEvent) => void) {
     super(options, ffmpegPath, emit)
-    const { dir, name, ext } = path.parse(options.output)
-    this.temp = temporaryName(dir, name + ext, ext)
+    const { ext } = path.parse(options.output)
+    this.temp = temporarySibling(options.output, ext)
     this.remux = needsRemux(options.video!)
-    this.encodedTemp = this.remux ? temporaryName(dir, name + ext, '.mkv') : this.temp
+    this.encodedTemp = this.remux ? temporarySibling(options.output, '.mkv') : this.temp
   }
 
   protected get temporary(): string {
@@ -294,7 +264,8 @@ export class VideoSink extends PipeSink {
     const { output, overwrite } = this.options
     const video = this.options.video!
     if (!overwrite && (await exists(output))) {
-      throw new SaveError('E_OUTPUT_EXISTS', `Output '${output}' already exists: pass overwrite: true to replace it`)
+      const exists = outputExists(output)
+      throw new SaveError('E_OUTPUT_EXISTS', exists.parts, exists.details())
     }
     try {
       await fsp.mkdir(path.dirname(output), { recursive: true })
@@ -366,7 +337,7 @@ export class VideoSink extends PipeSink {
     proc.child.stdin?.end()
     const status = await proc.exited
     if (status.code !== 0) {
-      const tail = proc.stderrTail()
+      const tail = proc.stderrText()
       if (/No space left on device/i.test(tail)) {
         throw new SaveError('E_NO_SPACE', `The output disk is full (ffmpeg: No space left on device) while writing ${this.options.output}: free some space or choose another folder`, { stderr: tail })
       }
@@ -376,7 +347,7 @@ export class VideoSink extends PipeSink {
   }
 
   protected async cleanup(): Promise<void> {
-    if (this.remuxProc) await this.remuxProc.kill(this.options.killTimeoutMs)
+    if (this.remuxProc) await this.remuxProc.stop(this.options.killTimeoutMs)
     await Promise.all([this.temp, this.encodedTemp].map((f) => fsp.rm(f, { force: true }).catch(() => undefined)))
   }
 }
@@ -417,7 +388,8 @@ export class ImageSink extends PipeSink {
       if (taken) {
         throw new SaveError(
           'E_OUTPUT_EXISTS',
-          `Output folder '${output}' already holds frame files such as '${taken}': pass overwrite: true to replace them, or choose an empty folder`,
+          `Output folder '${output}' already holds frame files such as '${taken}'`,
+          { option: 'overwrite', value: false, hint: message`set ${optionSetting('overwrite', true)} to replace them, or choose an empty folder` },
         )
       }
     }
@@ -441,7 +413,7 @@ export class ImageSink extends PipeSink {
         splitter.push(chunk)
       } catch (error) {
         this.fail(new SaveError('E_FFMPEG', `Cannot split ffmpeg's image output: ${messageOf(error)}`, { cause: error }))
-        void proc.kill(0)
+        void proc.stop(0)
       }
       if (this.queued > 2) stdout.pause()
     })
@@ -466,7 +438,7 @@ export class ImageSink extends PipeSink {
     this.queued++
     const name = this.fileName(index)
     const destination = path.join(this.options.output, name)
-    const temp = temporaryName(this.options.output, name)
+    const temp = temporarySibling(destination, '')
     this.saving = this.saving.then(async () => {
       if (this.failure) return
       this.inFlight.add(temp)
@@ -477,7 +449,7 @@ export class ImageSink extends PipeSink {
       } catch (error) {
         await fsp.rm(temp, { force: true }).catch(() => undefined)
         this.fail(error instanceof SaveError ? error : ioError(error, `writing ${destination}`))
-        void this.proc?.kill(0)
+        void this.proc?.stop(0)
       } finally {
         this.inFlight.delete(temp)
         this.queued--
@@ -490,7 +462,7 @@ export class ImageSink extends PipeSink {
     await this.saving
     if (this.failure) throw this.failure
     if (this.imagesSeen !== this.framesWritten) {
-      throw this.fail(new SaveError('E_FFMPEG', `ffmpeg produced ${this.imagesSeen} images for ${this.framesWritten} frames:\n${this.proc?.stderrTail() ?? ''}`))
+      throw this.fail(new SaveError('E_FFMPEG', `ffmpeg produced ${this.imagesSeen} images for ${this.framesWritten} frames:\n${this.proc?.stderrText() ?? ''}`))
     }
   }
 

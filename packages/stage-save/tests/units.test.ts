@@ -191,15 +191,15 @@ describe('colour', () => {
   })
 })
 
-describe('finding ffmpeg', () => {
-  test('the option, else FFMPEG_PATH, else the npm package binary', () => {
+describe('finding ffmpeg (the lookup itself is tested in @anime-upscaler/common)', () => {
+  test('an explicit path or FFMPEG_PATH that leads nowhere is an E_FFMPEG_NOT_FOUND naming it; by default an ffmpeg is found', () => {
     const saved = process.env.FFMPEG_PATH
     try {
+      expect(() => resolveFfmpegPath('/usr/local/bin/no-ffmpeg')).toThrow(expect.objectContaining({ code: 'E_FFMPEG_NOT_FOUND', option: 'ffmpegPath' }))
       process.env.FFMPEG_PATH = '/opt/ffmpeg/bin/ffmpeg'
-      expect(resolveFfmpegPath('/usr/local/bin/ffmpeg')).toBe('/usr/local/bin/ffmpeg')
-      expect(resolveFfmpegPath()).toBe('/opt/ffmpeg/bin/ffmpeg')
+      expect(() => resolveFfmpegPath()).toThrow("ffmpeg not found at '/opt/ffmpeg/bin/ffmpeg' (from FFMPEG_PATH)")
       delete process.env.FFMPEG_PATH
-      expect(resolveFfmpegPath()).toMatch(/@ffmpeg-installer.*ffmpeg$/)
+      expect(resolveFfmpegPath()).toMatch(/ffmpeg$/)
     } finally {
       if (saved === undefined) delete process.env.FFMPEG_PATH
       else process.env.FFMPEG_PATH = saved

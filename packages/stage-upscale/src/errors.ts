@@ -1,3 +1,5 @@
+import { AnimeUpscalerError, createValidators, type Validators } from '@anime-upscaler/common'
+
 /** What went wrong, as a stable code callers can branch on. */
 export type UpscaleErrorCode =
   | 'E_INVALID_ARGUMENT'
@@ -8,44 +10,18 @@ export type UpscaleErrorCode =
   | 'E_WORKER'
   | 'E_CLOSED'
 
-/** An error of stage-upscale: a `code` to branch on, a message that says what to do, and the `cause`. */
-export class UpscaleError extends Error {
+/**
+ * An error of stage-upscale: a `code` to branch on, a message that says what to do, the `cause`, and
+ * for a bad option the structured fields `option`, `value` and `expected` (see @anime-upscaler/common).
+ */
+export class UpscaleError extends AnimeUpscalerError<UpscaleErrorCode> {
   override name = 'UpscaleError'
-  readonly code: UpscaleErrorCode
-
-  constructor(code: UpscaleErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.code = code
-  }
 }
 
-/** Describes a received value for an error message: strings quoted, objects by kind. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'object') return 'an object'
-  return String(value)
-}
+const check: Validators = createValidators((parts, details) => new UpscaleError('E_INVALID_ARGUMENT', parts, details))
 
-export function invalidArgument(expected: string, name: string, value: unknown): UpscaleError {
-  return new UpscaleError('E_INVALID_ARGUMENT', `Expected ${expected} for ${name} but received ${describeValue(value)}`)
-}
-
-export function assertPositiveInteger(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw invalidArgument('positive integer', name, value)
-  }
-}
-
-export function assertPositiveNumber(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw invalidArgument('positive number', name, value)
-  }
-}
-
-export function assertOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T {
-  if (!allowed.includes(value as T)) {
-    throw invalidArgument(`one of ${allowed.map((a) => `'${a}'`).join(', ')}`, name, value)
-  }
-}
+export const invalidArgument = check.invalid
+export const assertPositiveInteger: Validators['positiveInteger'] = check.positiveInteger
+export const assertPositiveNumber: Validators['positiveNumber'] = check.positiveNumber
+export const assertOneOf: Validators['oneOf'] = check.oneOf
+export { describeValue } from '@anime-upscaler/common'

@@ -1,4 +1,5 @@
 import type { EngineImage, UpscaleTiming, UpscaledImage } from './engine'
+import type { ErrorDetails, MessagePart } from '@anime-upscaler/common'
 import { UpscaleError, type UpscaleErrorCode } from './errors'
 import type { ModelInfo } from './session'
 import type { TargetSize } from './target'
@@ -6,9 +7,11 @@ import type { YuvColor } from './yuv'
 
 export type WorkerRequest = { type: 'upscale'; id: number; image: EngineImage; target: TargetSize; yuv420?: YuvColor } | { type: 'close' }
 
+/** An error as it crosses from a worker: its code, message parts and structured fields. */
 export interface SerializedError {
   code: UpscaleErrorCode
-  message: string
+  parts: MessagePart[]
+  details: Omit<ErrorDetails, 'cause'>
 }
 
 export type WorkerReply =
@@ -19,10 +22,14 @@ export type WorkerReply =
   | { type: 'failed'; id: number; error: SerializedError }
 
 export function serializeError(error: unknown): SerializedError {
-  if (error instanceof UpscaleError) return { code: error.code, message: error.message }
-  return { code: 'E_WORKER', message: error instanceof Error ? error.message : String(error) }
+  if (error instanceof UpscaleError) {
+    const { cause: _cause, parts, value, ...details } = error.details()
+    // Only plain values cross postMessage; an object received as an option is described in the message already.
+    return { code: error.code, parts, details: value === null || typeof value !== 'object' && typeof value !== 'function' ? { ...details, value } : details }
+  }
+  return { code: 'E_WORKER', parts: [error instanceof Error ? error.message : String(error)], details: {} }
 }
 
 export function deserializeError(error: SerializedError): UpscaleError {
-  return new UpscaleError(error.code, error.message)
+  return new UpscaleError(error.code, error.parts, error.details)
 }

@@ -1,0 +1,48 @@
+import { LineSplitter, ManagedProcess, runProcess } from '../src'
+
+describe('ManagedProcess', () => {
+  test('keeps the last stderr lines and reports the exit', async () => {
+    const proc = new ManagedProcess(process.execPath, ['-e', 'for (let i = 0; i < 40; i++) console.error("line " + i); process.exit(3)'], { tailLines: 5 })
+    expect(await proc.exited).toEqual({ code: 3, signal: null })
+    expect(proc.stderrTail()).toEqual(['line 35', 'line 36', 'line 37', 'line 38', 'line 39'])
+  })
+
+  test('stop() ends a process that ignores SIGTERM within the grace period', async () => {
+    const proc = new ManagedProcess(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); console.error("ready"); setInterval(() => {}, 1000)'], {
+      onStderrLine: (line) => line === 'ready' && void proc.stop(300),
+    })
+    const started = performance.now()
+    expect(await proc.exited).toEqual({ code: null, signal: 'SIGKILL' })
+    expect(performance.now() - started).toBeLessThan(5000)
+  })
+
+  test('a binary that cannot start resolves exited and says why', async () => {
+    const proc = new ManagedProcess('/no/such/binary', [])
+    expect(await proc.exited).toEqual({ code: null, signal: null })
+    expect(proc.spawnError?.message).toMatch(/ENOENT/)
+    await expect(proc.write(Buffer.alloc(1), Buffer.alloc(1))).rejects.toThrow(/no longer accepts input/)
+  })
+})
+
+describe('runProcess', () => {
+  test('collects output, and an abort kills the command and rejects with E_ABORTED', async () => {
+    expect(await runProcess(process.execPath, ['-e', 'console.log("out"); console.error("err")'])).toMatchObject({ code: 0, stdout: 'out\n', stderr: 'err\n' })
+    const controller = new AbortController()
+    const running = runProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { signal: controller.signal })
+    setImmediate(() => controller.abort())
+    await expect(running).rejects.toMatchObject({ code: 'E_ABORTED' })
+    await expect(runProcess('/no/such/binary', [])).rejects.toMatchObject({ code: 'E_SPAWN' })
+  })
+})
+
+describe('LineSplitter', () => {
+  test('LineSplitter joins lines split across chunks and handles CR; blank lines are dropped', () => {
+    const lines: string[] = []
+    const splitter = new LineSplitter()
+    splitter.push('ab', (l) => lines.push(l))
+    splitter.push('c\nde\r\nf', (l) => lines.push(l))
+    splitter.push('g\rh', (l) => lines.push(l))
+    splitter.flush((l) => lines.push(l))
+    expect(lines).toEqual(['abc', 'de', 'fg', 'h'])
+  })
+})

@@ -1,0 +1,3 @@
+import { defineConfig } from 'tsup'
+import { packageConfig } from '../../tools/tsup.base'
+export default defineConfig(packageConfig(['src/index.ts']))
