@@ -1,4 +1,5 @@
 import type { StreamPlan } from './containers'
+import type { StreamTiming } from './frame-order'
 import type { RawPixelFormat } from './matroska'
 import type { ColorRequest, Preset, ResolvedImages, ResolvedVideo } from './options'
 
@@ -58,17 +59,38 @@ export interface VideoArgsInput {
   streams?: StreamPlan
   /** Language of the source's video stream, given to the new video stream. */
   videoLanguage?: string
+  /** The stream's timing, known from its first frame. */
+  timing: StreamTiming
 }
 
 /**
- * True when the output needs two passes: variable-rate video into MP4/QuickTime. The 2018 mov
- * muxer cannot close a variable-rate track from a live encoder correctly (it measures the track by
- * its last dts and the last packet has no duration, so the edit list drops the last frame(s)); the
- * same packets remuxed from Matroska carry durations, and the result keeps every frame and the
- * start offset. So the encoder writes Matroska first, then the video is copied into the container.
+ * True when the output needs two passes: MP4/QuickTime whose times are not all on one 1/rate grid
+ * (variable rate, or a constant rate whose first frame is off the grid). The 2018 mov muxer cannot
+ * close such a track from a live encoder correctly (it measures the track by its last dts and the
+ * last packet has no duration, so the edit list drops the last frame(s)); the same packets remuxed
+ * from Matroska carry durations, and the result keeps every frame and the start offset. So the
+ * encoder writes Matroska first, then the video is copied into the container.
  */
-export function needsRemux(video: ResolvedVideo): boolean {
-  return (video.muxer === 'mp4' || video.muxer === 'mov') && video.frameRate === undefined
+export function needsRemux(video: ResolvedVideo, timing: StreamTiming): boolean {
+  return (video.muxer === 'mp4' || video.muxer === 'mov') && !timing.onGrid
+}
+
+/**
+ * The encoder's time base. On the grid, 1/rate (what `-r` sets): exact, and MP4 gets constant
+ * sample durations. Off the grid, a time base that holds both the rate's ticks and the
+ * milliseconds of the start exactly (1/3000 for 24 fps, 1/24000 for 24000/1001). Variable rate:
+ * milliseconds, as Matroska stores them.
+ */
+function timeBaseArgs(timing: StreamTiming): string[] {
+  const { rate, onGrid } = timing
+  if (rate && onGrid) return ['-r', `${rate.num}/${rate.den}`]
+  if (rate) return ['-enc_time_base', `1/${lcm(rate.num, 1000)}`]
+  return ['-enc_time_base', '1/1000']
+}
+
+function lcm(a: number, b: number): number {
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y))
+  return (a / gcd(a, b)) * b
 }
 
 /**
@@ -98,7 +120,7 @@ export function videoArgs(input: VideoArgsInput): { args: string[]; color: Resol
   const { width, height } = v.size ?? input
   const resize = width !== input.width || height !== input.height
   const color = resolveColor(v.color, width, height)
-  const remux = needsRemux(v)
+  const remux = needsRemux(v, input.timing)
   const muxer = remux ? 'matroska' : v.muxer
   const withSource = !remux && !!v.source
   const args = [...COMMON, '-thread_queue_size', '4', '-f', 'matroska', '-i', 'pipe:0']
@@ -139,8 +161,7 @@ export function videoArgs(input: VideoArgsInput): { args: string[]; color: Resol
 
   // Timestamps: never duplicate or drop (one output frame per input frame), keep the input's times.
   args.push('-copyts', '-vsync', 'passthrough')
-  if (v.frameRate) args.push('-r', `${v.frameRate.num}/${v.frameRate.den}`)
-  else args.push('-enc_time_base', '1/1000')
+  args.push(...timeBaseArgs(input.timing))
   if (muxer === 'mp4' || muxer === 'mov') args.push('-movflags', '+write_colr')
   // Matroska stores presentation times only, so negative decode times (B-frames) need no shift; the
   // shift this ffmpeg applies when a copied stream starts below zero (AAC priming at −21 ms) moved

@@ -1,3 +1,4 @@
+import { message, optionName } from '@anime-upscaler/common'
 import { SaveError, describeValue } from './errors'
 import type { Rational } from './options'
 import type { FrameToSave, SaveImage } from './types'
@@ -107,12 +108,31 @@ export class ResultCache {
   }
 }
 
+/** How the timestamps of a stream are laid out, known once its first frame has come. */
+export interface StreamTiming {
+  /** Constant output rate, when there is one. */
+  rate?: Rational
+  /** Nominal frame duration in ns (constant rate only). */
+  frameDurationNs?: number
+  /**
+   * Constant rate only: the first frame sits on the rate's own grid (t·rate is an integer, as in
+   * most files that start at 0), so an encoder time base of 1/rate keeps every time exactly.
+   */
+  onGrid: boolean
+}
+
+/** A first frame this close to the rate's grid counts as on it (timestamps are rounded to 1 µs on the pipe). */
+const GRID_TOLERANCE_S = 0.5e-6
+
 /**
  * Turns frames' pts into microsecond timecodes for the pipe. With a frame rate, every frame lands
- * on the rate's grid (its pts rounded to the nearest tick, or the next tick when it has none), so
- * the encoder sees an exact constant rate; without, each frame keeps its own pts.
+ * on the rate's grid anchored at the first frame's pts (its pts rounded to the nearest tick, or
+ * the next tick when it has none), so the encoder sees an exact constant rate that starts where
+ * the source starts (a Matroska source whose video starts at 21 ms keeps that start); without,
+ * each frame keeps its own pts.
  */
 export class Timeline {
+  private anchor?: number
   private lastTick = -1
   private lastUs = -1
   private lastPts?: number
@@ -124,27 +144,40 @@ export class Timeline {
     return this.rate ? Math.round((1e9 * this.rate.den) / this.rate.num) : undefined
   }
 
+  /** The stream's timing; call after the first `next`. */
+  get timing(): StreamTiming {
+    if (!this.rate) return { onGrid: false }
+    const ticks = ((this.anchor ?? 0) * this.rate.num) / this.rate.den
+    const offGrid = (Math.abs(ticks - Math.round(ticks)) * this.rate.den) / this.rate.num
+    return { rate: this.rate, frameDurationNs: this.frameDurationNs, onGrid: offGrid <= GRID_TOLERANCE_S }
+  }
+
   next(frame: FrameToSave): number {
     const pts = frame.pts
     if (pts !== undefined && (typeof pts !== 'number' || !Number.isFinite(pts) || pts < 0)) {
       throw new SaveError('E_INVALID_FRAME', `Expected non-negative number of seconds for pts of frame ${frame.index} but received ${describeValue(pts)}`)
     }
-    if (this.rate) {
-      const { num, den } = this.rate
-      const tick = pts === undefined ? this.lastTick + 1 : Math.round((pts * num) / den)
-      if (tick <= this.lastTick) {
-        throw new SaveError(
-          'E_INVALID_FRAME',
-          `Frame ${frame.index} at ${pts} s falls on the same ${num}/${den} tick as the frame before (${this.lastPts} s): ` +
-            'the frames are not constant-rate; omit frameRate to keep each frame\'s own pts',
-        )
-      }
-      this.lastTick = tick
-      this.lastPts = pts
-      return Math.round((tick * den * 1e6) / num)
+    return this.rate ? this.onGrid(frame, pts, this.rate) : this.ownPts(frame, pts)
+  }
+
+  private onGrid(frame: FrameToSave, pts: number | undefined, { num, den }: Rational): number {
+    this.anchor ??= pts ?? 0
+    const tick = pts === undefined ? this.lastTick + 1 : Math.round(((pts - this.anchor) * num) / den)
+    if (tick <= this.lastTick) {
+      throw new SaveError(
+        'E_INVALID_FRAME',
+        message`Frame ${frame.index} at ${pts} s falls on the same ${num}/${den} tick as the frame before (${this.lastPts} s): the frames are not constant-rate`,
+        { option: 'frameRate', value: `${num}/${den}`, hint: message`omit ${optionName('frameRate')} to keep each frame's own pts` },
+      )
     }
+    this.lastTick = tick
+    this.lastPts = pts
+    return Math.round(this.anchor * 1e6 + (tick * den * 1e6) / num)
+  }
+
+  private ownPts(frame: FrameToSave, pts: number | undefined): number {
     if (pts === undefined) {
-      throw new SaveError('E_INVALID_FRAME', `Frame ${frame.index} has no pts: give every frame its pts, or set frameRate for a constant-rate output`)
+      throw new SaveError('E_INVALID_FRAME', message`Frame ${frame.index} has no pts`, { hint: message`give every frame its pts, or set ${optionName('frameRate')} for a constant-rate output` })
     }
     const us = Math.round(pts * 1e6)
     if (us <= this.lastUs) {

@@ -100,7 +100,7 @@ export function saveFrames(options: SaveOptions): OperatorFunction<FrameToSave, 
             if (!frame) break
             const image = cache.resolve(frame, o.firstIndex)
             const timecode = o.mode === 'images' ? written * IMAGE_MODE_STEP_US : timeline.next(frame)
-            await sink.write(frame.index, image, timecode, timeline.frameDurationNs)
+            await sink.write(frame.index, image, timecode, timeline.timing)
             if (state !== 'running') return
             written++
             emit({ type: 'written', index: frame.index })

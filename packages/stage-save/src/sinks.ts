@@ -7,6 +7,7 @@ import { planSourceStreams, type StreamPlan } from './containers'
 import { SaveError, describeValue, messageOf } from './errors'
 import { FfmpegProcess, notFoundError, probeSource, type ExitStatus } from './ffmpeg'
 import { ImageSplitter } from './image-splitter'
+import type { StreamTiming } from './frame-order'
 import { frameHeader, streamHeader, type RawPixelFormat } from './matroska'
 import { evenSides, type ResolvedOptions } from './options'
 import type { SaveEvent, SaveImage, Yuv420SaveImage } from './types'
@@ -119,7 +120,7 @@ abstract class PipeSink {
   }
 
   protected abstract prepare(): Promise<void>
-  protected abstract buildArgs(layout: FrameLayout, frameDurationNs?: number): string[]
+  protected abstract buildArgs(layout: FrameLayout, timing: StreamTiming): string[]
   protected abstract get temporary(): string
   protected abstract describe(): string
   protected abstract completed(partial: boolean): Promise<void>
@@ -152,8 +153,8 @@ abstract class PipeSink {
     return new SaveError('E_FFMPEG', `ffmpeg ${how} while ${this.describe()}:\n${tail || '(ffmpeg printed nothing)'}`, { stderr: tail })
   }
 
-  private start(layout: FrameLayout, frameDurationNs?: number): FfmpegProcess {
-    const args = this.buildArgs(layout, frameDurationNs)
+  private start(layout: FrameLayout, timing: StreamTiming): FfmpegProcess {
+    const args = this.buildArgs(layout, timing)
     const proc = new FfmpegProcess(this.ffmpegPath, args, this.options.mode === 'images' ? 'pipe' : 'ignore')
     this.proc = proc
     this.layout = layout
@@ -169,7 +170,7 @@ abstract class PipeSink {
   }
 
   /** Sends one frame at `timecodeUs`; resolves once ffmpeg has accepted it. */
-  async write(index: number, image: SaveImage, timecodeUs: number, frameDurationNs?: number): Promise<void> {
+  async write(index: number, image: SaveImage, timecodeUs: number, timing: StreamTiming): Promise<void> {
     const layout = layoutOf(image, index)
     if (this.layout) {
       const l = this.layout
@@ -187,8 +188,8 @@ abstract class PipeSink {
     if (this.closed) throw new SaveError('E_ABORTED', 'The stage was stopped')
     let head = frameHeader(timecodeUs, layout.bytes)
     if (!this.proc) {
-      this.start(layout, frameDurationNs)
-      head = Buffer.concat([streamHeader({ ...layout, ...(frameDurationNs ? { defaultDurationNs: frameDurationNs } : {}) }), head])
+      this.start(layout, timing)
+      head = Buffer.concat([streamHeader({ ...layout, ...(timing.frameDurationNs ? { defaultDurationNs: timing.frameDurationNs } : {}) }), head])
     }
     const proc = this.proc!
     try {
@@ -238,8 +239,9 @@ abstract class PipeSink {
  */
 export class VideoSink extends PipeSink {
   private readonly temp: string
-  private readonly encodedTemp: string
-  private readonly remux: boolean
+  /** Where the encoder writes: the temporary output, or a Matroska first pass when remuxing (decided at the first frame). */
+  private encodedTemp: string
+  private remux = false
   private remuxProc?: FfmpegProcess
   private streams?: StreamPlan
   private videoLanguage?: string
@@ -248,8 +250,7 @@ export class VideoSink extends PipeSink {
     super(options, ffmpegPath, emit)
     const { ext } = path.parse(options.output)
     this.temp = temporarySibling(options.output, ext)
-    this.remux = needsRemux(options.video!)
-    this.encodedTemp = this.remux ? temporarySibling(options.output, '.mkv') : this.temp
+    this.encodedTemp = this.temp
   }
 
   protected get temporary(): string {
@@ -307,8 +308,11 @@ export class VideoSink extends PipeSink {
     }
   }
 
-  protected buildArgs(layout: FrameLayout): string[] {
+  protected buildArgs(layout: FrameLayout, timing: StreamTiming): string[] {
+    this.remux = needsRemux(this.options.video!, timing)
+    if (this.remux) this.encodedTemp = temporarySibling(this.options.output, '.mkv')
     return videoArgs({
+      timing,
       video: this.options.video!,
       width: layout.width,
       height: layout.height,
@@ -419,10 +423,10 @@ export class ImageSink extends PipeSink {
     })
   }
 
-  override async write(index: number, image: SaveImage, timecodeUs: number): Promise<void> {
+  override async write(index: number, image: SaveImage, timecodeUs: number, timing: StreamTiming): Promise<void> {
     this.indices.push(index)
     try {
-      await super.write(index, image, timecodeUs)
+      await super.write(index, image, timecodeUs, timing)
     } catch (error) {
       this.indices.pop()
       throw error

@@ -69,6 +69,17 @@ describe('Timeline', () => {
     expect(() => t.next(f(3, 0.08))).toThrow('Frame 3 at 0.08 s falls on the same 24000/1001 tick as the frame before')
   })
 
+  test('constant rate: the grid starts at the first frame, so a source that starts at 21 ms keeps its times', () => {
+    const t = new Timeline({ num: 24, den: 1 })
+    // Matroska rounds to ms: 21, 63, 104 ms are ticks 0, 1, 2 of a 24 fps grid that starts at 21 ms.
+    expect([0.021, 0.063, 0.104, 0.146].map((pts, index) => t.next({ index, pts }))).toEqual([21000, 62667, 104333, 146000])
+    expect(t.timing).toEqual({ rate: { num: 24, den: 1 }, frameDurationNs: 41666667, onGrid: false })
+    const onGrid = new Timeline({ num: 24000, den: 1001 })
+    onGrid.next({ index: 0, pts: 0 })
+    expect(onGrid.timing.onGrid).toBe(true)
+    expect(new Timeline().timing).toEqual({ onGrid: false })
+  })
+
   test('variable rate: each frame keeps its pts, which must increase', () => {
     const t = new Timeline()
     expect(t.next({ index: 0, pts: 0 })).toBe(0)
