@@ -1,3 +1,4 @@
+import { DEFAULT_CALL_BUDGET_MS, msPerInputPixel, tileForBudget } from './call-budget'
 import { UpscaleError, assertPositiveInteger, invalidArgument } from './errors'
 import { resample } from './resample'
 import { ModelSession, type ModelInfo, type RgbImage, type SessionOptions } from './session'
@@ -19,6 +20,12 @@ export interface EngineOptions extends SessionOptions {
   tileOverlap?: number
   /** Bytes one tile's inference may use when `tile` is 'auto'. Default 1 GiB. */
   memoryBudget?: number
+  /**
+   * Longest one model call should take, in ms (default 600). onnxruntime cannot interrupt a call,
+   * so a stop waits for the ones running: bigger images are tiled (exactly: tiles carry their halo)
+   * to keep each call under this, whatever `tile` says.
+   */
+  callBudgetMs?: number
 }
 
 const DEFAULT_MEMORY_BUDGET = 1024 ** 3
@@ -55,6 +62,7 @@ export class UpscaleEngine {
     }
     if (options.memoryBudget !== undefined) assertPositiveInteger('memoryBudget', options.memoryBudget)
     if (options.threads !== undefined) assertPositiveInteger('threads', options.threads)
+    if (options.callBudgetMs !== undefined) assertPositiveInteger('callBudgetMs', options.callBudgetMs)
     const model = await ModelSession.load(options)
     const builtin = model.info.receptiveRadius !== undefined
     const overlap = options.tileOverlap ?? model.info.receptiveRadius ?? IMPORTED_MODEL_OVERLAP
@@ -66,11 +74,21 @@ export class UpscaleEngine {
       const pixels = budget / (builtin ? BUILTIN_BYTES_PER_PIXEL : IMPORTED_BYTES_PER_PIXEL)
       tile = Math.max(32, Math.floor(Math.sqrt(pixels)) - 2 * overlap)
     }
+    // A fixed-size model's calls are one window each, whatever the tile.
+    if (!model.info.fixedSize) {
+      const cost = await msPerInputPixel(model, options.threads ?? 1)
+      tile = Math.min(tile, tileForBudget(options.callBudgetMs ?? DEFAULT_CALL_BUDGET_MS, cost, overlap))
+    }
     return new UpscaleEngine(model, tile, overlap)
   }
 
   get info(): ModelInfo {
     return this.model.info
+  }
+
+  /** The tile interior in use (input pixels): from `tile`, the memory budget and the call budget. */
+  get tileSize(): number {
+    return this.tile
   }
 
   /** Upscales to `target` (default: the model's native scale), keeping alpha and bit depth. */

@@ -187,6 +187,8 @@ async function createSession(id: string, bytes: Uint8Array, options: SessionOpti
     options.onWarning?.(fallbackWarning(provider, reason))
     provider = 'cpu'
   }
+  // See createUpscaler: onnxruntime's telemetry leaves files in the temp folder; off unless the user set it.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1'
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     intraOpNumThreads: options.threads ?? 1,

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { EngineImage, EngineOptions, UpscaleTiming, UpscaledImage } from './engine'
+import { message, optionName } from '@anime-upscaler/common'
 import { UpscaleError, assertPositiveInteger } from './errors'
 import type { ModelInfo } from './session'
 import { validateTarget, type TargetSize } from './target'
@@ -37,6 +38,24 @@ export function defaultLayout(cores = availableParallelism()): { workers: number
   return { workers, threads: Math.max(1, Math.floor(cores / workers)) }
 }
 
+/**
+ * Most onnxruntime threads per core: beyond this the threads only fight over the cores, and a
+ * machine given thousands of them stalls (and cannot honour a stop in time).
+ */
+export const MAX_THREADS_PER_CORE = 4
+
+/** Refuses worker and thread counts far beyond the machine, naming the limit. */
+function checkThreadBudget(workers: number, threads: number, given: { workers?: number; threads?: number }, cores = availableParallelism()): void {
+  const limit = MAX_THREADS_PER_CORE * cores
+  if (workers * threads <= limit) return
+  const option = workers <= limit && given.threads !== undefined ? 'threads' : 'workers'
+  throw new UpscaleError(
+    'E_INVALID_ARGUMENT',
+    message`Expected at most ${limit} model threads in all (${MAX_THREADS_PER_CORE} per core on this ${cores}-core machine) but ${optionName('workers')} ${workers} × ${optionName('threads')} ${threads} make ${workers * threads}`,
+    { option, value: option === 'threads' ? threads : workers, expected: `workers × threads ≤ ${limit}`, hint: 'more threads than cores only slow each other down' },
+  )
+}
+
 /** How long a closing worker may take to finish its current call before it is terminated. */
 const CLOSE_TIMEOUT_MS = 30_000
 
@@ -66,9 +85,15 @@ function workerScript(): string {
 /** Starts the worker pool and loads the model in every worker. */
 export async function createUpscaler(options: UpscalerOptions = {}): Promise<Upscaler> {
   if (options.workers !== undefined) assertPositiveInteger('workers', options.workers)
+  if (options.threads !== undefined) assertPositiveInteger('threads', options.threads)
   const layout = defaultLayout()
   const workers = options.workers ?? layout.workers
   const threads = options.threads ?? (options.workers === undefined ? layout.threads : Math.max(1, Math.floor(availableParallelism() / workers)))
+  checkThreadBudget(workers, threads, options)
+  // onnxruntime's Linux build records telemetry (a `.ses` file and `mat-debug-<pid>.log` left in the
+  // temp folder, uploads when it can). Off unless the user set the variable; set here, on the thread
+  // that owns the process environment, before any worker creates a session.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1'
   const { onWarning, workers: _workers, ...engineOptions } = options
   const script = workerScript()
   const pool: PoolWorker[] = []
