@@ -131,9 +131,9 @@ export function videoArgs(input: VideoArgsInput): { args: string[]; color: Resol
   // One swscale pass: the size (lanczos) and, for RGB, the conversion to YUV with the chosen matrix
   // and range; accurate rounding, chroma from full resolution.
   const scale = resize ? `w=${width}:h=${height}:flags=lanczos+accurate_rnd+full_chroma_int` : 'flags=bicubic+accurate_rnd+full_chroma_int'
-  if (input.pixelFormat !== 'yuv420p') {
+  if (input.pixelFormat === 'rgb24' || input.pixelFormat === 'rgb48le') {
     args.push('-vf', `scale=${scale}:out_color_matrix=${color.scaleMatrix}:out_range=${color.range},format=${v.pixFmt}`)
-  } else if (resize || v.pixFmt !== 'yuv420p') {
+  } else if (resize || v.pixFmt !== input.pixelFormat) {
     // Already Y'CbCr with the output's matrix (checked by the sink): only the size, sampling or depth changes.
     args.push('-vf', `${resize ? `scale=${scale},` : ''}format=${v.pixFmt}`)
   }

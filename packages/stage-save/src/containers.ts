@@ -1,3 +1,5 @@
+import { message, optionName, optionSetting, type MessagePart } from '@anime-upscaler/common'
+
 /** The output containers stage-save writes, chosen by the output's extension. */
 export type Muxer = 'matroska' | 'webm' | 'mp4' | 'mov'
 
@@ -35,9 +37,9 @@ interface ContainerRules {
   subtitle: Allowed
   subtitleDenied?: ReadonlySet<string>
   attachments: boolean
-  /** What to suggest when an audio / subtitle stream does not fit. */
-  audioHint: string
-  subtitleHint: string
+  /** What to suggest when an audio / subtitle stream does not fit: the codec to convert to, and what that costs. */
+  audioFix: { codec: string; note: string }
+  subtitleFix: { codec: string; note: string }
 }
 
 const PCM = ['pcm_s16le', 'pcm_s16be', 'pcm_s24le', 'pcm_s24be', 'pcm_s32le', 'pcm_s32be', 'pcm_f32le', 'pcm_f32be', 'pcm_u8']
@@ -55,8 +57,8 @@ const RULES: Record<Muxer, ContainerRules> = {
     subtitle: 'any',
     subtitleDenied: new Set(['mov_text', 'eia_608']),
     attachments: true,
-    audioHint: "audioCodec: 'aac'",
-    subtitleHint: "subtitleCodec: 'srt' to convert them",
+    audioFix: { codec: 'aac', note: '' },
+    subtitleFix: { codec: 'srt', note: ' to convert them' },
   },
   webm: {
     label: 'WebM (.webm)',
@@ -64,8 +66,8 @@ const RULES: Record<Muxer, ContainerRules> = {
     audio: new Set(['opus', 'vorbis']),
     subtitle: new Set(['webvtt']),
     attachments: false,
-    audioHint: "audioCodec: 'libopus' to transcode it",
-    subtitleHint: "subtitleCodec: 'webvtt' to convert them (text subtitles only; styling is lost)",
+    audioFix: { codec: 'libopus', note: ' to transcode it' },
+    subtitleFix: { codec: 'webvtt', note: ' to convert them (text subtitles only; styling is lost)' },
   },
   mp4: {
     label: 'MP4 (.mp4)',
@@ -73,8 +75,8 @@ const RULES: Record<Muxer, ContainerRules> = {
     audio: new Set(['aac', 'mp3', 'mp2', 'ac3', 'eac3', 'vorbis']),
     subtitle: new Set(['mov_text']),
     attachments: false,
-    audioHint: "audioCodec: 'aac' to transcode it",
-    subtitleHint: "subtitleCodec: 'mov_text' to convert them (text subtitles only; styling is lost)",
+    audioFix: { codec: 'aac', note: ' to transcode it' },
+    subtitleFix: { codec: 'mov_text', note: ' to convert them (text subtitles only; styling is lost)' },
   },
   mov: {
     label: 'QuickTime (.mov)',
@@ -82,8 +84,8 @@ const RULES: Record<Muxer, ContainerRules> = {
     audio: new Set(['aac', 'mp3', 'mp2', 'ac3', 'eac3', 'alac', 'vorbis', ...PCM]),
     subtitle: new Set(['mov_text']),
     attachments: false,
-    audioHint: "audioCodec: 'aac' to transcode it",
-    subtitleHint: "subtitleCodec: 'mov_text' to convert them (text subtitles only; styling is lost)",
+    audioFix: { codec: 'aac', note: ' to transcode it' },
+    subtitleFix: { codec: 'mov_text', note: ' to convert them (text subtitles only; styling is lost)' },
   },
 }
 
@@ -92,8 +94,15 @@ function allows(allowed: Allowed, codec: string, denied?: ReadonlySet<string>): 
   return allowed === 'any' || allowed.has(codec)
 }
 
-/** A message when the encoder's output cannot go into the container, else undefined. */
-export function videoCodecProblem(muxer: Muxer, codec: string): string | undefined {
+/** A container that cannot hold something it was asked to: what, and the option the caller can change. */
+export interface ContainerProblem {
+  parts: MessagePart[]
+  option: string
+  value: unknown
+}
+
+/** The problem when the encoder's output cannot go into the container, else undefined. */
+export function videoCodecProblem(muxer: Muxer, codec: string): ContainerProblem | undefined {
   const rules = RULES[muxer]
   const id = VIDEO_CODEC_ID[codec] ?? codec
   if (allows(rules.video, id)) return undefined
@@ -101,7 +110,11 @@ export function videoCodecProblem(muxer: Muxer, codec: string): string | undefin
     .filter(([, v]) => allows(rules.video, v))
     .map(([k]) => `'${k}'`)
   const homes = (Object.keys(MUXER_BY_EXTENSION) as string[]).filter((ext) => allows(RULES[MUXER_BY_EXTENSION[ext]].video, id))
-  return `${rules.label} cannot hold ${id} video from codec '${codec}': use codec ${fits.join(' or ')}, or an output ending in ${homes.join(', ')}`
+  return {
+    parts: message`${rules.label} cannot hold ${id} video from ${optionName('codec')} '${codec}': use ${optionName('codec')} ${fits.join(' or ')}, or an ${optionName('output')} ending in ${homes.join(', ')}`,
+    option: 'codec',
+    value: codec,
+  }
 }
 
 export interface StreamPlan {
@@ -120,28 +133,34 @@ export function planSourceStreams(
   muxer: Muxer,
   streams: readonly SourceStream[],
   choice: { audioCodec: string; subtitleCodec: string; attachments: 'copy' | 'none' },
-): { plan: StreamPlan; problems: string[] } {
+): { plan: StreamPlan; problems: ContainerProblem[] } {
   const rules = RULES[muxer]
   const plan: StreamPlan = { audio: [], subtitle: [], attachment: [], skipped: [] }
-  const problems: string[] = []
-  const whatElse = (hint: string, option: string) => `choose an .mkv output, or set ${hint}, or ${option}: 'none' to drop it`
+  const problems: ContainerProblem[] = []
+  const alternatives = (option: string, fix: unknown, note = '') =>
+    message`choose an .mkv ${optionName('output')}, or use ${optionSetting(option, fix)}${note}, or ${optionSetting(option, 'none')} to drop it`
   for (const s of streams) {
     if (s.type === 'audio' && choice.audioCodec !== 'none') {
       const codec = choice.audioCodec === 'copy' ? s.codec : AUDIO_CODEC_ID[choice.audioCodec] ?? choice.audioCodec
       if (!allows(rules.audio, codec)) {
         const note = muxer === 'mp4' && (codec === 'opus' || codec === 'flac') ? ' (this ffmpeg, from 2018, writes it only as an experimental feature)' : ''
-        problems.push(`${rules.label} cannot hold the source's ${codec} audio (stream #${s.index})${note}: ${whatElse(rules.audioHint, 'audioCodec')}`)
+        problems.push({ parts: [`${rules.label} cannot hold the source's ${codec} audio (stream #${s.index})${note}: `, ...alternatives('audioCodec', rules.audioFix.codec, rules.audioFix.note)], option: 'audioCodec', value: choice.audioCodec })
       }
       plan.audio.push(s)
     } else if (s.type === 'subtitle' && choice.subtitleCodec !== 'none') {
       const codec = choice.subtitleCodec === 'copy' ? s.codec : SUBTITLE_CODEC_ID[choice.subtitleCodec] ?? choice.subtitleCodec
       if (!allows(rules.subtitle, codec, rules.subtitleDenied)) {
-        problems.push(`${rules.label} cannot hold the source's ${codec} subtitles (stream #${s.index}): ${whatElse(rules.subtitleHint, 'subtitleCodec')}`)
+        const { codec: fix, note } = rules.subtitleFix
+        problems.push({ parts: [`${rules.label} cannot hold the source's ${codec} subtitles (stream #${s.index}): `, ...alternatives('subtitleCodec', fix, note)], option: 'subtitleCodec', value: choice.subtitleCodec })
       }
       plan.subtitle.push(s)
     } else if (s.type === 'attachment' && choice.attachments !== 'none') {
       if (!rules.attachments) {
-        problems.push(`${rules.label} cannot hold the source's attachment (stream #${s.index}, ${s.codec}, e.g. a font): choose an .mkv output, or set attachments: 'none' to drop it`)
+        problems.push({
+          parts: message`${rules.label} cannot hold the source's attachment (stream #${s.index}, ${s.codec}, e.g. a font): choose an .mkv ${optionName('output')}, or use ${optionSetting('attachments', 'none')} to drop it`,
+          option: 'attachments',
+          value: choice.attachments,
+        })
       }
       plan.attachment.push(s)
     } else if (s.type === 'data') {

@@ -1,4 +1,4 @@
-import { AnimeUpscalerError, createValidators, type ErrorDetails, type MessagePart, type Validators } from '@anime-upscaler/common'
+import { AnimeUpscalerError, createValidators, messageOf, type ErrorDetails, type MessagePart, type Validators } from '@anime-upscaler/common'
 
 /** What went wrong, as a stable code callers can branch on. */
 export type SaveErrorCode =
@@ -57,3 +57,11 @@ export const assertIntegerInRange: Validators['integerInRange'] = check.integerI
 export const assertOneOf: Validators['oneOf'] = check.oneOf
 export const assertBoolean: Validators['boolean'] = check.boolean
 export { describeValue, messageOf } from '@anime-upscaler/common'
+
+/** A file system failure of our own (not ffmpeg's), with the full disk called by its name. */
+export function ioError(error: unknown, what: string): SaveError {
+  const code = (error as NodeJS.ErrnoException)?.code
+  const reason = messageOf(error)
+  if (code === 'ENOSPC') return new SaveError('E_NO_SPACE', `The output disk is full while ${what}: free some space or choose another folder`, { cause: error })
+  return new SaveError('E_IO', `Failed while ${what}: ${reason}`, { cause: error })
+}

@@ -1,9 +1,12 @@
 export { saveFrames } from './save-frames'
+export { planSave, withSize, type SavePlan } from './plan'
 export type { FrameToSave, SaveEvent, SaveImage, RgbSaveImage, Yuv420SaveImage } from './types'
 export { resolveColor, type ResolvedColor } from './args'
 export { SaveError, type SaveErrorCode } from './errors'
 export {
   resolveOptions,
+  DEFAULT_CRF,
+  DEFAULT_PRESET,
   parseRational,
   evenSides,
   VIDEO_CODECS,
@@ -23,4 +26,4 @@ export {
   type ColorRequest,
 } from './options'
 export { resolveFfmpegPath } from './ffmpeg'
-export { MUXER_BY_EXTENSION, type Muxer } from './containers'
+export { MUXER_BY_EXTENSION, type Muxer, type SourceStream } from './containers'

@@ -4,17 +4,18 @@
  * Raw video on a pipe carries no timestamps, so each frame goes into its own Cluster whose Timecode
  * is the frame's presentation time in microseconds (TimecodeScale 1000 ns), holding one SimpleBlock
  * of the uncompressed codec `V_UNCOMPRESSED`. The pixel layout is given by the ColourSpace FourCC,
- * the same tags ffmpeg's raw decoder knows ('RGB' 24 for rgb24, 'RGB' 48 for rgb48le, 'I420' for yuv420p). The Segment
+ * the same tags ffmpeg's raw decoder knows ('RGB' 24 for rgb24, 'RGB' 48 for rgb48le, 'I420' for yuv420p, 'Y3' 11 10 for yuv420p10le). The Segment
  * has unknown size, as in live streams, so nothing needs to be seeked or patched.
  */
 
-export type RawPixelFormat = 'rgb24' | 'rgb48le' | 'yuv420p'
+export type RawPixelFormat = 'rgb24' | 'rgb48le' | 'yuv420p' | 'yuv420p10le'
 
 /** ColourSpace FourCCs of ffmpeg's raw decoder. */
 const FOURCC: Record<RawPixelFormat, number[]> = {
   rgb24: [0x52, 0x47, 0x42, 24], // 'RGB' 24
   rgb48le: [0x52, 0x47, 0x42, 48], // 'RGB' 48
   yuv420p: [0x49, 0x34, 0x32, 0x30], // 'I420'
+  yuv420p10le: [0x59, 0x33, 11, 10], // 'Y3' 11 10
 }
 
 /** Timestamps are written in microseconds. */

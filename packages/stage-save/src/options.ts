@@ -10,7 +10,7 @@ import {
   describeValue,
   invalidArgument,
 } from './errors'
-import { MUXER_BY_EXTENSION, videoCodecProblem, type Muxer } from './containers'
+import { MUXER_BY_EXTENSION, videoCodecProblem, type Muxer, type SourceStream } from './containers'
 
 export const VIDEO_CODECS = ['libx264', 'libx265', 'libvpx-vp9', 'ffv1'] as const
 export type VideoCodec = (typeof VIDEO_CODECS)[number]
@@ -84,6 +84,8 @@ export interface SaveOptions {
   colorRange?: string
   /** The original file: its audio, subtitle and attachment streams, chapters and metadata are copied. */
   source?: string
+  /** The source's streams, when the caller has probed it already (core has): spares listing them with `ffmpeg -i`. */
+  sourceStreams?: readonly SourceStream[]
   /** 'copy' (default), 'none' to drop, or an encoder to transcode every audio stream. */
   audioCodec?: (typeof AUDIO_CODECS)[number]
   /** 'copy' (default), 'none' to drop, or a text subtitle codec to convert to. */
@@ -174,7 +176,9 @@ export function parseRational(name: string, value: unknown): Rational {
   return { num: num / g, den: den / g }
 }
 
-const DEFAULT_CRF: Record<VideoCodec, number | undefined> = { libx264: 18, libx265: 20, 'libvpx-vp9': 31, ffv1: undefined }
+/** Constant-quality defaults of each encoder (ffv1 is lossless and has none). */
+export const DEFAULT_CRF: Readonly<Record<VideoCodec, number | undefined>> = { libx264: 18, libx265: 20, 'libvpx-vp9': 31, ffv1: undefined }
+export const DEFAULT_PRESET: Preset = 'medium'
 const MAX_CRF: Record<VideoCodec, number> = { libx264: 51, libx265: 51, 'libvpx-vp9': 63, ffv1: 0 }
 
 function optionalString(name: string, value: unknown): string | undefined {
@@ -233,7 +237,7 @@ function resolveImages(o: SaveOptions): ResolvedImages {
   return { format, digits, prefix, ...(o.quality !== undefined ? { quality: o.quality } : {}) }
 }
 
-function resolveSize(size: unknown, pixFmt: PixFmt): { width: number; height: number } {
+export function resolveSize(size: unknown, pixFmt: PixFmt): { width: number; height: number } {
   if (size === null || typeof size !== 'object') throw invalidArgument('{ width, height }', 'size', size)
   const { width, height } = size as { width: unknown; height: unknown }
   assertPositiveInteger('size.width', width)
@@ -262,7 +266,7 @@ function resolveVideo(o: SaveOptions, output: string): ResolvedVideo {
   const codec = o.codec ?? (muxer === 'webm' ? 'libvpx-vp9' : 'libx264')
   assertOneOf('codec', codec, VIDEO_CODECS)
   const problem = videoCodecProblem(muxer, codec)
-  if (problem) throw new SaveError('E_INCOMPATIBLE_CONTAINER', problem)
+  if (problem) throw new SaveError('E_INCOMPATIBLE_CONTAINER', problem.parts, { option: problem.option, value: problem.value })
 
   let crf: number | undefined
   if (codec === 'ffv1') {
@@ -274,7 +278,7 @@ function resolveVideo(o: SaveOptions, output: string): ResolvedVideo {
   }
   let preset: Preset | undefined
   if (codec !== 'ffv1') {
-    preset = o.preset ?? 'medium'
+    preset = o.preset ?? DEFAULT_PRESET
     assertOneOf('preset', preset, PRESETS)
   }
   const pixFmt = o.pixFmt ?? 'yuv420p'

@@ -3,6 +3,7 @@ import { SaveError } from './errors'
 import { resolveFfmpegPath } from './ffmpeg'
 import { ReorderBuffer, ResultCache, Timeline } from './frame-order'
 import { resolveOptions, type SaveOptions } from './options'
+import { completePlan, isSavePlan, type SavePlan } from './plan'
 import { ImageSink, VideoSink } from './sinks'
 import type { FrameToSave, SaveEvent } from './types'
 
@@ -24,11 +25,12 @@ const IMAGE_MODE_STEP_US = 40_000
  *
  * Options are validated when this function is called (it throws a SaveError naming the option).
  */
-export function saveFrames(options: SaveOptions): OperatorFunction<FrameToSave, SaveEvent> {
-  const o = resolveOptions(options)
+export function saveFrames(options: SaveOptions | SavePlan): OperatorFunction<FrameToSave, SaveEvent> {
+  const o = isSavePlan(options) ? options.options : resolveOptions(options)
   return (source) =>
     new Observable<SaveEvent>((subscriber) => {
       const ffmpegPath = resolveFfmpegPath(o.ffmpegPath)
+      const planned = isSavePlan(options) ? Promise.resolve(options) : completePlan(options, o)
       const reorder = new ReorderBuffer(o.firstIndex, o.reorderCapacity)
       const cache = new ResultCache(o.duplicateCacheSize)
       const timeline = new Timeline(o.video?.frameRate)
@@ -42,7 +44,7 @@ export function saveFrames(options: SaveOptions): OperatorFunction<FrameToSave, 
       const emit = (event: SaveEvent) => {
         if (state !== 'done') subscriber.next(event)
       }
-      const sink = o.mode === 'images' ? new ImageSink(o, ffmpegPath, emit) : new VideoSink(o, ffmpegPath, emit)
+      const sink = o.mode === 'images' ? new ImageSink(o, planned, ffmpegPath, emit) : new VideoSink(o, planned, ffmpegPath, emit)
 
       /** Delivers the end exactly once, unless the consumer already left. */
       const settle = (deliver: () => void) => {

@@ -1,15 +1,16 @@
-import { OutputError, exists, message, moveIntoPlace as moveFile, optionSetting, outputExists, temporarySibling } from '@anime-upscaler/common'
+import { OutputError, moveIntoPlace as moveFile, temporarySibling } from '@anime-upscaler/common'
 import { promises as fsp } from 'node:fs'
 import { endianness } from 'node:os'
 import * as path from 'node:path'
 import { imageArgs, needsRemux, remuxArgs, resolveColor, videoArgs } from './args'
-import { planSourceStreams, type StreamPlan } from './containers'
-import { SaveError, describeValue, messageOf } from './errors'
-import { FfmpegProcess, notFoundError, probeSource, type ExitStatus } from './ffmpeg'
+import type { StreamPlan } from './containers'
+import { SaveError, describeValue, ioError, messageOf } from './errors'
+import { FfmpegProcess, notFoundError, type ExitStatus } from './ffmpeg'
 import { ImageSplitter } from './image-splitter'
 import type { StreamTiming } from './frame-order'
 import { frameHeader, streamHeader, type RawPixelFormat } from './matroska'
 import { evenSides, type ResolvedOptions } from './options'
+import type { SavePlan } from './plan'
 import type { SaveEvent, SaveImage, Yuv420SaveImage } from './types'
 
 export interface FrameLayout {
@@ -49,16 +50,19 @@ export function layoutOf(image: SaveImage, index: number): FrameLayout {
 
 function yuvLayoutOf(image: Yuv420SaveImage, where: string): FrameLayout {
   const { format, data, width, height, matrix, range } = image
-  if (format !== 'yuv420p') throw new SaveError('E_INVALID_FRAME', `Expected 'yuv420p' for image format of ${where} (or an RGB image without format) but received ${describeValue(format)}`)
-  if (width % 2 || height % 2) throw new SaveError('E_INVALID_FRAME', `Expected even width and height for the yuv420p image of ${where} but received ${width}x${height}`)
-  if (!(data instanceof Uint8Array)) throw new SaveError('E_INVALID_FRAME', `Expected Uint8Array for yuv420p image data of ${where} but received ${describeValue(data)}`)
+  if (format !== 'yuv420p' && format !== 'yuv420p10le') {
+    throw new SaveError('E_INVALID_FRAME', `Expected 'yuv420p' or 'yuv420p10le' for image format of ${where} (or an RGB image without format) but received ${describeValue(format)}`)
+  }
+  if (width % 2 || height % 2) throw new SaveError('E_INVALID_FRAME', `Expected even width and height for the ${format} image of ${where} but received ${width}x${height}`)
+  const type = format === 'yuv420p' ? Uint8Array : Uint16Array
+  if (!(data instanceof type)) throw new SaveError('E_INVALID_FRAME', `Expected ${type.name} for ${format} image data of ${where} but received ${describeValue(data)}`)
   if (data.length !== (width * height * 3) / 2) {
-    throw new SaveError('E_INVALID_FRAME', `Expected ${(width * height * 3) / 2} bytes (${width}x${height} yuv420p) in image data of ${where} but received ${data.length}`)
+    throw new SaveError('E_INVALID_FRAME', `Expected ${(width * height * 3) / 2} samples (${width}x${height} ${format}) in image data of ${where} but received ${data.length}`)
   }
   if (typeof matrix !== 'string' || (range !== 'tv' && range !== 'pc')) {
-    throw new SaveError('E_INVALID_FRAME', `Expected the matrix (e.g. 'bt709') and range ('tv' or 'pc') of the yuv420p image of ${where} but received ${describeValue(matrix)} and ${describeValue(range)}`)
+    throw new SaveError('E_INVALID_FRAME', `Expected the matrix (e.g. 'bt709') and range ('tv' or 'pc') of the ${format} image of ${where} but received ${describeValue(matrix)} and ${describeValue(range)}`)
   }
-  return { width, height, pixelFormat: 'yuv420p', bytes: data.byteLength, color: { matrix, range } }
+  return { width, height, pixelFormat: format, bytes: data.byteLength, color: { matrix, range } }
 }
 
 const littleEndian = endianness() === 'LE'
@@ -74,12 +78,6 @@ function pixelBytes(image: SaveImage): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
 }
 
-function ioError(error: unknown, what: string): SaveError {
-  const code = (error as NodeJS.ErrnoException)?.code
-  const reason = messageOf(error)
-  if (code === 'ENOSPC') return new SaveError('E_NO_SPACE', `The output disk is full while ${what}: free some space or choose another folder`, { cause: error })
-  return new SaveError('E_IO', `Failed while ${what}: ${reason}`, { cause: error })
-}
 
 /** Moves a finished temporary file into place atomically (see @anime-upscaler/common), failing with this stage's error. */
 export async function moveIntoPlace(temporary: string, destination: string, overwrite: boolean): Promise<void> {
@@ -106,11 +104,12 @@ abstract class PipeSink {
 
   constructor(
     protected readonly options: ResolvedOptions,
+    protected readonly planned: Promise<SavePlan>,
     protected readonly ffmpegPath: string,
     protected readonly emit: (event: SaveEvent) => void,
   ) {}
 
-  /** Checks the destination (and probes the source) before any frame arrives; runs once. */
+  /** The plan is ready: the destination checked and the source's streams planned (see SavePlan); runs once. */
   get preflight(): Promise<void> {
     if (!this.preparing) {
       this.preparing = this.prepare()
@@ -246,8 +245,8 @@ export class VideoSink extends PipeSink {
   private streams?: StreamPlan
   private videoLanguage?: string
 
-  constructor(options: ResolvedOptions, ffmpegPath: string, emit: (event: SaveEvent) => void) {
-    super(options, ffmpegPath, emit)
+  constructor(options: ResolvedOptions, planned: Promise<SavePlan>, ffmpegPath: string, emit: (event: SaveEvent) => void) {
+    super(options, planned, ffmpegPath, emit)
     const { ext } = path.parse(options.output)
     this.temp = temporarySibling(options.output, ext)
     this.encodedTemp = this.temp
@@ -262,24 +261,9 @@ export class VideoSink extends PipeSink {
   }
 
   protected async prepare(): Promise<void> {
-    const { output, overwrite } = this.options
-    const video = this.options.video!
-    if (!overwrite && (await exists(output))) {
-      const exists = outputExists(output)
-      throw new SaveError('E_OUTPUT_EXISTS', exists.parts, exists.details())
-    }
-    try {
-      await fsp.mkdir(path.dirname(output), { recursive: true })
-    } catch (error) {
-      throw ioError(error, `creating the folder of ${output}`)
-    }
-    if (video.source) {
-      const info = await probeSource(this.ffmpegPath, video.source)
-      const { plan, problems } = planSourceStreams(video.muxer, info.streams, video)
-      if (problems.length) throw new SaveError('E_INCOMPATIBLE_CONTAINER', problems.join('; '))
-      this.streams = plan
-      this.videoLanguage = info.streams.find((s) => s.type === 'video')?.language
-    }
+    const plan = await this.planned
+    this.streams = plan.streams
+    this.videoLanguage = plan.videoLanguage
   }
 
   protected override checkFirstFrame(layout: FrameLayout, index: number): void {
@@ -291,7 +275,7 @@ export class VideoSink extends PipeSink {
       if (layout.color.matrix !== output.colorspace || layout.color.range !== output.range) {
         throw new SaveError(
           'E_INVALID_FRAME',
-          `Frame ${index} is yuv420p with matrix ${layout.color.matrix} and range ${layout.color.range}, but this ${width}x${height} output is tagged ${output.colorspace} ${output.range}: convert with that matrix and range, or send RGB`,
+          `Frame ${index} is ${layout.pixelFormat} with matrix ${layout.color.matrix} and range ${layout.color.range}, but this ${width}x${height} output is tagged ${output.colorspace} ${output.range}: convert with that matrix and range, or send RGB`,
         )
       }
     }
@@ -378,35 +362,17 @@ export class ImageSink extends PipeSink {
   }
 
   protected async prepare(): Promise<void> {
-    const { output, overwrite } = this.options
-    const { prefix, digits, format } = this.options.images!
-    try {
-      await fsp.mkdir(output, { recursive: true })
-    } catch (error) {
-      throw ioError(error, `creating the folder ${output}`)
-    }
-    if (!overwrite) {
-      const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-      const pattern = new RegExp(`^${escaped}\\d{${digits},}\\.${format}$`)
-      const taken = (await fsp.readdir(output)).find((f) => pattern.test(f))
-      if (taken) {
-        throw new SaveError(
-          'E_OUTPUT_EXISTS',
-          `Output folder '${output}' already holds frame files such as '${taken}'`,
-          { option: 'overwrite', value: false, hint: message`set ${optionSetting('overwrite', true)} to replace them, or choose an empty folder` },
-        )
-      }
-    }
+    await this.planned
   }
 
   protected override checkFirstFrame(layout: FrameLayout, index: number): void {
-    if (layout.pixelFormat === 'yuv420p') {
-      throw new SaveError('E_INVALID_FRAME', `Frame ${index} is yuv420p, but ${this.options.images!.format} frames are written from RGB: send RGB images in image mode`)
+    if (layout.color) {
+      throw new SaveError('E_INVALID_FRAME', `Frame ${index} is ${layout.pixelFormat}, but ${this.options.images!.format} frames are written from RGB: send RGB images in image mode`)
     }
   }
 
   protected buildArgs(layout: FrameLayout): string[] {
-    return imageArgs(this.options.images!, layout.pixelFormat as Exclude<RawPixelFormat, 'yuv420p'>)
+    return imageArgs(this.options.images!, layout.pixelFormat as 'rgb24' | 'rgb48le')
   }
 
   protected override onStarted(proc: FfmpegProcess): void {

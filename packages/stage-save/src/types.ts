@@ -7,13 +7,14 @@ export interface RgbSaveImage {
 }
 
 /**
- * An image already in the encoder's colour space: 8-bit Y'CbCr 4:2:0, planar (Y' width x height,
- * then Cb and Cr, each width/2 x height/2; even sizes). It goes to the encoder unconverted, so its
- * matrix and range must be the ones the output is tagged with (`resolveColor`).
+ * An image already in the encoder's colour space: Y'CbCr 4:2:0, planar (Y' width x height, then Cb
+ * and Cr, each width/2 x height/2; even sizes), 8-bit (`yuv420p`, Uint8Array) or 10-bit values in
+ * 16-bit words (`yuv420p10le`, Uint16Array). It goes to the encoder unconverted, so its matrix and
+ * range must be the ones the output is tagged with (`resolveColor`).
  */
 export interface Yuv420SaveImage {
-  format: 'yuv420p'
-  data: Uint8Array
+  format: 'yuv420p' | 'yuv420p10le'
+  data: Uint8Array | Uint16Array
   width: number
   height: number
   /** ffmpeg's name of the RGB→YUV matrix, e.g. 'bt709'. */

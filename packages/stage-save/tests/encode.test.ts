@@ -113,6 +113,19 @@ describe("Y'CbCr 4:2:0 frames (an upscaler that converts itself)", () => {
     expect(maxDifference(back, Buffer.concat([bars, testsrc, bars]))).toBe(0)
   })
 
+  test('10-bit frames (yuv420p10le in 16-bit words) reach a 10-bit encode unconverted: lossless ffv1 gives back the same samples', async () => {
+    const out = await ffmpeg([...lavfi('testsrc2=s=256x64'), '-vf', 'format=yuv420p10le', '-frames:v', '2', '-f', 'rawvideo', 'pipe:1'])
+    const samples = (256 * 64 * 3) / 2
+    const planes = [0, 1].map((i) => new Uint16Array(new Uint8Array(out.subarray(i * samples * 2, (i + 1) * samples * 2)).buffer))
+    expect(Math.max(...planes[0])).toBeGreaterThan(255)
+    const output = path.join(t.dir, 'yuv420p10.mkv')
+    const frames: FrameToSave[] = planes.map((data, index) => ({ index, image: { ...yuvImage(new Uint8Array(0)), format: 'yuv420p10le' as const, data } }))
+    await collect(from(frames).pipe(saveFrames({ output, codec: 'ffv1', pixFmt: 'yuv420p10le', frameRate: 24 })))
+    expect((await probe(output, 'stream=pix_fmt')).streams[0]).toEqual({ pix_fmt: 'yuv420p10le' })
+    const back = await ffmpeg(['-i', output, '-map', '0:v:0', '-f', 'rawvideo', 'pipe:1'])
+    expect(back.equals(out)).toBe(true)
+  })
+
   test('into yuv444p: only the chroma sampling changes (luma comes back unchanged)', async () => {
     const [bars] = await yuvFrames()
     const output = path.join(t.dir, 'yuv420-to-444.mkv')
@@ -134,7 +147,8 @@ describe("Y'CbCr 4:2:0 frames (an upscaler that converts itself)", () => {
       'Frame 0 is yuv420p, but png frames are written from RGB: send RGB images in image mode',
     )
     await expect(save({ ...yuvImage(bars), width: 255 })).rejects.toThrow('Expected even width and height for the yuv420p image of frame 0 but received 255x64')
-    await expect(save({ ...yuvImage(bars), data: bars.subarray(1) })).rejects.toThrow('Expected 24576 bytes (256x64 yuv420p) in image data of frame 0 but received 24575')
+    await expect(save({ ...yuvImage(bars), data: bars.subarray(1) })).rejects.toThrow('Expected 24576 samples (256x64 yuv420p) in image data of frame 0 but received 24575')
+    await expect(save({ ...yuvImage(bars), format: 'yuv420p10le' })).rejects.toThrow('Expected Uint16Array for yuv420p10le image data of frame 0 but received an object')
     expect(partials(t.dir)).toEqual([])
   })
 })

@@ -215,7 +215,7 @@ describe('the destination', () => {
     const frames = () => from(framesOf(pictures.slice(0, 3), W, H))
     const error = await collect(frames().pipe(saveFrames({ output, frameRate: 24 }))).catch((e: SaveError) => e)
     expect((error as SaveError).code).toBe('E_OUTPUT_EXISTS')
-    expect((error as SaveError).message).toBe(`Output '${output}' already exists: set overwrite: true to replace it`)
+    expect((error as SaveError).message).toBe(`Output '${output}' already exists: use overwrite: true to replace it`)
     expect(readFileSync(output, 'utf8')).toBe('keep me')
     await collect(frames().pipe(saveFrames({ output, frameRate: 24, overwrite: true, preset: 'ultrafast' })))
     const info = await probe(output, 'stream=codec_name')

@@ -64,7 +64,7 @@ describe('mode images: one file per frame, named by index', () => {
     const images = (await rawFrames(lavfi(`testsrc2=s=${W}x${H}`), W, H, 2)) as Uint8Array[]
     const error = (await collect(from(framesOf(images, W, H)).pipe(saveFrames({ output: dir, mode: 'images' }))).catch((e) => e)) as SaveError
     expect(error.code).toBe('E_OUTPUT_EXISTS')
-    expect(error.message).toBe(`Output folder '${dir}' already holds frame files such as '000001.png': set overwrite: true to replace them, or choose an empty folder`)
+    expect(error.message).toBe(`Output folder '${dir}' already holds frame files such as '000001.png': use overwrite: true to replace them, or choose an empty folder`)
     expect(readFileSync(path.join(dir, '000001.png'), 'utf8')).toBe('old')
     await collect(from(framesOf(images, W, H)).pipe(saveFrames({ output: dir, mode: 'images', overwrite: true })))
     expect(readdirSync(dir).sort()).toEqual(['000000.png', '000001.png'])

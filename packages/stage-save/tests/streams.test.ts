@@ -71,9 +71,9 @@ describe('the source streams are carried over', () => {
     )
     expect(error.code).toBe('E_INCOMPATIBLE_CONTAINER')
     expect(error.message).toContain(
-      "MP4 (.mp4) cannot hold the source's subrip subtitles (stream #2): choose an .mkv output, or set subtitleCodec: 'mov_text' to convert them (text subtitles only; styling is lost), or subtitleCodec: 'none' to drop it",
+      "MP4 (.mp4) cannot hold the source's subrip subtitles (stream #2): choose an .mkv output, or use subtitleCodec: 'mov_text' to convert them (text subtitles only; styling is lost), or subtitleCodec: 'none' to drop it",
     )
-    expect(error.message).toContain("cannot hold the source's attachment (stream #3, ttf, e.g. a font): choose an .mkv output, or set attachments: 'none' to drop it")
+    expect(error.message).toContain("cannot hold the source's attachment (stream #3, ttf, e.g. a font): choose an .mkv output, or use attachments: 'none' to drop it")
     expect(events).toEqual([])
     expect(existsSync(output)).toBe(false)
     expect(partials(t.dir)).toEqual([])
@@ -95,7 +95,7 @@ describe('the source streams are carried over', () => {
     const few = frames().slice(0, 24)
     const output = path.join(t.dir, 'opus.mp4')
     await expect(collect(from(few).pipe(saveFrames({ output, source: opusSource, frameRate: 24 })))).rejects.toThrow(
-      "MP4 (.mp4) cannot hold the source's opus audio (stream #1) (this ffmpeg, from 2018, writes it only as an experimental feature): choose an .mkv output, or set audioCodec: 'aac' to transcode it, or audioCodec: 'none' to drop it",
+      "MP4 (.mp4) cannot hold the source's opus audio (stream #1) (this ffmpeg, from 2018, writes it only as an experimental feature): choose an .mkv output, or use audioCodec: 'aac' to transcode it, or audioCodec: 'none' to drop it",
     )
     await collect(from(few).pipe(saveFrames({ output, source: opusSource, frameRate: 24, audioCodec: 'aac', preset: 'ultrafast' })))
     const info = await probe(output, 'stream=codec_name')

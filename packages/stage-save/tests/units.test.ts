@@ -1,3 +1,4 @@
+import { renderMessage } from '@anime-upscaler/common'
 import { parseStreamList, planSourceStreams } from '../src/containers'
 import { resolveColor } from '../src/args'
 import { resolveFfmpegPath } from '../src'
@@ -179,14 +180,19 @@ describe('source streams and containers', () => {
     const copy = { audioCodec: 'copy', subtitleCodec: 'copy', attachments: 'copy' as const }
     expect(planSourceStreams('matroska', streams, copy).problems).toEqual([])
     const { problems } = planSourceStreams('mp4', streams, copy)
-    expect(problems).toEqual([
-      "MP4 (.mp4) cannot hold the source's opus audio (stream #1) (this ffmpeg, from 2018, writes it only as an experimental feature): choose an .mkv output, or set audioCodec: 'aac' to transcode it, or audioCodec: 'none' to drop it",
-      "MP4 (.mp4) cannot hold the source's ass subtitles (stream #2): choose an .mkv output, or set subtitleCodec: 'mov_text' to convert them (text subtitles only; styling is lost), or subtitleCodec: 'none' to drop it",
-      "MP4 (.mp4) cannot hold the source's attachment (stream #3, ttf, e.g. a font): choose an .mkv output, or set attachments: 'none' to drop it",
+    expect(problems.map((problem) => renderMessage(problem.parts))).toEqual([
+      "MP4 (.mp4) cannot hold the source's opus audio (stream #1) (this ffmpeg, from 2018, writes it only as an experimental feature): choose an .mkv output, or use audioCodec: 'aac' to transcode it, or audioCodec: 'none' to drop it",
+      "MP4 (.mp4) cannot hold the source's ass subtitles (stream #2): choose an .mkv output, or use subtitleCodec: 'mov_text' to convert them (text subtitles only; styling is lost), or subtitleCodec: 'none' to drop it",
+      "MP4 (.mp4) cannot hold the source's attachment (stream #3, ttf, e.g. a font): choose an .mkv output, or use attachments: 'none' to drop it",
     ])
     expect(planSourceStreams('mp4', streams, { audioCodec: 'aac', subtitleCodec: 'mov_text', attachments: 'none' }).problems).toEqual([])
     expect(planSourceStreams('webm', streams, { audioCodec: 'copy', subtitleCodec: 'none', attachments: 'none' }).problems).toEqual([])
-    expect(planSourceStreams('matroska', [{ index: 1, type: 'subtitle', codec: 'mov_text' }], copy).problems[0]).toContain("subtitleCodec: 'srt'")
+    const [matroska] = planSourceStreams('matroska', [{ index: 1, type: 'subtitle', codec: 'mov_text' }], copy).problems
+    expect(renderMessage(matroska.parts)).toContain("subtitleCodec: 'srt'")
+    expect(matroska).toMatchObject({ option: 'subtitleCodec', value: 'copy' })
+    // The command line words the same problem with its flags.
+    const flags = { name: (option: string) => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, setting: (option: string, value: unknown) => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${String(value)}` }
+    expect(renderMessage(problems[2].parts, flags)).toBe("MP4 (.mp4) cannot hold the source's attachment (stream #3, ttf, e.g. a font): choose an .mkv --output, or use --attachments none to drop it")
   })
 })
 
