@@ -5,7 +5,7 @@ import { ModelSession, type ModelInfo, type RgbImage, type SessionOptions } from
 import { planOutput, type TargetSize } from './target'
 import { planTiles, type Tile } from './tiling'
 import type { RawImage } from './types'
-import { assertYuvColor, type Yuv420Image, type YuvColor } from './yuv'
+import { assertYuvColor, yuv420Format, type Yuv420Image, type YuvColor } from './yuv'
 
 /** Images the engine accepts and returns: 8- or 16-bit RGB or RGBA. */
 export type EngineImage = RawImage<Uint8Array | Uint16Array>
@@ -48,6 +48,7 @@ export interface UpscaleTiming {
 /** Upscales images with one model session, in the calling thread. Workers each own one. */
 export class UpscaleEngine {
   private inferenceMs = 0
+  private stopped = false
 
   private constructor(
     private readonly model: ModelSession,
@@ -125,7 +126,16 @@ export class UpscaleEngine {
     return current
   }
 
+  /**
+   * Makes the image in progress fail (E_CLOSED) before its next tile: a stop then waits for one
+   * model call at most, not for every tile of a big image.
+   */
+  stop(): void {
+    this.stopped = true
+  }
+
   async close(): Promise<void> {
+    this.stop()
     await this.model.release()
   }
 
@@ -157,13 +167,15 @@ export class UpscaleEngine {
     const toYuv = (window: RgbImage) => this.model.runYuv420(window, color)
     if (tiles.length === 1 && coversImage(tiles[0], image)) return this.infer(image, toYuv)
     const [width, height] = [2 * image.width, 2 * image.height]
-    const output: Yuv420Image = { format: 'yuv420p', data: new Uint8Array((width * height * 3) / 2), width, height, ...color }
+    const samples = (width * height * 3) / 2
+    const output: Yuv420Image = { format: yuv420Format(color), data: color.bitDepth === 10 ? new Uint16Array(samples) : new Uint8Array(samples), width, height, ...color }
     for (const tile of tiles) writeYuvInterior(output, await this.infer(readWindow(image, tile, false), toYuv), tile)
     return output
   }
 
   /** Runs the model on one window, counting its inference time and checking the output size. */
   private async infer<T extends { width: number; height: number }>(window: RgbImage, run: (window: RgbImage) => Promise<T>): Promise<T> {
+    if (this.stopped) throw new UpscaleError('E_CLOSED', 'The upscaler was stopped before this image was done')
     const before = this.model.inferenceMs
     const result = await run(window)
     this.inferenceMs += this.model.inferenceMs - before

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import * as ort from 'onnxruntime-node'
 
 export const PROVIDERS = ['cpu', 'cuda', 'coreml', 'dml', 'webgpu'] as const
@@ -23,4 +24,26 @@ export function providerUnavailableReason(provider: Provider): string | undefine
 /** One line for the user when a requested provider could not be used. */
 export function fallbackWarning(provider: Provider, reason: string): string {
   return `warning: provider '${provider}' is unavailable, using 'cpu' instead (${reason})`
+}
+
+/** What this machine's onnxruntime can run on: each provider with why it cannot, when it cannot. */
+export interface RuntimeReport {
+  onnxruntimeVersion: string
+  providers: { provider: Provider; available: boolean; reason?: string }[]
+}
+
+export function runtimeReport(): RuntimeReport {
+  let version = 'unknown'
+  try {
+    version = (createRequire(__filename)('onnxruntime-node/package.json') as { version: string }).version
+  } catch {
+    // an unusual install layout: the version is only for display
+  }
+  return {
+    onnxruntimeVersion: version,
+    providers: PROVIDERS.map((provider) => {
+      const reason = providerUnavailableReason(provider)
+      return reason ? { provider, available: false, reason } : { provider, available: true }
+    }),
+  }
 }

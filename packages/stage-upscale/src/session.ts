@@ -5,7 +5,7 @@ import { float16ToFloat32, float32ToFloat16 } from './float16'
 import { DEFAULT_MODEL, findBuiltinModel, listModels } from './models'
 import { fallbackWarning, providerUnavailableReason, type Provider } from './providers'
 import { sampleTypeOf, type RawImage, type SampleType } from './types'
-import { assertYuvColor, type Yuv420Image, type YuvColor } from './yuv'
+import { assertYuvColor, yuv420Format, type Yuv420Image, type YuvColor } from './yuv'
 
 /** What stage-upscale discovered about a model: nothing here is configured by hand. */
 export interface ModelInfo {
@@ -21,7 +21,7 @@ export interface ModelInfo {
   fixedSize?: { width: number; height: number }
   /** Known receptive radius in input pixels (built-in models); undefined for imported models. */
   receptiveRadius?: number
-  /** True when the model can return 8-bit Y'CbCr 4:2:0 itself (`runYuv420`): built-in 2x models. */
+  /** True when the model can return 8- or 10-bit Y'CbCr 4:2:0 itself (`runYuv420`): built-in 2x models. */
   yuv420: boolean
   provider: Provider
 }
@@ -53,7 +53,7 @@ type Sessions =
 
 /** The key of a built-in model's session: its sample type, and its Y'CbCr output if any. */
 function outputKey(type: SampleType, yuv420?: YuvColor): string {
-  return yuv420 ? `${type} yuv420p ${yuv420.matrix} ${yuv420.range}` : type
+  return yuv420 ? `${type} ${yuv420Format(yuv420)} ${yuv420.matrix} ${yuv420.range}` : type
 }
 
 /** One image super-resolution model on onnxruntime, with its input/output discovered. */
@@ -106,7 +106,7 @@ export class ModelSession {
     if (image.channels !== 3) throw new UpscaleError('E_INVALID_ARGUMENT', `Expected RGB (3 channels) for yuv420p output but received ${image.channels} channels`)
     const type = sampleTypeOf(image.data)
     const output = await this.infer(await this.sessionFor(this.sessions, type, color), new ort.Tensor(type, image.data, [1, image.height, image.width, 3]), image)
-    return { format: 'yuv420p', data: output.data as Uint8Array, width: 2 * image.width, height: 2 * image.height, ...color }
+    return { format: yuv420Format(color), data: output.data as Uint8Array | Uint16Array, width: 2 * image.width, height: 2 * image.height, ...color }
   }
 
   async release(): Promise<void> {

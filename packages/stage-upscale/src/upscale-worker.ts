@@ -17,7 +17,9 @@ engine.then(
 
 port.on('message', (request: WorkerRequest) => {
   if (request.type === 'close') {
-    // Let the current call finish, release the session, then let the thread end on its own.
+    // Let the current model call finish (the rest of its image is dropped), release the session,
+    // then let the thread end on its own.
+    void engine.then((ready) => ready.stop(), () => undefined)
     void inFlight
       .then(() => engine)
       .then((ready) => ready.close())

@@ -56,6 +56,18 @@ function checkThreadBudget(workers: number, threads: number, given: { workers?: 
   )
 }
 
+/** Model calls in progress in this process, in every pool. */
+let callsInProgress = 0
+
+/**
+ * How many images the workers of every pool in this process are upscaling right now. A process must
+ * not exit while it is above 0: onnxruntime aborts the whole process when a worker is torn down
+ * inside a call. (Closing a pool waits for its calls; a forced exit should wait for this to be 0.)
+ */
+export function activeModelCalls(): number {
+  return callsInProgress
+}
+
 /** How long a closing worker may take to finish its current call before it is terminated. */
 const CLOSE_TIMEOUT_MS = 30_000
 
@@ -71,6 +83,8 @@ interface Job {
 interface PoolWorker {
   thread: Worker
   job?: Job
+  /** A call is running in the worker (even when its job was already failed by a close). */
+  busy: boolean
   exited: boolean
 }
 
@@ -115,16 +129,18 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
 
   const dispatch = () => {
     for (const worker of pool) {
-      if (worker.job || queue.length === 0) continue
+      if (worker.busy || queue.length === 0) continue
       const job = queue.shift()!
       worker.job = job
+      worker.busy = true
+      callsInProgress++
       worker.thread.postMessage({ type: 'upscale', id: job.id, image: job.image, target: job.target, yuv420: job.yuv420 } satisfies WorkerRequest)
     }
   }
 
   const started = Array.from({ length: workers }, () => {
     const thread = new Worker(script, { workerData: { ...engineOptions, threads } })
-    const worker: PoolWorker = { thread, exited: false }
+    const worker: PoolWorker = { thread, busy: false, exited: false }
     pool.push(worker)
     return new Promise<ModelInfo>((resolve, reject) => {
       thread.on('message', (reply: WorkerReply) => {
@@ -144,6 +160,8 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
           case 'result':
           case 'failed': {
             const job = worker.job
+            if (worker.busy) callsInProgress--
+            worker.busy = false
             worker.job = undefined
             if (job && job.id === reply.id) {
               if (reply.type === 'result') {
@@ -164,6 +182,8 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
       })
       thread.on('exit', (code) => {
         worker.exited = true
+        if (worker.busy) callsInProgress--
+        worker.busy = false
         if (!closed) fail(new UpscaleError('E_WORKER', `An upscale worker exited unexpectedly (code ${code})`))
       })
     })

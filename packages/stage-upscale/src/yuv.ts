@@ -13,14 +13,29 @@ export type YuvRange = 'tv' | 'pc'
 export interface YuvColor {
   matrix: YuvMatrix
   range: YuvRange
+  /** 8 (default) or 10: 10-bit samples (0..1023) in 16-bit words, as `yuv420p10le` holds them. */
+  bitDepth?: 8 | 10
 }
 
-/** 8-bit Y'CbCr 4:2:0, planar: the Y plane (width x height), then Cb and Cr (each ⌈width/2⌉ x ⌈height/2⌉). */
+/**
+ * Y'CbCr 4:2:0, planar: the Y plane (width x height), then Cb and Cr (each ⌈width/2⌉ x ⌈height/2⌉):
+ * `yuv420p` in a Uint8Array, or `yuv420p10le` (10-bit values) in a Uint16Array.
+ */
 export interface Yuv420Image extends YuvColor {
-  format: 'yuv420p'
-  data: Uint8Array
+  format: 'yuv420p' | 'yuv420p10le'
+  data: Uint8Array | Uint16Array
   width: number
   height: number
+}
+
+/** The pixel format of Y'CbCr 4:2:0 samples of this depth. */
+export function yuv420Format(color: YuvColor): Yuv420Image['format'] {
+  return color.bitDepth === 10 ? 'yuv420p10le' : 'yuv420p'
+}
+
+/** Largest sample of this depth. */
+export function yuvMax(color: YuvColor): number {
+  return color.bitDepth === 10 ? 1023 : 255
 }
 
 /** Kr and Kb of each matrix (bt470bg and smpte170m share BT.601's). */
@@ -33,13 +48,15 @@ const LUMA_WEIGHTS: Record<YuvMatrix, [number, number]> = {
 }
 
 /**
- * The affine map from R, G, B in 0..255 to 8-bit Y, Cb, Cr: rows of [r, g, b] coefficients and
+ * The affine map from R, G, B in 0..255 to Y, Cb, Cr of the colour's depth (BT.709/BT.2020 scaling:
+ * limited range 16-235 times 2^(bits-8), full range 0..2^bits-1): rows of [r, g, b] coefficients and
  * the offsets to add.
  */
 export function rgbToYuv(color: YuvColor): { rows: [number, number, number][]; offsets: [number, number, number] } {
   const [kr, kb] = LUMA_WEIGHTS[color.matrix]
   const kg = 1 - kr - kb
-  const [lumaSpan, chromaSpan, lumaOffset] = color.range === 'tv' ? [219, 224, 16] : [255, 255, 0]
+  const unit = color.bitDepth === 10 ? 4 : 1
+  const [lumaSpan, chromaSpan, lumaOffset] = color.range === 'tv' ? [219 * unit, 224 * unit, 16 * unit] : [yuvMax(color), yuvMax(color), 0]
   const y = lumaSpan / 255
   const cb = chromaSpan / 255 / (2 * (1 - kb))
   const cr = chromaSpan / 255 / (2 * (1 - kr))
@@ -50,15 +67,17 @@ export function rgbToYuv(color: YuvColor): { rows: [number, number, number][]; o
       [-kr * cb, -kg * cb, (1 - kb) * cb],
       [(1 - kr) * cr, -kg * cr, -kb * cr],
     ],
-    offsets: [lumaOffset, 128, 128],
+    offsets: [lumaOffset, 128 * unit, 128 * unit],
   }
 }
 
 export function assertYuvColor(name: string, value: unknown): asserts value is YuvColor {
-  const { matrix, range } = (value ?? {}) as Partial<YuvColor>
-  if (typeof value === 'object' && (YUV_MATRICES as readonly unknown[]).includes(matrix) && (range === 'tv' || range === 'pc')) return
+  const { matrix, range, bitDepth } = (value ?? {}) as Partial<YuvColor>
+  const depthOk = bitDepth === undefined || bitDepth === 8 || bitDepth === 10
+  if (typeof value === 'object' && (YUV_MATRICES as readonly unknown[]).includes(matrix) && (range === 'tv' || range === 'pc') && depthOk) return
   throw new UpscaleError(
     'E_INVALID_ARGUMENT',
-    `Expected { matrix: ${YUV_MATRICES.map((m) => `'${m}'`).join(' | ')}, range: 'tv' | 'pc' } for ${name} but received ${JSON.stringify(value)}`,
+    `Expected { matrix: ${YUV_MATRICES.map((m) => `'${m}'`).join(' | ')}, range: 'tv' | 'pc', bitDepth?: 8 | 10 } for ${name} but received ${JSON.stringify(value)}`,
+    { option: name, value: JSON.stringify(value) },
   )
 }

@@ -18,7 +18,7 @@
  *   otherwise be JavaScript loops run inside onnxruntime. The 1/max input scale is folded into
  *   the first convolution and the ×max output scale into the residual convolutions; the tail is
  *   rebuilt for speed (see "Integer samples" below).
- * - With `yuv420` (8- or 16-bit input) the model returns 8-bit Y'CbCr 4:2:0 planes, as encoders take them:
+ * - With `yuv420` (8- or 16-bit input) the model returns 8- or 10-bit Y'CbCr 4:2:0 planes, as encoders take them:
  *   the colour matrix and the 2x2 chroma mean are linear, so they fold into the residual
  *   convolution, which then writes 6 planes instead of 12 (see "Y'CbCr 4:2:0" below).
  */
@@ -85,7 +85,8 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
   const { yuv420 } = options
   if (yuv420 !== undefined) assertYuvColor('yuv420', yuv420)
   if (yuv420 && !integer) throw new Error(`Expected samples 'uint8' or 'uint16' with yuv420 output but received '${samples}'`)
-  // The residual's producers scale to the output's samples: 8-bit for Y'CbCr, else the input's type.
+  // The residual's producers scale to RGB in 0..outputMax: 0..255 for Y'CbCr (rgbToYuv maps that to
+  // the output's depth), else the input's type.
   const outputMax = yuv420 ? SAMPLE_MAX.uint8 : max
   const { convs, residual } = parseAnime4kWeights(weights)
   const graph = new GraphBuilder()
@@ -129,7 +130,7 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
     outputs.push(crelu ? graph.feature(graph.node('Relu', [sum]), channels) : sum)
   })
 
-  if (yuv420) yuv420Planes(graph, outputs[residual[0]])
+  if (yuv420) yuv420Planes(graph, outputs[residual[0]], yuv420)
   else if (integer) interleaveSamples(graph, outputs[residual[0]], samples)
   else floatTail(graph, residual.map((index) => outputs[index]))
 
@@ -143,7 +144,7 @@ export function buildAnime4kOnnx(weights: Anime4kWeightsJson, options: Anime4kOn
       initializers: graph.initializers,
       valueInfo: graph.valueInfo,
       inputs: [{ name: ANIME4K_INPUT, dims: integer ? [1, 'height', 'width', 3] : [1, 3, 'height', 'width'], elementType: samples }],
-      outputs: [{ name: ANIME4K_OUTPUT, dims: yuv420 ? ['yuv420_size'] : integer ? [1, 'output_height', 'output_width', 3] : [1, 3, 'output_height', 'output_width'], elementType: yuv420 ? 'uint8' : samples }],
+      outputs: [{ name: ANIME4K_OUTPUT, dims: yuv420 ? ['yuv420_size'] : integer ? [1, 'output_height', 'output_width', 3] : [1, 3, 'output_height', 'output_width'], elementType: yuv420 ? (yuv420.bitDepth === 10 ? 'uint16' : 'uint8') : samples }],
     },
   })
 }
@@ -245,10 +246,15 @@ function toYuv420(values: Float32Array, color: YuvColor, withOffsets: boolean): 
   return result
 }
 
-/** 6 planes (4 luma phases, Cb, Cr) → flat 8-bit [Y' 2H x 2W, Cb H x W, Cr H x W]. */
-function yuv420Planes(graph: GraphBuilder, planes: string): void {
-  const zeroPoint = graph.constant([], new Uint8Array(1))
-  const rounded = graph.node('QuantizeLinear', [planes, graph.constant([], new Float32Array([1])), zeroPoint])
+/**
+ * 6 planes (4 luma phases, Cb, Cr) → flat [Y' 2H x 2W, Cb H x W, Cr H x W], rounded: 8-bit, or
+ * 10-bit values in 16-bit words (clipped at 1023 first: QuantizeLinear saturates at the type's 65535).
+ */
+function yuv420Planes(graph: GraphBuilder, planes: string, color: YuvColor): void {
+  const ten = color.bitDepth === 10
+  const zeroPoint = graph.constant([], ten ? new Uint16Array(1) : new Uint8Array(1))
+  const bounded = ten ? graph.node('Clip', [planes, graph.constant([], new Float32Array([0])), graph.constant([], new Float32Array([1023]))]) : planes
+  const rounded = graph.node('QuantizeLinear', [bounded, graph.constant([], new Float32Array([1])), zeroPoint])
   // Planes from..to-1 (Slice along axis 1).
   const slice = (from: number, to: number) => graph.node('Slice', [rounded, int64(graph, [from]), int64(graph, [to]), int64(graph, [1])])
   const dims = (before: number[], start: number, end: number) =>
