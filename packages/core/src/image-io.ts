@@ -4,8 +4,10 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import sharp, { type Metadata } from 'sharp'
 import type { EngineImage } from '@anime-upscaler/stage-upscale'
-import { writeAtomically } from './atomic-write'
-import { CoreError, errorMessage } from './errors'
+import { writeAtomically } from '@anime-upscaler/common'
+import { OutputError, message, optionName } from '@anime-upscaler/common'
+import { CoreError, errorMessage, toCoreError } from './errors'
+import { formatPixels } from './limits'
 
 export const IMAGE_FORMATS = ['png', 'jpg', 'webp', 'avif'] as const
 /** Output formats for images. */
@@ -27,6 +29,8 @@ export interface SourceInfo {
   grayscale: boolean
   hasAlpha: boolean
   icc?: Buffer
+  /** Frames of an animated image (GIF, WebP); only the first is decoded. */
+  pages?: number
 }
 
 export interface DecodedImage {
@@ -53,11 +57,11 @@ export async function readImage(path: string, maxPixels = DEFAULT_MAX_INPUT_PIXE
   }
   const { width = 0, height = 0 } = metadata
   if (width * height > maxPixels) {
-    throw new CoreError(
-      'E_IMAGE_TOO_LARGE',
-      'decode',
-      `${path} is ${width}x${height} (${formatMegapixels(width * height)}), more than the limit of ${formatMegapixels(maxPixels)}; raise it with --max-pixels if you have the memory`,
-    )
+    throw new CoreError('E_IMAGE_TOO_LARGE', 'decode', message`${path} is ${width}x${height} (${formatPixels(width * height)}), more than ${optionName('maxPixels')} (${formatPixels(maxPixels)})`, {
+      option: 'maxPixels',
+      value: width * height,
+      hint: message`raise ${optionName('maxPixels')} if you have the memory`,
+    })
   }
   const bitDepth = metadata.depth === 'ushort' || metadata.depth === 'float' || (metadata.bitsPerSample ?? 8) > 8 ? 16 : 8
   const hasAlpha = metadata.hasAlpha === true
@@ -80,6 +84,7 @@ export async function readImage(path: string, maxPixels = DEFAULT_MAX_INPUT_PIXE
         grayscale: metadata.channels !== undefined && metadata.channels <= 2,
         hasAlpha,
         icc: metadata.icc,
+        ...(metadata.pages && metadata.pages > 1 ? { pages: metadata.pages } : {}),
       },
     }
   } catch (error) {
@@ -129,26 +134,30 @@ export async function writeImage(image: EngineImage, path: string, options: Writ
     })
   } catch (error) {
     if (error instanceof CoreError) throw error
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new CoreError('E_OUTPUT_EXISTS', 'output', `${path} already exists; pass --overwrite to replace it`, { cause: error })
-    }
-    throw new CoreError('E_OUTPUT_FAILED', 'encode', `Could not write ${path}: ${errorMessage(error)}`, { cause: error })
+    if (error instanceof OutputError) throw toCoreError(error)
+    throw writeError(path, error)
   } finally {
     if (iccFile) await rm(iccFile, { force: true })
   }
 }
 
 function decodeError(path: string, error: unknown): CoreError {
-  const message = errorMessage(error)
-  if (/unsupported image format/i.test(message)) {
+  const text = errorMessage(error)
+  if (/unsupported image format/i.test(text)) {
     return new CoreError('E_INPUT_INVALID', 'decode', `${path} is not an image sharp can read (PNG, JPEG, WebP, AVIF, GIF, TIFF): its content has no known image signature`, { cause: error })
   }
-  if (/pixel limit/i.test(message)) {
-    return new CoreError('E_IMAGE_TOO_LARGE', 'decode', `${path} is larger than the pixel limit; raise it with --max-pixels if you have the memory`, { cause: error })
+  if (/pixel limit/i.test(text)) {
+    return new CoreError('E_IMAGE_TOO_LARGE', 'decode', `${path} is larger than the pixel limit`, { option: 'maxPixels', cause: error, hint: message`raise ${optionName('maxPixels')} if you have the memory` })
   }
-  return new CoreError('E_INPUT_INVALID', 'decode', `Could not decode ${path}: the file is truncated or corrupt (${message.split('\n')[0]})`, { cause: error })
+  return new CoreError('E_INPUT_INVALID', 'decode', `Could not decode ${path}: the file is truncated or corrupt (${text.split('\n')[0]})`, { cause: error })
 }
 
-function formatMegapixels(pixels: number): string {
-  return `${(pixels / 1e6).toFixed(pixels < 1e7 ? 1 : 0)} megapixels`
+/** A failed write in the caller's terms: the full disk and missing permissions by name. */
+function writeError(path: string, error: unknown): CoreError {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOSPC') return new CoreError('E_NO_SPACE', 'output', `The disk is full: could not write ${path}`, { cause: error, hint: 'free some space or choose another folder' })
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new CoreError('E_OUTPUT_NOT_WRITABLE', 'output', `Cannot write ${path}: permission denied (${code})`, { cause: error, hint: 'choose another place, or fix the permissions' })
+  }
+  return new CoreError('E_OUTPUT_FAILED', 'encode', `Could not write ${path}: ${errorMessage(error)}`, { cause: error })
 }

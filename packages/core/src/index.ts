@@ -1,29 +1,32 @@
-export { CoreError, type CoreErrorCode, type Stage } from './errors'
+export { CoreError, REQUEST_ERRORS, toCoreError, type CoreErrorCode, type Stage } from './errors'
+export { DEFAULTS, defaultMaxOutputPixels } from './defaults'
 export { DEFAULT_MAX_INPUT_PIXELS, IMAGE_EXTENSIONS, IMAGE_FORMATS, readImage, writeImage, type DecodedImage, type ImageFormat, type SourceInfo, type WriteImageOptions } from './image-io'
 export { existingOutputs, formatFromPath, resolveImageJobs, type ImageJob } from './image-jobs'
 export { upscaleImage, upscaleImages, type ImageEvent, type ImageFailure, type ImageResult, type UpscaleImagesOptions } from './upscale-images'
-export { writeAtomically } from './atomic-write'
+export { FRAME_FORMATS, PIPELINE_MODES, type EncoderOptions, type FrameFormat, type PipelineMode, type UpscaleVideoOptions } from './video/options'
+export type { StageCounts, VideoEvent } from './video/events'
+export type { VideoPlan, VideoSummary } from './video/plan'
+export { CreditGate } from './video/credit-gate'
+export { upscaleVideo, upscaleVideoToFile } from './video/upscale-video'
+export { inputKind, isVideoJob, VIDEO_OUTPUT_EXTENSIONS, type InputKind } from './media-kind'
+export { CHECKED_ENCODERS, systemReport, type BinaryReport, type SystemReport } from './system-report'
+export { SNIFF_BYTES, describeUnknown, sniff, type SniffedType } from './sniff'
 export {
-  FRAME_FORMATS,
-  PIPELINE_MODES,
-  toPipelineError,
-  upscaleVideo,
-  upscaleVideoToFile,
-  type EncoderOptions,
-  type FrameFormat,
-  type PipelineMode,
-  type StageCounts,
-  type UpscaleVideoOptions,
-  type VideoEvent,
-  type VideoSummary,
-} from './upscale-video'
-export { isVideoJob, VIDEO_EXTENSIONS, VIDEO_OUTPUT_EXTENSIONS } from './media-kind'
+  AnimeUpscalerError,
+  LIBRARY_WORDING,
+  describeError,
+  resolveBinary,
+  writeAtomically,
+  type BinaryChoice,
+  type OptionWording,
+} from '@anime-upscaler/common'
 export { probe, readFrame, resolveFfmpeg, resolveFfprobe, type MediaInfo, type ReadFrameOptions } from '@anime-upscaler/stage-extract'
 export { AUDIO_CODECS, PIX_FMTS, PRESETS, SUBTITLE_CODECS, VIDEO_CODECS, type PixFmt, type Preset, type VideoCodec } from '@anime-upscaler/stage-save'
 export {
   DEFAULT_MODEL,
   PROVIDERS,
   UpscaleError,
+  activeModelCalls,
   defaultLayout,
   listModels,
   type ModelDescriptor,

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { lastValueFrom, toArray } from 'rxjs'
 import { probe, resolveFfmpeg } from '@anime-upscaler/stage-extract'
-import { upscaleVideo, upscaleVideoToFile, type VideoEvent } from '../src/upscale-video'
+import { upscaleVideo, upscaleVideoToFile, type VideoEvent } from '../src'
 import { FIXTURES, useTempDir } from './helpers'
 
 const tempDir = useTempDir()

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSyn
 import { join } from 'node:path'
 import { lastValueFrom, toArray } from 'rxjs'
 import { probe, resolveFfmpeg } from '@anime-upscaler/stage-extract'
-import { upscaleVideo, upscaleVideoToFile } from '../src/upscale-video'
+import { upscaleVideo, upscaleVideoToFile } from '../src'
 import { ffmpegChildren, useTempDir } from './helpers'
 
 const tempDir = useTempDir()
@@ -34,18 +34,21 @@ test('odd dimensions: 2x stays exact; a 1x target is rounded down to even for yu
   expect((await probe(join(tempDir(), 'odd-1x.mkv'))).video).toMatchObject({ width: 160, height: 120 })
 })
 
-test('a 10-bit source goes through in 16-bit and can be written as 10-bit, or as 8-bit from the model', async () => {
+test('a 10-bit source goes through in 16-bit and is written as 10-bit by default, or as 8-bit from the model when asked', async () => {
   const input = make('ten.mkv', ['-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=0.5', '-pix_fmt', 'yuv420p10le', '-c:v', 'libx265', '-x265-params', 'log-level=error'])
   expect((await probe(input)).video.bitDepth).toBe(10)
-  const output = join(tempDir(), 'ten-2x.mkv')
-  await upscaleVideoToFile(input, output, { ...options, encoder: { preset: 'ultrafast', codec: 'libx265', pixFmt: 'yuv420p10le' } })
-  expect((await probe(output)).video).toMatchObject({ width: 128, height: 96, bitDepth: 10, frameCount: 5 })
+  for (const codec of ['libx265', 'libx264'] as const) {
+    const output = join(tempDir(), `ten-2x-${codec}.mkv`)
+    const events = await lastValueFrom(upscaleVideo(input, output, { ...options, encoder: { preset: 'ultrafast', codec } }).pipe(toArray()))
+    expect(events[0]).toMatchObject({ type: 'start', pixFmt: 'yuv420p10le' })
+    expect((await probe(output)).video).toMatchObject({ width: 128, height: 96, bitDepth: 10, pixelFormat: 'yuv420p10le', frameCount: 5 })
+  }
 
   // Into 8-bit yuv420p the model reads the 16-bit RGB and outputs 8-bit Y'CbCr, as the RGB path would round.
   const decoded: Buffer[] = []
   for (const frameFormat of ['auto', 'rgb'] as const) {
     const eight = join(tempDir(), `ten-to-8-${frameFormat}.mkv`)
-    const events = await lastValueFrom(upscaleVideo(input, eight, { ...options, frameFormat, encoder: { codec: 'ffv1' } }).pipe(toArray()))
+    const events = await lastValueFrom(upscaleVideo(input, eight, { ...options, frameFormat, encoder: { codec: 'ffv1', pixFmt: 'yuv420p' } }).pipe(toArray()))
     expect(events[0]).toMatchObject({ type: 'start', frameFormat: frameFormat === 'auto' ? 'yuv420p' : 'rgb' })
     expect((await probe(eight)).video).toMatchObject({ width: 128, height: 96, bitDepth: 8, pixelFormat: 'yuv420p', frameCount: 5 })
     decoded.push(execFileSync(resolveFfmpeg(), ['-v', 'error', '-i', eight, '-f', 'rawvideo', 'pipe:1']))
@@ -97,7 +100,7 @@ test('the decoder killed mid-run: an error naming the decode stage, nothing left
       complete: () => resolve(new Error('completed although the decoder was killed')),
     })
   })
-  expect(failure).toMatchObject({ code: 'E_DECODE', stage: 'decode', message: expect.stringMatching(/^decode failed: /) })
+  expect(failure).toMatchObject({ code: 'E_DECODE', stage: 'decode', message: expect.stringMatching(/^ffmpeg was killed by SIGKILL/) })
   await settle()
   expect(existsSync(output)).toBe(false)
   expect(partials()).toEqual([])
@@ -127,7 +130,8 @@ const canMount = process.getuid?.() === 0
   try {
     const input = make('big.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=160x96:rate=24:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast'])
     const output = join(disk, 'out.mkv')
-    await expect(upscaleVideoToFile(input, output, { ...options, encoder: { codec: 'ffv1' } })).rejects.toMatchObject({ stage: 'encode', message: expect.stringMatching(/space|disk|full/i) })
+    const error = await upscaleVideoToFile(input, output, { ...options, encoder: { codec: 'ffv1' } }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'E_NO_SPACE', stage: 'output', message: expect.stringMatching(/disk is full/i) })
     await settle()
     expect(readdirSync(disk)).toEqual([])
     expect(ffmpegChildren()).toEqual([])

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Subject, filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs'
 import { probe, readFrame, resolveFfmpeg } from '@anime-upscaler/stage-extract'
 import { createUpscaler } from '@anime-upscaler/stage-upscale'
-import { upscaleVideo, upscaleVideoToFile, type VideoEvent } from '../src/upscale-video'
+import { upscaleVideo, upscaleVideoToFile, type VideoEvent } from '../src'
 import { ffmpegChildren, useTempDir } from './helpers'
 
 const tempDir = useTempDir()
@@ -87,7 +87,7 @@ describe('upscaleVideo', () => {
       firstValueFrom(upscaleVideo(input, join(tempDir(), 'never.mkv'), { ...options, ...extra }).pipe(filter((e) => e.type === 'start')))
     expect(await startOf({ encoder: { pixFmt: 'yuv444p' } })).toMatchObject({ frameFormat: 'rgb' })
     expect(await startOf({ target: { scale: 3 } })).toMatchObject({ frameFormat: 'rgb' })
-    await expect(startOf({ frameFormat: 'yuv' as 'rgb' })).rejects.toThrow("Expected frameFormat 'auto' or 'rgb' but received 'yuv'")
+    await expect(startOf({ frameFormat: 'yuv' as 'rgb' })).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', option: 'frameFormat', message: "Expected one of 'auto', 'rgb' for frameFormat but received 'yuv'" })
   })
 
   test("a size other than the model's is reached by the encoder's scaler, close to the engine's own lanczos resample", async () => {

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
-import { SNIFF_BYTES, describeUnknown, sniff, type SniffedType } from './sniff'
+import { SNIFF_BYTES, describeUnknown, sniff, type SniffedType } from '@anime-upscaler/core'
 
 /** A file received and sniffed, not yet given to a job. */
 export interface Upload {

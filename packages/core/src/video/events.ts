@@ -1,0 +1,44 @@
+import type { ModelInfo } from '@anime-upscaler/stage-upscale'
+import type { VideoSummary } from './plan'
+
+export interface StageCounts {
+  decoded: number
+  /** Decoded frames kept for upscaling, and those found to repeat a kept one. */
+  unique: number
+  duplicates: number
+  upscaled: number
+  encoded: number
+}
+
+/** What `upscaleVideo` reports, in order: start, progress (and paused/resumed when asked), done. */
+export type VideoEvent =
+  | {
+      type: 'start'
+      input: string
+      output: string
+      source: VideoSummary
+      outputWidth: number
+      outputHeight: number
+      mode: 'concurrent' | 'sequential'
+      capacity: number
+      /** What the upscaler hands the encoder: 'yuv420p' when the model converts, else 'rgb'. */
+      frameFormat: 'yuv420p' | 'rgb'
+      /** The encoded pixel format (the source's depth by default). */
+      pixFmt: string
+      model: ModelInfo
+      workers: number
+      threads: number
+    }
+  | ({
+      type: 'progress'
+      total: number
+      percent: number
+      /** Frames encoded per second, over the time the job was not paused. */
+      fps: number
+      etaSeconds: number | undefined
+      paused: boolean
+      skippedShare: number
+    } & StageCounts)
+  | { type: 'paused' }
+  | { type: 'resumed' }
+  | { type: 'done'; output: string; frames: number; seconds: number; fps: number; partial: boolean; unique: number; duplicates: number }

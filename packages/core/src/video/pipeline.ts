@@ -1,0 +1,63 @@
+import { connect, filter, map, merge, tap, type Observable, type OperatorFunction } from 'rxjs'
+import { detectDuplicates, type DetectOptions } from '@anime-upscaler/stage-detect'
+import { extractFrames, type DecodedFrame } from '@anime-upscaler/stage-extract'
+import { saveFrames, type FrameToSave, type SaveEvent, type SaveImage } from '@anime-upscaler/stage-save'
+import { upscale, type Upscaler } from '@anime-upscaler/stage-upscale'
+import type { CreditGate } from './credit-gate'
+import type { VideoPlan } from './plan'
+import type { ProgressRecorder } from './progress'
+
+export interface PipelineParts {
+  plan: VideoPlan
+  upscaler: Upscaler
+  gate: CreditGate
+  recorder: ProgressRecorder
+  dedup: DetectOptions<DecodedFrame>
+  ffmpegPath?: string
+  /** Accept the frames that decode from a damaged file instead of failing. */
+  allowTruncated: boolean
+}
+
+/** Kept frames through the model: to the encoder's Y'CbCr when the plan says so, else RGB at the passes' scale. */
+function upscaleKept({ plan, upscaler, recorder }: PipelineParts): OperatorFunction<DecodedFrame, FrameToSave> {
+  const concurrency = plan.mode === 'sequential' ? 1 : undefined
+  const toSave = ({ index, pts, image }: { index: number; pts: number; image: SaveImage }): FrameToSave => {
+    recorder.upscaled(index)
+    return { index, pts, image }
+  }
+  if (plan.yuv420) return (kept) => kept.pipe(upscale({ upscaler, yuv420: plan.yuv420!, concurrency }), map(toSave))
+  const scale = plan.model.scale ** plan.passes
+  return (kept) => kept.pipe(upscale({ upscaler, target: { scale }, concurrency }), map(({ index, pts, image }) => toSave({ index, pts, image: { ...image, channels: 3 as const } })))
+}
+
+/**
+ * A frame's journey: decoded (as many as the gate grants), checked for repeats, upscaled when
+ * kept, and encoded in order with repeats filled. Emits stage-save's `written` and `finished`
+ * events; each `written` frame must be released to the gate.
+ */
+export function framePipeline(parts: PipelineParts): Observable<SaveEvent> {
+  const { plan, gate, recorder, dedup, ffmpegPath, allowTruncated } = parts
+  return extractFrames(plan.input, { info: plan.info, ffmpegPath, demand: gate.demand, allowTruncated }).pipe(
+    gate.admit(),
+    tap((frame) => recorder.decoded(frame.index, frame.pts)),
+    detectDuplicates(dedup),
+    connect((detected) =>
+      merge(
+        detected.pipe(
+          filter((frame) => frame.duplicateOf === undefined),
+          tap(() => recorder.kept()),
+          upscaleKept(parts),
+        ),
+        detected.pipe(
+          filter((frame) => frame.duplicateOf !== undefined),
+          map(({ index, pts, duplicateOf }): FrameToSave => {
+            recorder.duplicate(index, duplicateOf!)
+            return { index, pts, duplicateOf }
+          }),
+        ),
+      ),
+    ),
+    saveFrames(plan.save),
+    filter((event) => event.type === 'written' || event.type === 'finished'),
+  )
+}

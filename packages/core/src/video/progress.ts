@@ -1,0 +1,108 @@
+import { writeAtomically } from '@anime-upscaler/common'
+import { writeFile } from 'node:fs/promises'
+import type { StageCounts, VideoEvent } from './events'
+import type { VideoPlan } from './plan'
+
+/** One frame's entry in the processing plan; times in ms since the start. */
+interface PlannedFrame {
+  index: number
+  pts: number
+  /** `upscale`, or `duplicate` of the kept frame `duplicateOf` (its result is repeated). */
+  decision: 'upscale' | 'duplicate'
+  duplicateOf?: number
+  decodedAt?: number
+  upscaledAt?: number
+  encodedAt?: number
+}
+
+/** Counts what each stage did, times each frame, and words it as progress events and the plan file. */
+export class ProgressRecorder {
+  readonly counts: StageCounts = { decoded: 0, unique: 0, duplicates: 0, upscaled: 0, encoded: 0 }
+  /** Of the encoded frames, those that repeat a kept one: what the output holds, also when it is partial. */
+  private encodedDuplicates = 0
+  private readonly frames: PlannedFrame[] = []
+  private readonly started = performance.now()
+  private pausedMs = 0
+  private pausedSince?: number
+  private total: number
+
+  constructor(private readonly plan: VideoPlan) {
+    this.total = plan.source.frames
+  }
+
+  /** Milliseconds since the start. */
+  elapsed(): number {
+    return performance.now() - this.started
+  }
+
+  decoded(index: number, pts: number): void {
+    this.counts.decoded++
+    this.frames[index] = { index, pts, decision: 'upscale', decodedAt: this.elapsed() }
+  }
+
+  kept(): void {
+    this.counts.unique++
+  }
+
+  duplicate(index: number, duplicateOf: number): void {
+    this.counts.duplicates++
+    Object.assign(this.frames[index], { decision: 'duplicate', duplicateOf })
+  }
+
+  upscaled(index: number): void {
+    this.counts.upscaled++
+    this.frames[index].upscaledAt = this.elapsed()
+  }
+
+  encoded(index: number): void {
+    this.counts.encoded++
+    this.frames[index].encodedAt = this.elapsed()
+    if (this.frames[index].decision === 'duplicate') this.encodedDuplicates++
+  }
+
+  setPaused(paused: boolean): void {
+    if (paused) this.pausedSince = performance.now()
+    else if (this.pausedSince !== undefined) {
+      this.pausedMs += performance.now() - this.pausedSince
+      this.pausedSince = undefined
+    }
+  }
+
+  private workingSeconds(): number {
+    const pausedNow = this.pausedSince === undefined ? 0 : performance.now() - this.pausedSince
+    return Math.max(this.elapsed() - this.pausedMs - pausedNow, 1) / 1000
+  }
+
+  private skippedShare(): number {
+    return this.counts.decoded === 0 ? 0 : this.counts.duplicates / this.counts.decoded
+  }
+
+  progress(): Extract<VideoEvent, { type: 'progress' }> {
+    const { encoded, decoded } = this.counts
+    this.total = Math.max(this.total, decoded)
+    const fps = encoded / this.workingSeconds()
+    return {
+      type: 'progress',
+      ...this.counts,
+      total: this.total,
+      percent: Math.min(100, (100 * encoded) / Math.max(this.total, 1)),
+      fps,
+      etaSeconds: encoded === 0 ? undefined : Math.max(0, this.total - encoded) / fps,
+      paused: this.pausedSince !== undefined,
+      skippedShare: this.skippedShare(),
+    }
+  }
+
+  /** The end: `unique` and `duplicates` count the frames in the output (a partial one holds fewer than were decoded). */
+  done(output: string, frames: number, partial: boolean): Extract<VideoEvent, { type: 'done' }> {
+    const seconds = this.elapsed() / 1000
+    return { type: 'done', output, frames, seconds, fps: frames / seconds, partial, unique: frames - this.encodedDuplicates, duplicates: this.encodedDuplicates }
+  }
+
+  /** Writes the JSON processing plan: settings, totals and every frame's decision and times. */
+  async writePlan(file: string): Promise<void> {
+    const { input, output, mode, capacity, model } = this.plan
+    const plan = { input, output, mode, capacity, model: model.id, seconds: this.elapsed() / 1000, ...this.counts, skippedShare: this.skippedShare(), frames: this.frames }
+    await writeAtomically(file, true, (temporary) => writeFile(temporary, `${JSON.stringify(plan, null, 2)}\n`))
+  }
+}
