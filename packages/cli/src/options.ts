@@ -59,3 +59,13 @@ export function fraction(name: string) {
     return parsed
   }
 }
+
+export function portNumber(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value)
+    if (!/^\s*\d+\s*$/.test(value) || parsed > 65535) {
+      throw new InvalidArgumentError(`Expected port number from 0 to 65535 for ${name} but received '${value}'`)
+    }
+    return parsed
+  }
+}

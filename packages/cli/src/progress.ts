@@ -1,5 +1,6 @@
 import type { ImageEvent } from '@anime-upscaler/core'
 import { StatusLine } from './status-line'
+import { describeForCli } from './wording'
 
 /** Renders image-batch events on stderr: a redrawn bar on a terminal, plain lines otherwise. */
 export class ProgressDisplay {
@@ -18,7 +19,10 @@ export class ProgressDisplay {
         this.line(`${event.input} → ${event.output} (${event.sourceWidth}x${event.sourceHeight} → ${event.width}x${event.height}, ${(event.milliseconds / 1000).toFixed(2)} s)`)
         break
       case 'failed':
-        this.line(`error: ${event.input}: ${event.message}`)
+        this.line(`error: ${event.input}: ${event.error ? describeForCli(event.error) : event.message}`)
+        break
+      case 'warning':
+        this.line(`warning: ${event.message}`)
         break
       case 'progress': {
         const eta = event.etaSeconds === undefined ? '?' : `${Math.ceil(event.etaSeconds)} s`

@@ -57,7 +57,7 @@ describe('anime-upscaler upscale', () => {
     writeFileSync(join(dir, 'taken.png'), 'keep me')
     const refused = cli('upscale', input, '-o', 'taken.png', '--model', 'anime4k-s')
     expect(refused.code).toBe(2)
-    expect(refused.stderr).toContain('Output already exists: taken.png; pass --overwrite to replace')
+    expect(refused.stderr).toContain('Output already exists: taken.png: use --overwrite to replace')
     expect(cli('upscale', input, '-o', 'taken.png', '--model', 'anime4k-s', '--overwrite').code).toBe(0)
   })
 

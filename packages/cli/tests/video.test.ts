@@ -52,7 +52,7 @@ test.each([
 ])('%s: exit 2, a clear message, nothing written', (_name, make, input) => {
   make()
   const { code, stderr } = cli('upscale', input, '-o', 'never.mkv', '--model', 'anime4k-s')
-  expect(stderr).toMatch(/error: (decode|input) failed|error: .*(not a media|no video stream)/i)
+  expect(stderr).toMatch(/error: .*(is neither an image nor a video|not a media|no video stream)/i)
   expect(code).toBe(2)
   expect(existsSync(join(dir, 'never.mkv'))).toBe(false)
   expect(readdirSync(dir).filter((f) => f.includes('.partial'))).toEqual([])
@@ -73,7 +73,7 @@ test('duplicate detection options: validated with the option named; a missing de
   expect(frac.stderr).toContain("Expected number from 0 to 1 for --dedup-frac but received '2'")
   expect(frac.code).toBe(2)
   const missing = cli('upscale', 'dedup.mkv', '-o', 'd.mkv', '--model', 'anime4k-s', '--detector', './nowhere.mjs')
-  expect(missing.stderr).toMatch(/detect failed: .*nowhere\.mjs/)
+  expect(missing.stderr).toMatch(/error: Detector module '\.\/nowhere\.mjs' not found/)
   expect(missing.code).toBe(2)
   expect(existsSync(join(dir, 'd.mkv'))).toBe(false)
 })

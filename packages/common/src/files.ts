@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { constants, promises as fsp } from 'node:fs'
+import { promises as fsp } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import { AnimeUpscalerError, message, optionName, optionSetting } from './errors'
 
@@ -65,7 +65,7 @@ async function isRecent(path: string): Promise<boolean> {
 
 /** The error for an output that exists without `overwrite`; `option` names the caller's overwrite option. */
 export function outputExists(destination: string, option = 'overwrite', cause?: unknown): OutputError {
-  return new OutputError('E_OUTPUT_EXISTS', `Output '${destination}' already exists`, { option, value: false, hint: message`set ${optionSetting(option, true)} to replace it`, cause })
+  return new OutputError('E_OUTPUT_EXISTS', `Output '${destination}' already exists`, { option, value: false, hint: message`use ${optionSetting(option, true)} to replace it`, cause })
 }
 
 /**
@@ -117,8 +117,8 @@ export async function writeAtomically(destination: string, overwrite: boolean, w
 
 /**
  * Checks, before any work, that a file can be written at `destination` (named `option` in errors):
- * its folder, or the nearest one that exists, is a folder we may write in; and without `overwrite`
- * that nothing is there yet. Creates nothing.
+ * its folder, or the nearest one that exists, takes a new file (one is created and removed); and without `overwrite`
+ * that nothing is there yet. Leaves nothing behind.
  */
 export async function checkOutputPath(destination: string, options: { option: string; overwrite: boolean; overwriteOption?: string }): Promise<void> {
   const { option, overwrite, overwriteOption = 'overwrite' } = options
@@ -142,11 +142,14 @@ export async function checkOutputPath(destination: string, options: { option: st
     if (parent === folder) break
     folder = parent
   }
+  // Permission bits do not tell (root, read-only mounts, ACLs, /proc): create a file and remove it.
+  const probe = join(folder, basename(temporarySibling(destination)))
   try {
-    await fsp.access(folder, constants.W_OK | constants.X_OK)
+    await (await fsp.open(probe, 'wx')).close()
   } catch (error) {
     throw notWritable(option, destination, `the folder '${folder}' is not writable (${(error as NodeJS.ErrnoException).code ?? 'denied'})`)
   }
+  await fsp.rm(probe, { force: true })
 }
 
 function notWritable(option: string, destination: string, why: string): OutputError {

@@ -27,10 +27,10 @@ describe('errors worded in the caller\'s terms', () => {
   })
 
   test('hints name settings: library `overwrite: true`, CLI `--overwrite`', () => {
-    const error = new TestError('E_OTHER', `Output 'a.mkv' already exists`, { option: 'overwrite', hint: message`set ${optionSetting('overwrite', true)} to replace it` })
-    expect(error.message).toBe(`Output 'a.mkv' already exists: set overwrite: true to replace it`)
-    expect(error.hint).toBe('set overwrite: true to replace it')
-    expect(error.describe(CLI)).toBe(`Output 'a.mkv' already exists: set --overwrite to replace it`)
+    const error = new TestError('E_OTHER', `Output 'a.mkv' already exists`, { option: 'overwrite', hint: message`use ${optionSetting('overwrite', true)} to replace it` })
+    expect(error.message).toBe(`Output 'a.mkv' already exists: use overwrite: true to replace it`)
+    expect(error.hint).toBe('use overwrite: true to replace it')
+    expect(error.describe(CLI)).toBe(`Output 'a.mkv' already exists: use --overwrite to replace it`)
   })
 
   test('an option the caller has no word for falls back to the library name; user text is never read as a reference', () => {

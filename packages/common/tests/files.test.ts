@@ -53,6 +53,13 @@ describe('checkOutputPath', () => {
     await expect(checkOutputPath(join(dir, 'taken.mkv', 'plan.json'), { option: 'planFile', overwrite: false })).rejects.toThrow(/is a file, not a folder/)
   })
 
+  const linux = process.platform === 'linux'
+  ;(linux ? test : test.skip)('a folder that takes no new file is refused, whatever its permission bits say (root, /proc, read-only mounts)', async () => {
+    const error = await checkOutputPath('/proc/plan.json', { option: 'planFile', overwrite: false }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'E_OUTPUT_NOT_WRITABLE', option: 'planFile' })
+    expect((error as Error).message).toMatch(/^Cannot write planFile '\/proc\/plan.json': the folder '\/proc' is not writable/)
+  })
+
   test('a missing folder below a writable one is fine and is not created', async () => {
     await expect(checkOutputPath(join(dir, 'a', 'b', 'out.mkv'), { option: 'output', overwrite: false })).resolves.toBeUndefined()
     expect(readdirSync(dir)).toEqual([])
