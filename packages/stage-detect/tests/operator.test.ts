@@ -101,10 +101,15 @@ describe('built-in detectors in the worker thread', () => {
     const terminate = jest.spyOn(Worker.prototype, 'terminate')
     const subject = new Subject<TestFrame>()
     const seen: number[] = []
-    const subscription = subject.pipe(detectDuplicates({})).subscribe((f) => seen.push(f.index))
+    let verdict!: () => void
+    const firstVerdict = new Promise<void>((resolve) => (verdict = resolve))
+    const subscription = subject.pipe(detectDuplicates({})).subscribe((f) => {
+      seen.push(f.index)
+      verdict()
+    })
     try {
       subject.next({ index: 0, pts: 0, image: flat(1, 64, 64) })
-      await new Promise((r) => setTimeout(r, 200))
+      await firstVerdict
       expect(seen).toEqual([0])
       expect(terminate).not.toHaveBeenCalled()
     } finally {

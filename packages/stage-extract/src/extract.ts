@@ -1,4 +1,4 @@
-import { ManagedProcess, STOP_GRACE_MS } from '@anime-upscaler/common'
+import { ManagedProcess, STOP_GRACE_MS, message, optionSetting } from '@anime-upscaler/common'
 import { Observable, type Subscriber, type Subscription } from 'rxjs'
 import { resolveFfmpeg } from './binaries'
 import { ExtractError, describeValue } from './errors'
@@ -336,8 +336,8 @@ class ExtractionRun {
         this.fail(
           new ExtractError(
             'E_TRUNCATED',
-            `Decoded ${this.assembled} of ${video.frameCountExact ? '' : 'about '}${expected} frames of '${this.input}': the file looks truncated or damaged${lastError ? ` (ffmpeg: ${lastError})` : ''}. Pass allowTruncated: true to accept the frames that decode.`,
-            { stderr: tail },
+            `Decoded ${this.assembled} of ${video.frameCountExact ? '' : 'about '}${expected} frames of '${this.input}': the file looks truncated or damaged${lastError ? ` (ffmpeg: ${lastError})` : ''}`,
+            { stderr: tail, option: 'allowTruncated', value: false, hint: message`use ${optionSetting('allowTruncated', true)} to accept the frames that decode` },
           ),
         )
         return

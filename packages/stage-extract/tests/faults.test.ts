@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Subject, take } from 'rxjs'
 import { extractFrames, probe, type DecodedFrame, type MediaInfo } from '../src'
@@ -48,10 +48,13 @@ describe('stopping', () => {
   })
 
   test('an ffmpeg that ignores SIGTERM gets SIGKILL after the grace period', async () => {
-    const stubborn = fakeFfmpeg(dir, `process.on('SIGTERM', () => {}); process.stderr.write('${CONFIG}'); setInterval(() => {}, 1000)`)
+    // The fake says when its SIGTERM handler is in place (a loaded machine may take a while to start node).
+    const ready = file('stubborn-ready')
+    const stubborn = fakeFfmpeg(dir, `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(ready)}, ''); process.stderr.write('${CONFIG}'); setInterval(() => {}, 1000)`)
     let pid = 0
     const subscription = extractFrames(file('small.mp4'), { info: small, ffmpegPath: stubborn, killGraceMs: 300, onStart: (p) => (pid = p.pid) }).subscribe()
-    await sleep(300)
+    const deadline = Date.now() + 20_000
+    while (!existsSync(ready) && Date.now() < deadline) await sleep(20)
     expect(isAlive(pid)).toBe(true)
     const start = Date.now()
     subscription.unsubscribe()
