@@ -21,7 +21,7 @@ export class VideoProgressDisplay {
         this.line(
           `Upscaling ${event.input} (${source.width}x${source.height}, ${source.framesExact ? '' : '~'}${source.frames} frames, ${rate}) → ${event.output} (${event.outputWidth}x${event.outputHeight})`,
         )
-        this.line(`${event.model.id}, ${event.workers} worker${event.workers === 1 ? '' : 's'} x ${event.threads} thread${event.threads === 1 ? '' : 's'}, ${event.mode} mode, up to ${event.capacity} frames in flight, ${event.frameFormat === 'yuv420p' ? "Y'CbCr 4:2:0 from the model" : 'RGB'} to the encoder${this.status.interactive ? ' — p: pause/resume, q: stop' : ''}`)
+        this.line(`${event.model.id}, ${event.workers} worker${event.workers === 1 ? '' : 's'} x ${event.threads} thread${event.threads === 1 ? '' : 's'}, ${event.mode} mode, up to ${event.capacity} frames in flight, ${event.frameFormat === 'rgb' ? 'RGB' : `Y'CbCr 4:2:0 from the model (${event.frameFormat})`} to the encoder${this.status.interactive ? ' — p: pause/resume, q: stop' : ''}`)
         break
       }
       case 'progress': {

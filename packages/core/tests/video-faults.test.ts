@@ -40,9 +40,21 @@ test('a 10-bit source goes through in 16-bit and is written as 10-bit by default
   for (const codec of ['libx265', 'libx264'] as const) {
     const output = join(tempDir(), `ten-2x-${codec}.mkv`)
     const events = await lastValueFrom(upscaleVideo(input, output, { ...options, encoder: { preset: 'ultrafast', codec } }).pipe(toArray()))
-    expect(events[0]).toMatchObject({ type: 'start', pixFmt: 'yuv420p10le' })
+    expect(events[0]).toMatchObject({ type: 'start', pixFmt: 'yuv420p10le', frameFormat: 'yuv420p10le' })
     expect((await probe(output)).video).toMatchObject({ width: 128, height: 96, bitDepth: 10, pixelFormat: 'yuv420p10le', frameCount: 5 })
   }
+
+  // The model's own 10-bit Y'CbCr agrees with RGB converted by ffmpeg (lossless ffv1, compared on the 10-bit scale).
+  const tenBit: Uint16Array[] = []
+  for (const frameFormat of ['auto', 'rgb'] as const) {
+    const output = join(tempDir(), `ten-2x-ffv1-${frameFormat}.mkv`)
+    await upscaleVideoToFile(input, output, { ...options, frameFormat, encoder: { codec: 'ffv1' } })
+    const raw = execFileSync(resolveFfmpeg(), ['-v', 'error', '-i', output, '-f', 'rawvideo', '-pix_fmt', 'yuv420p10le', 'pipe:1'])
+    tenBit.push(new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2))
+  }
+  let tenSquared = 0
+  for (let i = 0; i < tenBit[0].length; i++) tenSquared += (tenBit[0][i] - tenBit[1][i]) ** 2
+  expect(10 * Math.log10((1023 * 1023) / (tenSquared / tenBit[0].length))).toBeGreaterThan(40)
 
   // Into 8-bit yuv420p the model reads the 16-bit RGB and outputs 8-bit Y'CbCr, as the RGB path would round.
   const decoded: Buffer[] = []

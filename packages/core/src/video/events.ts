@@ -21,8 +21,8 @@ export type VideoEvent =
       outputHeight: number
       mode: 'concurrent' | 'sequential'
       capacity: number
-      /** What the upscaler hands the encoder: 'yuv420p' when the model converts, else 'rgb'. */
-      frameFormat: 'yuv420p' | 'rgb'
+      /** What the upscaler hands the encoder: Y'CbCr ('yuv420p', 'yuv420p10le') when the model converts, else 'rgb'. */
+      frameFormat: 'yuv420p' | 'yuv420p10le' | 'rgb'
       /** The encoded pixel format (the source's depth by default). */
       pixFmt: string
       model: ModelInfo

@@ -18,8 +18,8 @@ export type PipelineMode = (typeof PIPELINE_MODES)[number]
 export const FRAME_FORMATS = ['auto', 'rgb'] as const
 /**
  * How upscaled frames reach the encoder. `auto`: as Y'CbCr 4:2:0 converted inside the model when
- * the output is 8-bit yuv420p and one model pass does (the usual case; less work for both the model
- * and the encoder), RGB otherwise. `rgb`: always RGB, converted by ffmpeg.
+ * the output is 8- or 10-bit 4:2:0 (yuv420p, yuv420p10le) and one model pass does (the usual case;
+ * less work for both the model and the encoder), RGB otherwise. `rgb`: always RGB, converted by ffmpeg.
  */
 export type FrameFormat = (typeof FRAME_FORMATS)[number]
 

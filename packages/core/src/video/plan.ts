@@ -88,15 +88,19 @@ function evenFor(save: SavePlan, width: number, height: number): { width: number
   return { width: evenWidth ? Math.max(2, width - (width % 2)) : width, height: evenHeight ? Math.max(2, height - (height % 2)) : height }
 }
 
+/** Encoded pixel formats the model can output itself, with their depth. */
+const MODEL_FORMATS: Partial<Record<string, 8 | 10>> = { yuv420p: 8, yuv420p10le: 10 }
+
 /**
  * The Y'CbCr the model should output, or undefined for RGB: `auto`, a model that can, one pass, and
- * an 8-bit yuv420p encode whose matrix (chosen by stage-save for the output size) the model knows.
+ * an 8- or 10-bit 4:2:0 encode whose matrix (chosen by stage-save for the output size) the model knows.
  */
 function modelColor(options: ResolvedVideoOptions, model: ModelInfo, passes: number, save: SavePlan, size: { width: number; height: number }): YuvColor | undefined {
-  if (options.frameFormat !== 'auto' || !model.yuv420 || passes !== 1 || save.options.video?.pixFmt !== 'yuv420p') return undefined
+  const bitDepth = MODEL_FORMATS[save.options.video?.pixFmt ?? '']
+  if (options.frameFormat !== 'auto' || !model.yuv420 || passes !== 1 || bitDepth === undefined) return undefined
   const { colorspace, range } = save.outputColor(size.width, size.height)
   const matrix = YUV_MATRICES.find((name) => name === colorspace)
-  return matrix ? { matrix, range } : undefined
+  return matrix ? { matrix, range, bitDepth } : undefined
 }
 
 /** Most frames in flight: the requested capacity, lowered to fit `bufferMemory` (decoded + upscaled bytes per frame). */
@@ -104,7 +108,7 @@ function capacityFor(options: ResolvedVideoOptions, mode: 'concurrent' | 'sequen
   if (mode === 'sequential') return 1
   const bytesPerSample = info.video.bitDepth > 8 ? 2 : 1
   const source = info.video.displayWidth * info.video.displayHeight * 3 * bytesPerSample
-  const result = upscaled.width * upscaled.height * (yuv420 ? 1.5 : 3 * bytesPerSample)
+  const result = upscaled.width * upscaled.height * (yuv420 ? 1.5 : 3) * bytesPerSample
   return Math.max(2, Math.min(options.capacity, Math.floor(options.bufferMemory / (source + result))))
 }
 

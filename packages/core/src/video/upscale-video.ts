@@ -175,7 +175,7 @@ function startEvent(plan: VideoPlan): VideoEvent {
     outputHeight: plan.outputSize.height,
     mode: plan.mode,
     capacity: plan.capacity,
-    frameFormat: plan.yuv420 ? 'yuv420p' : 'rgb',
+    frameFormat: plan.yuv420 ? (plan.yuv420.bitDepth === 10 ? 'yuv420p10le' : 'yuv420p') : 'rgb',
     pixFmt: plan.save.options.video!.pixFmt,
     model: plan.model,
     workers: plan.workers,
