@@ -1,5 +1,4 @@
 import * as path from 'node:path'
-import { STOP_GRACE_MS } from '@anime-upscaler/common'
 import {
   SaveError,
   assertBoolean,
@@ -56,7 +55,10 @@ export interface SaveOptions {
   signal?: AbortSignal
   /** On a stop (abort, upstream error, unsubscribe), finalise what was written into a playable file. */
   keepPartial?: boolean
-  /** Grace period between SIGTERM and SIGKILL when ffmpeg must be stopped (default 1000 ms: a stop is honoured within 2 s). */
+  /**
+   * Grace period between SIGTERM and SIGKILL when a stop discards the output (default 0: killed at
+   * once, since nothing it would finish is kept; a stop is honoured within 2 s).
+   */
   killTimeoutMs?: number
 
   /** Video encoder (default libx264; libvpx-vp9 for .webm). */
@@ -204,7 +206,7 @@ export function resolveOptions(options: SaveOptions): ResolvedOptions {
   assertPositiveInteger('reorderCapacity', reorderCapacity)
   const duplicateCacheSize = o.duplicateCacheSize ?? 4
   assertPositiveInteger('duplicateCacheSize', duplicateCacheSize)
-  const killTimeoutMs = o.killTimeoutMs ?? STOP_GRACE_MS
+  const killTimeoutMs = o.killTimeoutMs ?? 0
   assertNonNegativeInteger('killTimeoutMs', killTimeoutMs)
   const ffmpegPath = optionalString('ffmpegPath', o.ffmpegPath)
   if (ffmpegPath === '') throw invalidArgument('non-empty string', 'ffmpegPath', ffmpegPath)

@@ -1,0 +1,112 @@
+// Stops at random moments, as a user gives them: Ctrl-C (SIGINT) and SIGTERM while the command
+// probes, starts its workers, decodes, upscales and encodes, and during a long 1080p model call.
+// No stop may abort the process (onnxruntime's "terminate called … Napi::Error", exit 134): exit 130,
+// within 2 s of the signal, with nothing at the destination, nothing in TMPDIR, no process left.
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { resolveFfmpeg } from '@anime-upscaler/core'
+
+const BIN = resolve(__dirname, '../dist/bin.js')
+/** What "honoured" means for a stop. */
+const STOP_WITHIN_MS = 2000
+let dir = ''
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'anime-upscaler-stops-'))
+  const ffmpeg = (...args: string[]) => execFileSync(resolveFfmpeg(), ['-v', 'error', '-y', ...args], { cwd: dir })
+  ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=24:duration=8', '-f', 'lavfi', '-i', 'sine=duration=8', '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', '-shortest', 'clip.mkv')
+  ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=24:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', 'big.mkv')
+}, 120_000)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Processes whose command line mentions this test's folder (ffmpeg, workers) other than jest itself. */
+function leftoverProcesses(): string[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid) && Number(pid) !== process.pid)
+    .map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
+      } catch {
+        return ''
+      }
+    })
+    .filter((cmdline) => cmdline.includes(dir) && !cmdline.includes('jest'))
+}
+
+interface Stopped {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stderr: string
+  /** ms from the stop signal to the exit, or undefined when the run ended before the signal. */
+  stopMs?: number
+  temp: string
+}
+
+/** Runs the command and sends `signal` once `when` says so (given the stderr so far), or after `delayMs`. */
+function runAndStop(args: string[], signal: NodeJS.Signals, when: (stderr: string, elapsedMs: number) => boolean): Promise<Stopped> {
+  const temp = mkdtempSync(join(dir, 'tmp-'))
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, TMPDIR: temp }, stdio: ['ignore', 'ignore', 'pipe'] })
+    const started = Date.now()
+    let stderr = ''
+    let signalledAt: number | undefined
+    const poll = setInterval(() => {
+      if (signalledAt === undefined && when(stderr, Date.now() - started)) {
+        signalledAt = Date.now()
+        child.kill(signal)
+      }
+    }, 10)
+    child.stderr.setEncoding('utf8')
+    child.stderr.on('data', (text: string) => (stderr += text))
+    child.on('exit', (code, exitSignal) => {
+      clearInterval(poll)
+      done({ code, signal: exitSignal, stderr, stopMs: signalledAt === undefined ? undefined : Date.now() - signalledAt, temp })
+    })
+  })
+}
+
+function expectCleanStop(result: Stopped, output: string): void {
+  expect(result.stderr).not.toMatch(/terminate called|Napi::Error|Aborted/)
+  if (result.signal !== null) {
+    // The signal came before Node ran any of the command (its default action ended the process;
+    // a shell reports 128 + the signal): nothing was started, so nothing may be left.
+    expect(result.stderr).toBe('')
+  } else if (result.stopMs === undefined) {
+    // The run ended before the signal: a finished output is fine.
+    expect(result.code).toBe(0)
+  } else {
+    expect(result).toMatchObject({ code: 130 })
+    expect(result.stopMs).toBeLessThanOrEqual(STOP_WITHIN_MS)
+  }
+  if (result.stopMs !== undefined) expect(existsSync(join(dir, output))).toBe(false)
+  expect(readdirSync(dir).filter((name) => name.includes('.partial'))).toEqual([])
+  expect(readdirSync(result.temp)).toEqual([])
+  expect(leftoverProcesses()).toEqual([])
+  rmSync(join(dir, output), { force: true })
+  rmSync(result.temp, { recursive: true })
+}
+
+/** Moments spread over a run: the first ones fall in the probe and the workers' start, the later ones in the pipeline. */
+const MOMENTS_MS = [0, 40, 120, 250, 400, 600, 800, 1000, 1300, 1600, 2000, 2400, 2800, 3300, 3800, 4400, 5000, 5800, 6600, 7500]
+
+describe('stops at any moment', () => {
+  test.each(MOMENTS_MS.map((ms, i) => [ms, i % 2 === 0 ? 'SIGINT' : 'SIGTERM'] as const))('%i ms into a 360p run, %s', async (ms, signal) => {
+    const output = `stop-${ms}.mkv`
+    const result = await runAndStop(['upscale', 'clip.mkv', '-o', output, '--preset', 'ultrafast'], signal, (_stderr, elapsed) => elapsed >= ms)
+    expectCleanStop(result, output)
+  }, 120_000)
+
+  test.each(['SIGINT', 'SIGTERM'] as const)('during a long 1080p model call (anime4k-l, one worker), %s', async (signal) => {
+    const output = `stop-1080p-${signal}.mkv`
+    // "Upscaling" is printed when the workers are ready: the first frames are in the model a moment later.
+    let seenAt: number | undefined
+    const result = await runAndStop(['upscale', 'big.mkv', '-o', output, '--workers', '1', '--threads', '2'], signal, (stderr, elapsed) => {
+      if (seenAt === undefined && stderr.includes('Upscaling')) seenAt = elapsed
+      return seenAt !== undefined && elapsed >= seenAt + 1500
+    })
+    expect(result.stopMs).toBeDefined()
+    expectCleanStop(result, output)
+  }, 180_000)
+})
