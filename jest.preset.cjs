@@ -2,7 +2,7 @@
 module.exports = {
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/../../tools/jest/main-realm-typed-arrays.cjs'],
-  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
+  testMatch: ['<rootDir>/tests/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': [
       'ts-jest',

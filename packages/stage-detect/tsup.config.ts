@@ -1,3 +1,3 @@
 import { defineConfig } from 'tsup'
-import { packageConfig } from '../../tools/tsup.base'
+import { packageConfig } from '../../tsup.base'
 export default defineConfig(packageConfig(['src/index.ts', 'src/detect-worker.ts']))

@@ -219,3 +219,26 @@ export function lastLines(text: string, count: number): string[] {
     .filter((line) => line.length > 0)
     .slice(-count)
 }
+
+/** Whether a process (of ours: not yet reaped counts as alive) still runs. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Resolves once process `pid` has exited (or after `timeoutMs`), for a caller that stopped a child
+ * through an API that cannot be awaited (an Observable's teardown) and must not report the end before it.
+ */
+export async function waitForExit(pid: number, timeoutMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  return true
+}

@@ -22,7 +22,6 @@ function partials(folder = tempDir()): string[] {
   return readdirSync(folder).filter((f) => f.includes('.partial'))
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 400))
 
 test('odd dimensions: 2x stays exact; a 1x target is rounded down to even for yuv420p', async () => {
   // Cropped in RGB and stored as 4:4:4: a 4:2:0 pipeline would round the size to even on its own.
@@ -85,7 +84,6 @@ test('a truncated file: the decoder stage fails, nothing is left', async () => {
   truncateSync(input, Math.floor(statSync(input).size * 0.6))
   const output = join(tempDir(), 'cut-2x.mkv')
   await expect(upscaleVideoToFile(input, output, options)).rejects.toMatchObject({ stage: expect.stringMatching(/input|decode/) })
-  await settle()
   expect(existsSync(output)).toBe(false)
   expect(partials()).toEqual([])
   expect(ffmpegChildren()).toEqual([])
@@ -113,7 +111,6 @@ test('the decoder killed mid-run: an error naming the decode stage, nothing left
     })
   })
   expect(failure).toMatchObject({ code: 'E_DECODE', stage: 'decode', message: expect.stringMatching(/^ffmpeg was killed by SIGKILL/) })
-  await settle()
   expect(existsSync(output)).toBe(false)
   expect(partials()).toEqual([])
   expect(ffmpegChildren()).toEqual([])
@@ -127,8 +124,7 @@ test('stop within the first second: nothing left', async () => {
     const run = upscaleVideoToFile(input, output, { ...options, signal: controller.signal })
     setTimeout(() => controller.abort(), delay)
     await expect(run).rejects.toMatchObject({ code: 'E_ABORTED' })
-    await settle()
-    expect(existsSync(output)).toBe(false)
+      expect(existsSync(output)).toBe(false)
   }
   expect(partials()).toEqual([])
   expect(ffmpegChildren()).toEqual([])
@@ -144,8 +140,7 @@ const canMount = process.getuid?.() === 0
     const output = join(disk, 'out.mkv')
     const error = await upscaleVideoToFile(input, output, { ...options, encoder: { codec: 'ffv1' } }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'E_NO_SPACE', stage: 'output', message: expect.stringMatching(/disk is full/i) })
-    await settle()
-    expect(readdirSync(disk)).toEqual([])
+      expect(readdirSync(disk)).toEqual([])
     expect(ffmpegChildren()).toEqual([])
   } finally {
     execFileSync('umount', [disk])

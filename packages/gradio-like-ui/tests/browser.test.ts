@@ -83,10 +83,6 @@ describeBrowser('in Chromium', () => {
     }, before)
   }
 
-  async function jobState(): Promise<string | null> {
-    return page.getAttribute('#job-block', 'data-state')
-  }
-
   async function counts(): Promise<Record<string, number>> {
     return page.evaluate(() => {
       const result: Record<string, number> = {}

@@ -1,7 +1,7 @@
 import { DetectError, assertFraction, assertNonNegativeInteger, assertNonNegativeNumber, assertPositiveInteger, describeValue, invalidArgument } from './errors'
 import type { BlockThresholds, ColorMatrix } from './mpdecimate'
 import type { HashSettings } from './hash'
-import type { BuiltinDetectorName, CompareDetector, CustomDetector, DetectFrame, DetectOptions, OperatorDetector } from './types'
+import type { BuiltinDetectorName, CompareDetector, DetectFrame, DetectOptions, OperatorDetector } from './types'
 
 /** Defaults of the thresholds, measured on the fixture clips (see README, "Choosing the defaults"). */
 export const DEFAULT_THRESHOLDS: Readonly<BlockThresholds> = Object.freeze({ hi: 64 * 12, lo: 64 * 3, frac: 0.33 })

@@ -65,13 +65,17 @@ describe('stopping', () => {
   })
 
   test('stop during the first second (while probing, and just after ffmpeg starts): nothing left running', async () => {
+    const started: number[] = []
     for (const delay of [0, 20, 60, 150, 400]) {
-      let pid = 0
-      const subscription = extractFrames(file('long.mp4'), { onStart: (p) => (pid = p.pid) }).subscribe()
+      const subscription = extractFrames(file('long.mp4'), { onStart: (p) => started.push(p.pid) }).subscribe()
       await sleep(delay)
       subscription.unsubscribe()
-      if (pid) await waitGone(pid, 3000)
+      // Whether the stop came while probing (nothing started) or after ffmpeg started, no ffmpeg or ffprobe survives it.
+      const deadline = Date.now() + 3000
+      while (childProcesses().some((p) => /ffmpeg|ffprobe/.test(p.name)) && Date.now() < deadline) await sleep(20)
+      expect(childProcesses().filter((p) => /ffmpeg|ffprobe/.test(p.name))).toEqual([])
     }
+    for (const pid of started) expect(isAlive(pid)).toBe(false)
   })
 
   test('AbortSignal: E_ABORTED, and ffmpeg is gone; an already aborted signal starts nothing', async () => {

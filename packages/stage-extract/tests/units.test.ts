@@ -2,7 +2,6 @@ import { ExtractError, resolveFfmpeg, resolveFfprobe } from '../src'
 import { parseLogLine } from '../src/log'
 import { bitDepthOf, guessMatrix, isYuv, parseRational, quarterTurn, rationalFromNumber, swsMatrixOf } from '../src/media'
 import { analyseTimestamps } from '../src/probe'
-import { tempDir } from './helpers'
 
 describe('rationals and pixel formats', () => {
   test('parseRational reads ffprobe rates and aspect ratios, rejects 0/0 and N/A', () => {

@@ -16,6 +16,8 @@ export interface PipelineParts {
   ffmpegPath?: string
   /** Accept the frames that decode from a damaged file instead of failing. */
   allowTruncated: boolean
+  /** Told the decoder's pid: its stop cannot be awaited through the Observable's teardown. */
+  onDecoderStart(pid: number): void
 }
 
 /** Kept frames through the model: to the encoder's Y'CbCr when the plan says so, else RGB at the passes' scale. */
@@ -36,8 +38,8 @@ function upscaleKept({ plan, upscaler, recorder }: PipelineParts): OperatorFunct
  * events; each `written` frame must be released to the gate.
  */
 export function framePipeline(parts: PipelineParts): Observable<SaveEvent> {
-  const { plan, gate, recorder, dedup, ffmpegPath, allowTruncated } = parts
-  return extractFrames(plan.input, { info: plan.info, ffmpegPath, demand: gate.demand, allowTruncated }).pipe(
+  const { plan, gate, recorder, dedup, ffmpegPath, allowTruncated, onDecoderStart } = parts
+  return extractFrames(plan.input, { info: plan.info, ffmpegPath, demand: gate.demand, allowTruncated, onStart: ({ pid }) => onDecoderStart(pid) }).pipe(
     gate.admit(),
     tap((frame) => recorder.decoded(frame.index, frame.pts)),
     detectDuplicates(dedup),

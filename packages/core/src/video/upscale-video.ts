@@ -1,4 +1,4 @@
-import { checkOutputPath } from '@anime-upscaler/common'
+import { checkOutputPath, waitForExit } from '@anime-upscaler/common'
 import { probe, type MediaInfo } from '@anime-upscaler/stage-extract'
 import { planSave, type SavePlan } from '@anime-upscaler/stage-save'
 import { createUpscaler, listModels, type Upscaler } from '@anime-upscaler/stage-upscale'
@@ -50,6 +50,8 @@ class VideoJob {
   private pipeline?: Subscription
   private pause?: Subscription
   private ended = false
+  /** The decoder's pid, to wait for its exit before the end is told. */
+  private decoder?: number
   /** Aborts the probe while preparing; the pipeline gets the caller's signal itself. */
   private readonly preparing = new AbortController()
 
@@ -114,7 +116,8 @@ class VideoJob {
       this.emit({ type: paused ? 'paused' : 'resumed' })
       this.emit(recorder.progress())
     })
-    this.pipeline = framePipeline({ plan, upscaler: this.upscaler!, gate, recorder, dedup: options.dedup, ffmpegPath: options.ffmpegPath, allowTruncated: options.allowTruncated }).subscribe({
+    const parts = { plan, upscaler: this.upscaler!, gate, recorder, dedup: options.dedup, ffmpegPath: options.ffmpegPath, allowTruncated: options.allowTruncated }
+    this.pipeline = framePipeline({ ...parts, onDecoderStart: (pid) => (this.decoder = pid) }).subscribe({
       next: (event) => {
         if (event.type === 'written') {
           recorder.encoded(event.index)
@@ -141,13 +144,13 @@ class VideoJob {
     if (!this.ended) this.subscriber.next(event)
   }
 
-  /** Closes the workers, then delivers the end: nothing is left running when the caller hears of it. */
+  /** Closes the workers and waits for the decoder, then delivers the end: nothing is left running when the caller hears of it. */
   private async end(outcome: { done: Extract<VideoEvent, { type: 'done' }> } | { error: unknown }): Promise<void> {
     if (this.ended) return
     this.ended = true
     this.pause?.unsubscribe()
     this.pipeline?.unsubscribe()
-    await this.upscaler?.close()
+    await Promise.all([this.upscaler?.close(), this.decoder === undefined ? undefined : waitForExit(this.decoder)])
     if ('done' in outcome) {
       this.subscriber.next(outcome.done)
       this.subscriber.complete()

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { DEFAULT_MODEL } from '@anime-upscaler/stage-upscale'
-import { evaluateBird, evaluateSuite, type BirdResult, type SuiteResult } from './evaluation'
+import { evaluateBird, evaluateSuite, type BirdResult, type SuiteResult } from '../src/evaluation'
 
 // The quality claims of docs/quality.md, on the shared fixtures (../shared/fixtures/SOURCES.md).
 const FIXTURE_IMAGES = path.resolve(__dirname, '../../../shared/fixtures/images')

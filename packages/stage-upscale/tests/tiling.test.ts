@@ -1,4 +1,4 @@
-import { planTiles } from './tiling'
+import { planTiles } from '../src/tiling'
 
 /** Every pixel of a width x height image must be the interior of exactly one tile. */
 function coverage(width: number, height: number, tiles: ReturnType<typeof planTiles>): number[] {

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { resample, type ResampleKernel } from '@anime-upscaler/stage-upscale'
 import type { RawImage } from '@anime-upscaler/stage-upscale'
-import { cropEven, readRgb } from './image-io'
-import { lumaPlane, psnr, ssim } from './metrics'
+import { cropEven, readRgb } from '../src/image-io'
+import { lumaPlane, psnr, ssim } from '../src/metrics'
 
 function rgb(width: number, height: number, f: (x: number, y: number, c: number) => number): RawImage<Uint8Array> {
   const data = new Uint8Array(width * height * 3)

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { inflateSync } from 'node:zlib'
-import { resample, type ResampleKernel } from './resample'
-import type { PixelData, RawImage } from './types'
+import { resample, type ResampleKernel } from '../src/resample'
+import type { PixelData, RawImage } from '../src/types'
 
 const KERNELS: ResampleKernel[] = ['bilinear', 'bicubic', 'lanczos3', 'area']
 

@@ -1,4 +1,4 @@
-import { float16ToFloat32, float32ToFloat16, fromFloat16Bits, toFloat16Bits } from './float16'
+import { float16ToFloat32, float32ToFloat16, fromFloat16Bits, toFloat16Bits } from '../src/float16'
 
 describe('float16 conversion', () => {
   test('known bit patterns', () => {

@@ -1,8 +1,9 @@
+import { Worker } from 'node:worker_threads'
 import { TestScheduler } from 'rxjs/testing'
 import { lastValueFrom, of, toArray } from 'rxjs'
-import type { EngineImage } from './engine'
-import { upscale, type Frame } from './operator'
-import type { Upscaler } from './upscaler'
+import type { EngineImage } from '../src/engine'
+import { upscale, type Frame } from '../src/operator'
+import type { Upscaler } from '../src/upscaler'
 
 const image = (width: number): EngineImage => ({ data: new Uint8Array(width * 3), width, height: 1, channels: 3 })
 
@@ -63,7 +64,16 @@ describe('upscale operator (marbles)', () => {
 describe('upscale operator with real workers', () => {
   test('upscales every frame with the built-in model and closes its own pool', async () => {
     const frames = Array.from({ length: 4 }, (_, index) => ({ index, image: { data: new Uint8Array(24 * 16 * 3).fill(index * 40), width: 24, height: 16, channels: 3 } as EngineImage }))
+    // The pool's workers, as they are sent their frames.
+    const sent = jest.spyOn(Worker.prototype, 'postMessage')
     const out = await lastValueFrom(of(...frames).pipe(upscale({ model: 'anime4k-s', workers: 2, threads: 1 }), toArray()))
+    const workers = [...new Set(sent.mock.contexts as Worker[])]
+    sent.mockRestore()
+    expect(workers).toHaveLength(2)
+    // Its threads end once the stream is over (a finished worker's threadId is -1).
+    const deadline = Date.now() + 20_000
+    while (workers.some((worker) => worker.threadId !== -1) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(workers.map((worker) => worker.threadId)).toEqual([-1, -1])
     expect(out.map((f) => f.index).sort()).toEqual([0, 1, 2, 3])
     for (const frame of out) {
       expect([frame.image.width, frame.image.height]).toEqual([48, 32])

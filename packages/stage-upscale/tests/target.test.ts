@@ -1,4 +1,4 @@
-import { planOutput } from './target'
+import { planOutput } from '../src/target'
 
 describe('planOutput', () => {
   test('native scale by default: one pass', () => {

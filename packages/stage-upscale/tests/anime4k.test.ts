@@ -6,7 +6,7 @@ import {
   type Anime4kFlavor,
   type Anime4kSize,
   type Anime4kWeightsJson,
-} from './index'
+} from '../src/anime4k'
 
 /**
  * Straight-from-the-file reference: the shader semantics written as plain loops, sharing no code

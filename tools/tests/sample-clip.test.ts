@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { from, lastValueFrom, toArray } from 'rxjs'
 import { probe, resolveFfmpeg } from '@anime-upscaler/core'
 import { detectDuplicates } from '@anime-upscaler/stage-detect'
-import { SAMPLE_CLIP, writeSampleClip } from './sample-clip'
+import { SAMPLE_CLIP, writeSampleClip } from '../src/sample-clip'
 
 let dir = ''
 beforeAll(() => {

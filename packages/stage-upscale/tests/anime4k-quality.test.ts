@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import * as ort from 'onnxruntime-node'
-import { encodeOnnxModel } from '../onnx/model'
-import { buildAnime4kOnnx, loadAnime4kWeights } from './index'
+import { encodeOnnxModel } from '../src/onnx/model'
+import { buildAnime4kOnnx, loadAnime4kWeights } from '../src/anime4k'
 
 /**
  * Anime4K's published Bird benchmark: bird_lr.png upscaled 2x against bird_hr.png, PSNR on
  * full-range luma. Published: bilinear 23.03, Anime4K-M 24.73, Anime4K-L 24.94.
  */
-const FIXTURES = path.resolve(__dirname, '../../../../../shared/fixtures/images')
+const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures/images')
 const LR = path.join(FIXTURES, 'bird_lr.png')
 const HR = path.join(FIXTURES, 'bird_hr.png')
 

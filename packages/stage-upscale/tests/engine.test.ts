@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { UpscaleEngine, type EngineImage } from './engine'
-import { encodeOnnxModel, type OnnxNode, type OnnxValueInfo } from './onnx/model'
-import { createUpscaler } from './upscaler'
+import { UpscaleEngine, type EngineImage } from '../src/engine'
+import { encodeOnnxModel, type OnnxNode, type OnnxValueInfo } from '../src/onnx/model'
+import { createUpscaler } from '../src/upscaler'
 
 let dir = ''
 beforeAll(() => {

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node'
-import { encodeOnnxModel } from './model'
-import { ProtoWriter } from './protobuf'
+import { encodeOnnxModel } from '../src/onnx/model'
+import { ProtoWriter } from '../src/onnx/protobuf'
 
 const bytes = (build: (writer: ProtoWriter) => void) => {
   const writer = new ProtoWriter()
