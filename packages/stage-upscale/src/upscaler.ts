@@ -109,28 +109,95 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
   // that owns the process environment, before any worker creates a session.
   process.env.ORT_DISABLE_TELEMETRY ??= '1'
   const { onWarning, workers: _workers, ...engineOptions } = options
-  const script = workerScript()
-  const pool: PoolWorker[] = []
-  const queue: Job[] = []
-  let nextId = 0
-  let failure: UpscaleError | undefined
-  let closed = false
-  const timing: UpscaleTiming = { inferenceMs: 0, totalMs: 0 }
-  const warned = new Set<string>()
+  const pool = new WorkerPool(workers, threads, onWarning)
+  await pool.start(workerScript(), { ...engineOptions, threads })
+  return pool
+}
 
-  const fail = (error: UpscaleError) => {
-    failure ??= error
-    for (const worker of pool) {
-      worker.job?.reject(error)
-      worker.job = undefined
+/** Worker threads, each with one model session, fed from one queue: one image per worker at a time. */
+class WorkerPool implements Upscaler {
+  info!: ModelInfo
+  readonly timing: UpscaleTiming = { inferenceMs: 0, totalMs: 0 }
+  private readonly pool: PoolWorker[] = []
+  private readonly queue: Job[] = []
+  private nextId = 0
+  private failure?: UpscaleError
+  private closed = false
+  /** Warnings already told: every worker meets the same condition. */
+  private readonly warned = new Set<string>()
+
+  constructor(
+    readonly workers: number,
+    readonly threads: number,
+    private readonly onWarning?: (message: string) => void,
+  ) {}
+
+  /** Starts every worker and waits for their models; a failure closes those that started. */
+  async start(script: string, workerData: EngineOptions): Promise<void> {
+    const ready = Array.from({ length: this.workers }, () => this.spawn(script, workerData))
+    try {
+      this.info = (await Promise.all(ready))[0]
+    } catch (error) {
+      await this.terminate()
+      throw error
     }
-    for (const job of queue.splice(0)) job.reject(error)
   }
 
-  const dispatch = () => {
-    for (const worker of pool) {
-      if (worker.busy || queue.length === 0) continue
-      const job = queue.shift()!
+  private spawn(script: string, workerData: EngineOptions): Promise<ModelInfo> {
+    const worker: PoolWorker = { thread: new Worker(script, { workerData }), busy: false, exited: false }
+    this.pool.push(worker)
+    return new Promise<ModelInfo>((resolve, reject) => {
+      worker.thread.on('message', (reply: WorkerReply) => {
+        if (reply.type === 'ready') {
+          resolve(reply.info)
+          this.dispatch()
+        } else if (reply.type === 'init-failed') reject(deserializeError(reply.error))
+        else if (reply.type === 'warning') this.warn(reply.message)
+        else this.settle(worker, reply)
+      })
+      worker.thread.on('error', (error) => {
+        const wrapped = new UpscaleError('E_WORKER', `An upscale worker crashed: ${error.message}`, { cause: error })
+        reject(wrapped)
+        this.fail(wrapped)
+      })
+      worker.thread.on('exit', (code) => {
+        worker.exited = true
+        this.idle(worker)
+        if (!this.closed) this.fail(new UpscaleError('E_WORKER', `An upscale worker exited unexpectedly (code ${code})`))
+      })
+    })
+  }
+
+  private warn(message: string): void {
+    if (!this.warned.has(message)) this.onWarning?.(message)
+    this.warned.add(message)
+  }
+
+  /** The worker has no call in progress any more. */
+  private idle(worker: PoolWorker): void {
+    if (worker.busy) callsInProgress--
+    worker.busy = false
+  }
+
+  /** A worker's answer: its job settles (unless a close already failed it) and the next job goes out. */
+  private settle(worker: PoolWorker, reply: Extract<WorkerReply, { type: 'result' | 'failed' }>): void {
+    const job = worker.job
+    this.idle(worker)
+    worker.job = undefined
+    if (job && job.id === reply.id) {
+      if (reply.type === 'result') {
+        this.timing.inferenceMs += reply.timing.inferenceMs
+        this.timing.totalMs += reply.timing.totalMs
+        job.resolve(reply.image)
+      } else job.reject(deserializeError(reply.error))
+    }
+    this.dispatch()
+  }
+
+  private dispatch(): void {
+    for (const worker of this.pool) {
+      if (worker.busy || this.queue.length === 0) continue
+      const job = this.queue.shift()!
       worker.job = job
       worker.busy = true
       callsInProgress++
@@ -138,61 +205,19 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
     }
   }
 
-  const started = Array.from({ length: workers }, () => {
-    const thread = new Worker(script, { workerData: { ...engineOptions, threads } })
-    const worker: PoolWorker = { thread, busy: false, exited: false }
-    pool.push(worker)
-    return new Promise<ModelInfo>((resolve, reject) => {
-      thread.on('message', (reply: WorkerReply) => {
-        switch (reply.type) {
-          case 'ready':
-            resolve(reply.info)
-            dispatch()
-            break
-          case 'warning':
-            // Every worker meets the same condition: tell the user once.
-            if (!warned.has(reply.message)) onWarning?.(reply.message)
-            warned.add(reply.message)
-            break
-          case 'init-failed':
-            reject(deserializeError(reply.error))
-            break
-          case 'result':
-          case 'failed': {
-            const job = worker.job
-            if (worker.busy) callsInProgress--
-            worker.busy = false
-            worker.job = undefined
-            if (job && job.id === reply.id) {
-              if (reply.type === 'result') {
-                timing.inferenceMs += reply.timing.inferenceMs
-                timing.totalMs += reply.timing.totalMs
-                job.resolve(reply.image)
-              } else job.reject(deserializeError(reply.error))
-            }
-            dispatch()
-            break
-          }
-        }
-      })
-      thread.on('error', (error) => {
-        const wrapped = new UpscaleError('E_WORKER', `An upscale worker crashed: ${error.message}`, { cause: error })
-        reject(wrapped)
-        fail(wrapped)
-      })
-      thread.on('exit', (code) => {
-        worker.exited = true
-        if (worker.busy) callsInProgress--
-        worker.busy = false
-        if (!closed) fail(new UpscaleError('E_WORKER', `An upscale worker exited unexpectedly (code ${code})`))
-      })
-    })
-  })
+  private fail(error: UpscaleError): void {
+    this.failure ??= error
+    for (const worker of this.pool) {
+      worker.job?.reject(error)
+      worker.job = undefined
+    }
+    for (const job of this.queue.splice(0)) job.reject(error)
+  }
 
-  // Workers finish their current call and release their session; terminate only the unresponsive.
-  const terminate = async () => {
-    closed = true
-    const closing = pool.filter((worker) => !worker.exited).map(
+  /** Workers finish their current call and release their session; only the unresponsive are terminated. */
+  private async terminate(): Promise<void> {
+    this.closed = true
+    const closing = this.pool.filter((worker) => !worker.exited).map(
       (worker) =>
         new Promise<void>((resolve) => {
           const timer = setTimeout(() => void worker.thread.terminate(), CLOSE_TIMEOUT_MS)
@@ -206,41 +231,32 @@ export async function createUpscaler(options: UpscalerOptions = {}): Promise<Ups
     await Promise.all(closing)
   }
 
-  let infos: ModelInfo[]
-  try {
-    infos = await Promise.all(started)
-  } catch (error) {
-    await terminate()
-    throw error
-  }
-  const info = infos[0]
-
   /** Queues one image once its request is valid; `validate` throws what is wrong with it. */
-  const submit = <T extends UpscaledImage>(image: EngineImage, request: Pick<Job, 'target' | 'yuv420'>, validate: () => void): Promise<T> => {
-    if (closed) return Promise.reject(new UpscaleError('E_CLOSED', 'This upscaler is closed; create a new one'))
-    if (failure) return Promise.reject(failure)
+  private submit<T extends UpscaledImage>(image: EngineImage, request: Pick<Job, 'target' | 'yuv420'>, validate: () => void): Promise<T> {
+    if (this.closed) return Promise.reject(new UpscaleError('E_CLOSED', 'This upscaler is closed; create a new one'))
+    if (this.failure) return Promise.reject(this.failure)
     try {
       validate()
     } catch (error) {
       return Promise.reject(error)
     }
     return new Promise<T>((resolve, reject) => {
-      queue.push({ id: nextId++, image, ...request, resolve: (result) => resolve(result as T), reject })
-      dispatch()
+      this.queue.push({ id: this.nextId++, image, ...request, resolve: (result) => resolve(result as T), reject })
+      this.dispatch()
     })
   }
 
-  return {
-    info,
-    workers,
-    threads,
-    timing,
-    upscale: (image, target = {}) => submit<EngineImage>(image, { target }, () => validateTarget(target)),
-    upscaleToYuv420: (image, color) => submit<Yuv420Image>(image, { target: {}, yuv420: color }, () => assertYuvColor('color', color)),
-    async close() {
-      if (closed) return
-      fail(new UpscaleError('E_CLOSED', 'The upscaler was closed before this image was done'))
-      await terminate()
-    },
+  upscale(image: EngineImage, target: TargetSize = {}): Promise<EngineImage> {
+    return this.submit<EngineImage>(image, { target }, () => validateTarget(target))
+  }
+
+  upscaleToYuv420(image: EngineImage, color: YuvColor): Promise<Yuv420Image> {
+    return this.submit<Yuv420Image>(image, { target: {}, yuv420: color }, () => assertYuvColor('color', color))
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.fail(new UpscaleError('E_CLOSED', 'The upscaler was closed before this image was done'))
+    await this.terminate()
   }
 }
