@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { closeOnSignals } from './shutdown'
 import { startServer, type RunningServer, type ServerOptions } from './server'
 
 const USAGE = `Usage: start [--host 127.0.0.1] [--port 7860] [--token <token>] [--open]
@@ -49,14 +50,6 @@ export async function runFromCommandLine(argv: string[], log: (line: string) => 
   log(`anime-upscaler web UI: ${server.url}`)
   if (server.token && options.token === undefined) log('An access token was generated: share the whole address above only with people who may use this machine.')
   log('Press Ctrl-C to stop (uploads and results are deleted).')
-  let stopping = false
-  const stop = () => {
-    if (stopping) process.exit(130)
-    stopping = true
-    log('Stopping…')
-    void server.close().then(() => process.exit(0))
-  }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  void closeOnSignals(server, log).then((code) => process.exit(code))
   return server
 }

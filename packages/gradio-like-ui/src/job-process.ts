@@ -30,6 +30,8 @@ export interface JobProcess {
   pause(paused: boolean): void
   /** Asks core to stop (AbortSignal); the process is killed if it has not ended after `graceMs`. */
   stop(graceMs?: number): void
+  /** Kills the process and its ffmpeg children at once (SIGKILL to its process group). */
+  kill(): void
 }
 
 /**
@@ -89,9 +91,16 @@ function resolveCore(): string {
 }
 
 /** Runs one job in its own Node process: a crash there (native code) cannot take the server down. */
-export function startJobProcess(request: RunRequest, handlers: JobProcessHandlers): JobProcess {
+export function startJobProcess(request: RunRequest, handlers: JobProcessHandlers, tempDir: string): JobProcess {
   corePath ??= resolveCore()
-  const child: ChildProcess = spawn(process.execPath, ['-e', RUNNER, corePath], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+  // Its own process group: a terminal's Ctrl-C reaches the server only, which stops the job in
+  // order; and a kill reaches ffmpeg too. Temporary files (ffmpeg's, onnxruntime's) go to a folder
+  // inside the server's work folder, which is removed on shutdown whatever the process left.
+  const child: ChildProcess = spawn(process.execPath, ['-e', RUNNER, corePath], {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    detached: true,
+    env: { ...process.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir },
+  })
   let stderr = ''
   let ended = false
   let killTimer: NodeJS.Timeout | undefined
@@ -120,6 +129,14 @@ export function startJobProcess(request: RunRequest, handlers: JobProcessHandler
   })
   child.send({ type: 'run', request })
 
+  const kill = () => {
+    if (ended || child.pid === undefined) return
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {
+      child.kill('SIGKILL') // the group is gone already
+    }
+  }
   const deliver = (message: { type: string; value?: boolean }) => {
     if (!ended && child.connected) child.send(message, () => undefined)
   }
@@ -127,7 +144,8 @@ export function startJobProcess(request: RunRequest, handlers: JobProcessHandler
     pause: (paused) => deliver({ type: 'pause', value: paused }),
     stop: (graceMs = 5000) => {
       deliver({ type: 'stop' })
-      killTimer ??= setTimeout(() => child.kill('SIGKILL'), graceMs)
+      killTimer ??= setTimeout(kill, graceMs)
     },
+    kill,
   }
 }

@@ -168,6 +168,8 @@ class Job {
 
 export interface JobManagerOptions {
   dir: string
+  /** Temporary folder of the job processes. */
+  tempDir: string
   maxConcurrentJobs: number
   maxQueuedJobs: number
   maxFiles: number
@@ -283,7 +285,7 @@ export class JobManager {
         this.changed(job)
       },
       end: (error) => void this.end(job, error),
-    })
+    }, this.options.tempDir)
     if (job.pauseRequested) job.process.pause(true)
   }
 
@@ -496,6 +498,12 @@ export class JobManager {
     const job = this.jobs.get(id)
     if (!job) throw new HttpError(404, 'No such job (it may have been removed)')
     return job
+  }
+
+  /** Kills every job process at once (a forced shutdown). */
+  killAll(): void {
+    this.closing = true
+    for (const job of this.jobs.values()) job.process?.kill()
   }
 
   /** Stops everything and deletes every job folder. */

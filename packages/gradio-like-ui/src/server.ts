@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -8,7 +8,8 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { AUDIO_CODECS, DEFAULT_MODEL, PIPELINE_MODES, PRESETS, VIDEO_CODECS, listModels } from '@anime-upscaler/core'
 import { sendFile } from './files'
-import { JobManager, type JobView } from './jobs'
+import { EventStreams } from './event-streams'
+import { JobManager } from './jobs'
 import { plainError } from './plain-errors'
 import { Previews } from './preview'
 import { AUDIO_CHOICES, CONTAINERS, DEFAULT_SETTINGS, DETECTORS, IMAGE_OUTPUTS, SettingsError, parseSettings } from './settings'
@@ -48,6 +49,8 @@ export interface RunningServer {
   workDir: string
   /** Stops every job, closes connections and removes the work folder. */
   close(): Promise<void>
+  /** Ends at once, for a second Ctrl-C: kills the job processes (and their ffmpeg) and removes the work folder synchronously. */
+  kill(): void
 }
 
 const DEFAULT_PORT = 7860
@@ -199,9 +202,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   await mkdir(parent, { recursive: true })
   const workDir = await mkdtemp(join(parent, 'anime-upscaler-ui-'))
   const uploads = new UploadStore(join(workDir, 'uploads'), maxUploadBytes, maxFiles)
-  const jobs = new JobManager({ dir: join(workDir, 'jobs'), maxConcurrentJobs, maxQueuedJobs, maxFiles, maxPixels: options.maxPixels })
+  const tempDir = join(workDir, 'tmp')
+  await mkdir(tempDir)
+  const jobs = new JobManager({ dir: join(workDir, 'jobs'), tempDir, maxConcurrentJobs, maxQueuedJobs, maxFiles, maxPixels: options.maxPixels })
   const previews = new Previews(join(workDir, 'previews'), 384, 4, options.maxPixels)
-  const eventStreams = new Set<ServerResponse>()
+  const events = new EventStreams()
+  jobs.subscribe((event) => {
+    if (event.type === 'removed') events.broadcast({ event: 'removed', data: { id: event.id }, key: event.id })
+    else events.broadcast({ event: 'job', data: event.job, key: event.job.id, coalesce: !event.urgent })
+  })
   let port = 0
   let closing: Promise<void> | undefined
 
@@ -247,43 +256,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     features: { pauseImages: false },
   })
 
-  const openEvents = (request: IncomingMessage, response: ServerResponse) => {
-    response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' })
-    const send = (event: string, data: unknown) => response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-    response.write('retry: 1000\n\n')
-    send('snapshot', { jobs: jobs.list() })
-    // Progress is coalesced to at most one message per job every 150 ms; state changes go at once.
-    const pending = new Map<string, JobView>()
-    let timer: NodeJS.Timeout | undefined
-    const flush = () => {
-      timer = undefined
-      for (const view of pending.values()) send('job', view)
-      pending.clear()
-    }
-    const unsubscribe = jobs.subscribe((event) => {
-      if (event.type === 'removed') {
-        pending.delete(event.id)
-        send('removed', { id: event.id })
-        return
-      }
-      if (event.urgent) {
-        pending.delete(event.job.id)
-        send('job', event.job)
-        return
-      }
-      pending.set(event.job.id, event.job)
-      timer ??= setTimeout(flush, 150)
-    })
-    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), 15_000)
-    eventStreams.add(response)
-    request.on('close', () => {
-      unsubscribe()
-      clearInterval(heartbeat)
-      if (timer) clearTimeout(timer)
-      eventStreams.delete(response)
-    })
-  }
-
   const takeUploads = (ids: unknown): Upload[] => {
     if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) throw new HttpError(400, 'uploads must be a list of upload ids')
     if (ids.length > maxFiles) throw new HttpError(413, `Too many files: at most ${maxFiles} per job`)
@@ -311,7 +283,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
 
     if (second === 'config' && segments.length === 2 && isGet) return sendJson(response, 200, config())
-    if (second === 'events' && segments.length === 2 && method === 'GET') return openEvents(request, response)
+    if (second === 'events' && segments.length === 2 && method === 'GET') return events.open(request, response, () => [{ event: 'snapshot', data: { jobs: jobs.list() } }])
 
     if (second === 'uploads') {
       if (segments.length === 2 && method === 'POST') {
@@ -449,7 +421,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const close = () => {
     closing ??= (async () => {
       clearInterval(expiry)
-      for (const stream of eventStreams) stream.end()
+      events.close()
       const stopped = new Promise<void>((resolveClose) => server.close(() => resolveClose()))
       await jobs.close()
       await previews.clear()
@@ -460,5 +432,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     })()
     return closing
   }
-  return { url, host, port, token, workDir, close }
+  const kill = () => {
+    jobs.killAll()
+    server.closeAllConnections()
+    rmSync(workDir, { recursive: true, force: true })
+  }
+  return { url, host, port, token, workDir, close, kill }
 }
