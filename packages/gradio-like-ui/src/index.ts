@@ -1,4 +1,6 @@
-export { startServer, isLoopback, type RunningServer, type ServerOptions } from './server'
+export { startServer, isLoopback, ServerOptionError, type RunningServer, type ServerOptionErrorCode, type ServerOptions } from './server'
 export { runFromCommandLine } from './command-line'
-export { DEFAULT_SETTINGS, parseSettings, type DedupSettings, type UiSettings } from './settings'
+export { closeOnSignals, EXIT_STOPPED } from './shutdown'
+export { defaultSettings, parseSettings, type DedupSettings, type UiSettings } from './settings'
+export type { ConfigView, JobView, UploadView } from './api-types'
 export { sniff, type SniffedType } from '@anime-upscaler/core'

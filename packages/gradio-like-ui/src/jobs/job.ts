@@ -1,0 +1,127 @@
+import { extname, join } from 'node:path'
+import type { ImageResult } from '@anime-upscaler/core'
+import type { JobInputView, JobState, JobView, PlainError, UiSettings } from '../api-types'
+import type { JobProcess } from '../job-process'
+
+export const ACTIVE_STATES: readonly JobState[] = ['running', 'paused', 'stopping']
+export const FINISHED_STATES: readonly JobState[] = ['done', 'failed', 'stopped']
+
+/** A file of a job that may be served: only these, by exact name. */
+export interface JobFile {
+  /** The name in URLs: generated, [A-Za-z0-9.-] only. */
+  name: string
+  path: string
+  mime: string
+  /** File name offered when downloading. */
+  downloadName: string
+  role: 'input' | 'output' | 'frame'
+}
+
+export type JobInput = JobInputView & { path: string }
+
+/** "episode.mkv" → "episode": download names are made from the names the user knows. */
+export function stem(name: string): string {
+  const extension = extname(name)
+  return (extension ? name.slice(0, -extension.length) : name) || 'upscaled'
+}
+
+/** One job: its inputs, state, progress and files. The manager changes it; `view()` is what the page sees. */
+export class Job {
+  readonly createdAt = Date.now()
+  state: JobState = 'queued'
+  startedAt?: number
+  finishedAt?: number
+  readonly files = new Map<string, JobFile>()
+  readonly inputs: JobInput[] = []
+  readonly outputs: string[] = []
+  readonly results: ImageResult[] = []
+  readonly failures: { input: string; message: string }[] = []
+  readonly warnings: string[] = []
+  info?: JobView['info']
+  progress?: Record<string, unknown>
+  video?: JobView['video']
+  error?: PlainError
+  pauseRequested = false
+  stopRequested = false
+  process?: JobProcess
+  /** Resolves once the job is done, failed or stopped. */
+  readonly finished: Promise<void>
+  private resolveFinished!: () => void
+  /** Serialises frame extraction for comparisons. */
+  frameTask: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    readonly id: string,
+    readonly kind: 'image' | 'video',
+    readonly dir: string,
+    readonly settings: UiSettings,
+  ) {
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve))
+  }
+
+  get inDir(): string {
+    return join(this.dir, 'in')
+  }
+
+  get outDir(): string {
+    return join(this.dir, 'out')
+  }
+
+  get framesDir(): string {
+    return join(this.dir, 'frames')
+  }
+
+  get title(): string {
+    const first = this.inputs[0]?.name ?? 'job'
+    return this.inputs.length > 1 ? `${first} + ${this.inputs.length - 1} more` : first
+  }
+
+  get isFinished(): boolean {
+    return FINISHED_STATES.includes(this.state)
+  }
+
+  /** Server paths → the names the user knows, for messages. */
+  names(): Map<string, string> {
+    const names = new Map<string, string>()
+    for (const input of this.inputs) names.set(input.path, input.name)
+    for (const file of this.files.values()) if (file.role !== 'input') names.set(file.path, file.downloadName)
+    names.set(this.dir, 'the job folder')
+    return names
+  }
+
+  addFile(file: JobFile): void {
+    this.files.set(file.name, file)
+  }
+
+  markFinished(state: 'done' | 'failed' | 'stopped'): void {
+    this.state = state
+    this.finishedAt = Date.now()
+    this.resolveFinished()
+  }
+
+  view(queuePosition?: number): JobView {
+    return {
+      id: this.id,
+      kind: this.kind,
+      state: this.state,
+      title: this.title,
+      createdAt: this.createdAt,
+      startedAt: this.startedAt,
+      finishedAt: this.finishedAt,
+      settings: this.settings,
+      inputs: this.inputs.map(({ path: _path, ...input }) => input),
+      outputs: [...this.outputs],
+      downloads: this.outputs.map((name) => ({ file: name, name: this.files.get(name)?.downloadName ?? name })),
+      zip: this.outputs.length > 1 ? `${stem(this.inputs[0]?.name ?? 'images')}-upscaled.zip` : undefined,
+      pauseRequested: this.pauseRequested,
+      queuePosition,
+      info: this.info,
+      progress: this.progress,
+      results: [...this.results],
+      video: this.video,
+      failures: [...this.failures],
+      error: this.error,
+      warnings: [...this.warnings],
+    }
+  }
+}
