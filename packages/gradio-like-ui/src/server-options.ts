@@ -31,7 +31,7 @@ export type ServerOptionErrorCode = 'E_INVALID_ARGUMENT' | 'E_PORT_IN_USE' | 'E_
 /**
  * A ServerOptions value that cannot be used, with structured fields so a caller can word it in its
  * own terms (the CLI as its flags): `code`, `option` (the ServerOptions name), `value` (as given),
- * `hint` (what to do). The message is worded for a library user.
+ * `hint` (what to do, without naming the option). The message is worded for a library user.
  */
 export class ServerOptionError extends Error {
   override name = 'ServerOptionError'
@@ -79,7 +79,7 @@ function invalid(option: keyof ServerOptions, value: unknown, expected: string, 
 function positiveInteger(options: ServerOptions, option: 'maxUploadBytes' | 'maxFiles' | 'maxConcurrentJobs' | 'maxQueuedJobs' | 'maxPixels', fallback: number | undefined) {
   const value = options[option]
   if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value <= 0) throw invalid(option, value, 'a positive integer', `leave ${option} out for the default${fallback === undefined ? '' : ` (${fallback})`}`)
+  if (!Number.isSafeInteger(value) || value <= 0) throw invalid(option, value, 'a positive integer', `use a whole number from 1 up, or leave it out for the default${fallback === undefined ? '' : ` (${fallback})`}`)
   return value
 }
 
@@ -100,13 +100,13 @@ function checkPort(port: unknown): void {
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
   if (options === null || typeof options !== 'object') throw invalid('host', options, 'an options object', 'pass an object such as { port: 0 }')
   const host = options.host ?? '127.0.0.1'
-  if (typeof host !== 'string' || host.trim() === '') throw invalid('host', host, 'an interface address such as 127.0.0.1', "leave host out for 127.0.0.1, or use '0.0.0.0' for every interface")
+  if (typeof host !== 'string' || host.trim() === '') throw invalid('host', host, 'an interface address such as 127.0.0.1', "leave it out for 127.0.0.1, or use '0.0.0.0' for every interface")
   checkPort(options.port)
   checkToken(options.token)
   const loopback = isLoopback(host)
   const graceMs = options.uploadGraceMs ?? LIMITS.uploadGraceMs
-  if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw invalid('uploadGraceMs', graceMs, 'a whole number of milliseconds', 'leave uploadGraceMs out for 2 minutes')
-  if (options.workDir !== undefined && (typeof options.workDir !== 'string' || options.workDir === '')) throw invalid('workDir', options.workDir, 'a folder path', 'leave workDir out for the OS temp folder')
+  if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw invalid('uploadGraceMs', graceMs, 'a whole number of milliseconds', 'use 0 or more, or leave it out for 2 minutes')
+  if (options.workDir !== undefined && (typeof options.workDir !== 'string' || options.workDir === '')) throw invalid('workDir', options.workDir, 'a folder path', 'give a folder, or leave it out for the OS temp folder')
   return {
     host,
     loopback,
