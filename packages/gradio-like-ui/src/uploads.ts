@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import type { UploadView } from './api-types'
 import { HttpError } from './http'
 import { ID_PATTERN, randomId } from './ids'
-import { SNIFF_BYTES, describeUnknown, sniff, type SniffedType } from '@anime-upscaler/core'
+import { isAnimatedGif } from './media'
+import { ANIMATED_GIF, SNIFF_BYTES, describeUnknown, sniff, type SniffedType } from '@anime-upscaler/core'
 
 /** A file received and sniffed, waiting for jobs (each job gets a link to it; it stays until removed or expired). */
 export interface Upload {
@@ -174,7 +175,8 @@ export class UploadStore {
     this.receiving++
     try {
       await mkdir(folder, { recursive: true })
-      const { size, type, path } = await this.stream(request, folder, name)
+      const { size, path, ...sniffed } = await this.stream(request, folder, name)
+      const type = sniffed.type.mime === 'image/gif' && (await isAnimatedGif(path)) ? ANIMATED_GIF : sniffed.type
       const upload: Upload = { id, name, path, size, type, createdAt: Date.now() }
       this.add(upload)
       return upload

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startServer, type RunningServer } from '../src'
 import type { JobView } from '../src/api-types'
+import { ffmpegPath } from '../src/media'
 import { FAST, makeRichVideo, streamTypes, useTempDir, waitFor } from './helpers'
 
 // Issue 10, item 4: with no container chosen, the output follows what the source holds.
@@ -67,4 +69,19 @@ test('MP4 chosen for a source it cannot hold: the message names the page setting
   expect(job.error?.message).toMatch(/MP4 \(\.mp4\) cannot hold the source's ass subtitles/)
   expect(job.error?.message).toMatch(/Subtitles/)
   expect(job.error?.message).not.toMatch(/subtitleCodec|audioCodec|attachments:/)
+})
+
+// Issue 10, item 14: an animated GIF was silently upscaled as its first frame.
+test('an animated GIF is upscaled frame by frame, as a video; a still GIF stays an image', async () => {
+  const animated = join(temp(), 'wave.gif')
+  execFileSync(ffmpegPath(), ['-y', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=1', animated])
+  const job = await runVideo(animated, {})
+  expect(job).toMatchObject({ kind: 'video', state: 'done' })
+  expect(job.video).toMatchObject({ width: 128, height: 96, frames: 10 })
+  expect(job.downloads[0].name).toBe('wave-128x96.mp4')
+
+  const still = join(temp(), 'still.gif')
+  execFileSync(ffmpegPath(), ['-y', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=64x48', '-frames:v', '1', still])
+  const uploaded = await fetch(new URL('/api/uploads', server.url), { method: 'POST', body: readFileSync(still), headers: { 'X-File-Name': 'still.gif' } })
+  expect(await uploaded.json()).toMatchObject({ kind: 'image', label: 'GIF image' })
 })
