@@ -93,6 +93,8 @@ export interface JobView {
   createdAt: number
   startedAt?: number
   finishedAt?: number
+  /** Time spent running so far (paused time left out), when this view was made. */
+  elapsedMs?: number
   settings: UiSettings
   inputs: JobInputView[]
   /** Output file names, in order. */
@@ -151,6 +153,7 @@ export interface ModelView {
 export interface ExampleView {
   id: string
   title: string
+  description: string
   kind: 'image' | 'video'
 }
 

@@ -18,14 +18,16 @@ const HEIGHT = 270
 const EXAMPLES: Example[] = [
   {
     id: 'picture',
-    title: `Sample picture (PNG, ${WIDTH}×${HEIGHT})`,
+    title: 'Sample picture',
+    description: `A drawing made by this project, PNG, ${WIDTH}×${HEIGHT}`,
     kind: 'image',
     file: 'anime-upscaler-sample.png',
     make: async (path) => void (await sharp(Buffer.from(sampleSvg(WIDTH, HEIGHT))).png().toFile(path)),
   },
   {
     id: 'clip',
-    title: `Sample clip (2 s, ${WIDTH}×${HEIGHT}, drawn on twos, with sound)`,
+    title: 'Sample clip',
+    description: `That drawing animated on twos: 2 s, ${WIDTH}×${HEIGHT}, with sound`,
     kind: 'video',
     file: 'anime-upscaler-sample.mp4',
     make: (path) => writeSampleClip(path, WIDTH, HEIGHT),
@@ -39,7 +41,7 @@ export class Examples {
   constructor(private readonly dir: string) {}
 
   list(): ExampleView[] {
-    return EXAMPLES.map(({ id, title, kind }) => ({ id, title, kind }))
+    return EXAMPLES.map(({ id, title, description, kind }) => ({ id, title, description, kind }))
   }
 
   /** The example's file name and path (made once; a failed attempt is tried again next time). */

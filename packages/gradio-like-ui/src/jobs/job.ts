@@ -42,6 +42,10 @@ export class Job {
   video?: JobView['video']
   error?: PlainError
   pauseRequested = false
+  /** core said it paused; a video shows "paused" once the frames in flight are encoded too. */
+  corePaused = false
+  private pausedSince: number | undefined
+  private pausedMs = 0
   stopRequested = false
   process?: JobProcess
   /** Resolves once the job is done, failed or stopped. */
@@ -93,7 +97,32 @@ export class Job {
     this.files.set(file.name, file)
   }
 
+  /** Paused for the page: the clock stops. */
+  enterPause(): void {
+    this.state = 'paused'
+    this.pausedSince ??= Date.now()
+  }
+
+  /** Running again: the clock goes on. */
+  leavePause(): void {
+    if (this.state === 'paused') this.state = 'running'
+    this.closePause()
+  }
+
+  private closePause(): void {
+    if (this.pausedSince !== undefined) this.pausedMs += Date.now() - this.pausedSince
+    this.pausedSince = undefined
+  }
+
+  /** Time spent running, paused time left out. */
+  elapsedMs(now = Date.now()): number | undefined {
+    if (this.startedAt === undefined) return undefined
+    const pausedNow = this.pausedSince === undefined ? 0 : now - this.pausedSince
+    return (this.finishedAt ?? now) - this.startedAt - this.pausedMs - pausedNow
+  }
+
   markFinished(state: 'done' | 'failed' | 'stopped'): void {
+    this.closePause()
     this.state = state
     this.finishedAt = Date.now()
     this.resolveFinished()
@@ -108,6 +137,7 @@ export class Job {
       createdAt: this.createdAt,
       startedAt: this.startedAt,
       finishedAt: this.finishedAt,
+      elapsedMs: this.elapsedMs(),
       settings: this.settings,
       inputs: this.inputs.map(({ path: _path, ...input }) => input),
       outputs: [...this.outputs],

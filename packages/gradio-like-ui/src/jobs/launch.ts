@@ -23,6 +23,24 @@ export const OUTPUT_MIME: Record<string, string> = {
   '.mkv': 'video/x-matroska',
 }
 
+/** Frames decoded but not yet encoded (a video's work in flight). */
+function framesInFlight(job: Job): number {
+  const { decoded, encoded } = (job.progress ?? {}) as { decoded?: number; encoded?: number }
+  return (decoded ?? 0) - (encoded ?? 0)
+}
+
+/**
+ * Shows the job paused once core paused and, for a video, the frames in flight are encoded: until
+ * then the page says "Pausing…". An image batch's images in flight are not counted by core's
+ * events, so a batch shows paused at once (and says that started images finish). True when it changed.
+ */
+function settlePause(job: Job): boolean {
+  if (job.state !== 'running' || !job.corePaused) return false
+  if (job.kind === 'video' && framesInFlight(job) > 0) return false
+  job.enterPause()
+  return true
+}
+
 /**
  * Starts core in a job process. Progress, pause and resume are handled alike for images and
  * videos; `onEvent` gets the events that differ.
@@ -36,14 +54,16 @@ export function launch(job: Job, request: RunRequest, hooks: RunHooks, onEvent: 
           case 'progress': {
             const { type: _type, ...progress } = event
             job.progress = progress
+            if (settlePause(job)) return hooks.changed(job)
             return hooks.changed(job, false)
           }
-          // core reports the pause once what was in flight has settled: the state follows core.
           case 'paused':
-            if (job.state === 'running') job.state = 'paused'
+            job.corePaused = true
+            settlePause(job)
             return hooks.changed(job)
           case 'resumed':
-            if (job.state === 'paused') job.state = 'running'
+            job.corePaused = false
+            job.leavePause()
             return hooks.changed(job)
           default:
             return onEvent(event)
