@@ -21,6 +21,15 @@ export interface JobProcess {
 /** The built entry: the sources (src/, under jest) and the build (dist/) both find it in dist/. */
 const RUNNER = resolve(__dirname, '..', 'dist', 'job-runner.cjs')
 
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return
+  try {
+    process.kill(-pid, 'SIGKILL')
+  } catch {
+    // The group is gone already.
+  }
+}
+
 /**
  * Runs one request in its own Node process: a crash there (native code) cannot take the server
  * down. Its own process group: a terminal's Ctrl-C reaches the server only, which stops the job in
@@ -49,12 +58,9 @@ export function startJobProcess(request: RunRequest, handlers: JobProcessHandler
     handlers.end(error)
   }
   const kill = () => {
-    if (ended || child.pid === undefined) return
-    try {
-      process.kill(-child.pid, 'SIGKILL')
-    } catch {
-      child.kill('SIGKILL') // the group is gone already
-    }
+    if (ended) return
+    killGroup(child.pid)
+    child.kill('SIGKILL')
   }
   const deliver = (message: ParentMessage) => {
     if (!ended && child.connected) child.send(message, () => undefined)
@@ -69,6 +75,9 @@ export function startJobProcess(request: RunRequest, handlers: JobProcessHandler
   })
   child.on('error', (error) => end({ code: 'E_PROCESS', message: `Could not start the upscaling process: ${error.message}` }))
   child.on('exit', (code, signal) => {
+    // Whatever the runner left in its group (an ffmpeg still closing its file) goes with it, so
+    // nothing writes into the job's folder once the job has ended.
+    killGroup(child.pid)
     if (result) return end(result.error)
     const how = signal ? `was killed (${signal})` : `exited with code ${code}`
     end({ code: 'E_PROCESS', message: `The upscaling process ${how} before finishing`, detail: stderr.trim() || undefined })

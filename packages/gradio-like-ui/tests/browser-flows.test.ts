@@ -1,105 +1,47 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { readImage } from '@anime-upscaler/core'
-import { startServer, type RunningServer } from '../src'
+import type { JobView } from '../src/api-types'
 import { ffmpegPath } from '../src/media'
-import { corruptPng, makeVideo, useTempDir, waitFor } from './helpers'
+import { addFiles, counts, describeInChromium, fastSettings, openPage, openSession, waitForJob, type Session } from './browser-helpers'
+import { corruptPng, makeImage, makeVideo, useTempDir, waitFor } from './helpers'
 
-/** What the page functions below use of the browser (this package type-checks without the DOM lib). */
-interface BrowserElement {
-  dataset: Record<string, string | undefined>
-  textContent: string | null
-  style: Record<string, string>
-  naturalWidth: number
-  naturalHeight: number
-  videoWidth: number
-  videoHeight: number
-  duration: number
-  readyState: number
-  getAttribute(name: string): string | null
-  addEventListener(type: string, listener: () => void, options?: { once?: boolean }): void
-  blur(): void
-}
-declare const document: {
-  querySelector(selector: string): BrowserElement | null
-  querySelectorAll(selector: string): ArrayLike<BrowserElement>
-  activeElement: BrowserElement | null
-}
-
-const CHROMIUM = '/usr/bin/chromium'
-const SCREENSHOT = resolve(__dirname, '..', 'docs', 'screenshot.png')
-const haveChromium = existsSync(CHROMIUM)
+const SCREENSHOTS = resolve(__dirname, '..', 'docs')
 const temp = useTempDir()
 
-if (!haveChromium) {
-  // Loud enough to be seen in the jest output; the server tests still run.
-  console.warn(`Browser tests skipped: ${CHROMIUM} is missing. Install it with \`apt-get install -y chromium\` (as root) to run them.`)
-  test.skip(`browser tests need ${CHROMIUM} (apt-get install -y chromium)`, () => undefined)
-}
-
-const describeBrowser = haveChromium ? describe : describe.skip
-
-describeBrowser('in Chromium', () => {
-  let server: RunningServer
-  let browser: Browser
-  let page: Page
+describeInChromium('in Chromium', () => {
+  let session: Session
 
   beforeAll(async () => {
-    server = await startServer({ port: 0 })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    })
-    const context = await browser.newContext({ viewport: { width: 1360, height: 1000 }, acceptDownloads: true })
-    page = await context.newPage()
-    page.on('pageerror', (error) => console.error('page error:', error))
-    await page.goto(server.url)
-    await page.waitForSelector('body[data-ready="true"]')
+    session = await openSession()
   })
+  afterAll(async () => session?.close())
 
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-  })
-
-  /** The fast settings, set through the form as a user would. */
-  async function fastSettings(): Promise<void> {
-    await page.selectOption('#model', 'anime4k-s')
-    await page.uncheck('#workers-auto')
-    await page.locator('#workers').fill('1')
-    await page.check('input[name="processing"][value="concurrent"]')
-    await page.selectOption('#preset', 'ultrafast')
-    await page.check('input[name="detector"][value="default"]')
+  /** A page with nothing left over from another test: no upload waiting, no job. */
+  async function freshPage(options: Parameters<typeof openPage>[1] = {}): Promise<Page> {
+    const base = session.server.url
+    await fetch(new URL('/api/uploads', base), { method: 'DELETE' })
+    const { jobs } = (await (await fetch(new URL('/api/jobs', base))).json()) as { jobs: JobView[] }
+    for (const job of jobs) await fetch(new URL(`/api/jobs/${job.id}`, base), { method: 'DELETE' })
+    const page = await openPage(session, options)
+    await fastSettings(page)
+    return page
   }
 
-  async function addFile(path: string): Promise<void> {
-    const before = await page.locator('#file-list li').count()
-    await page.setInputFiles('#file-input', path)
-    await page.waitForFunction((count) => {
-      const items = document.querySelectorAll('#file-list li')
-      return items.length > count && items[items.length - 1].getAttribute('data-status') !== 'uploading'
-    }, before)
-  }
-
-  async function jobState(): Promise<string | null> {
-    return page.getAttribute('#job-block', 'data-state')
-  }
-
-  async function counts(): Promise<Record<string, number>> {
-    return page.evaluate(() => {
-      const result: Record<string, number> = {}
-      for (const node of Array.from(document.querySelectorAll('#job-stages .stage-count'))) if (node.dataset.value) result[node.dataset.stage!] = Number(node.dataset.value)
-      return result
-    })
+  async function serverJob(id: string): Promise<JobView> {
+    return ((await (await fetch(new URL(`/api/jobs/${id}`, session.server.url))).json()) as { job: JobView }).job
   }
 
   test('settings are remembered across reloads', async () => {
-    await fastSettings()
+    const page = await freshPage()
+    await page.locator('#video-settings > summary').click()
     await page.check('input[name="detector"][value="hash"]')
+    await page.locator('#dedup-expert > summary').click()
     expect(await page.isVisible('#dedup-hi')).toBe(false)
     await page.fill('#dedup-hash-distance', '3')
+    await page.selectOption('#subtitles', 'none')
     await page.reload()
     await page.waitForSelector('body[data-ready="true"]')
     expect(await page.inputValue('#model')).toBe('anime4k-s')
@@ -108,13 +50,38 @@ describeBrowser('in Chromium', () => {
     expect(await page.isChecked('input[name="detector"][value="hash"]')).toBe(true)
     expect(await page.inputValue('#dedup-hash-distance')).toBe('3')
     expect(await page.inputValue('#preset')).toBe('ultrafast')
+    expect(await page.inputValue('#subtitles')).toBe('none')
+    await page.context().close()
   })
 
-  test('an image: preview, upscale, the result at the right size, an intact download, a slider that moves', async () => {
+  test('Scale takes 1.5 and 2.7 as typed, and explains the allowed values otherwise', async () => {
+    const page = await freshPage()
+    const input = join(temp(), 'scale.png')
+    await makeImage(input, 40, 20)
+    await addFiles(page, input)
+    for (const [typed, size] of [['1.5', '60×30'], ['2.7', '108×54']]) {
+      await page.fill('#scale', '')
+      await page.locator('#scale').pressSequentially(typed)
+      expect(await page.inputValue('#scale')).toBe(typed)
+      expect(await page.textContent('#scale-message')).toBe('')
+      await page.click('#preview-button')
+      await page.waitForFunction((expected) => document.querySelector('.compare-caption')?.textContent?.includes(`40×20 → ${expected}`), size)
+    }
+    await page.fill('#scale', '')
+    await page.locator('#scale').pressSequentially('20')
+    expect(await page.textContent('#scale-message')).toMatch(/^Scale is a number from 1 to 16, such as 1\.5, 2 or 2\.7; 20 is too large\.$/)
+    expect(await page.getAttribute('#scale', 'aria-invalid')).toBe('true')
+    await page.click('#run-button')
+    expect(await page.textContent('#action-message')).toMatch(/Fix the Scale first/)
+    expect(await page.isHidden('#job-block')).toBe(true)
+    await page.context().close()
+  })
+
+  test('an image: preview, upscale, the right size, an intact download, a slider that moves; the file stays to try other settings, and after a reload', async () => {
+    const page = await freshPage()
     const input = join(temp(), 'frame.png')
     execFileSync(ffmpegPath(), ['-y', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=1', '-frames:v', '1', input])
-    await fastSettings()
-    await addFile(input)
+    await addFiles(page, input)
     expect(await page.getAttribute('#file-list li', 'data-status')).toBe('ready')
 
     await page.click('#preview-button')
@@ -122,24 +89,23 @@ describeBrowser('in Chromium', () => {
     expect(await page.textContent('.compare-caption')).toContain('320×180 → 640×360')
 
     await page.click('#run-button')
-    await page.waitForSelector('#job-block[data-state="done"]')
+    await waitForJob(page, 'done')
     await page.waitForSelector('.gallery-item')
     expect(await page.textContent('.gallery-item .dims')).toBe('320×180 → 640×360')
     await page.waitForFunction(() => (document.querySelector('.compare-caption')?.textContent ?? '').startsWith('frame.png'))
     await page.waitForSelector('#compare[data-state="ready"]')
-    const natural = await page.$eval('#compare img.compare-after', (img) => [img.naturalWidth, img.naturalHeight])
-    expect(natural).toEqual([640, 360])
+    expect(await page.$eval('#compare img.compare-after', (img) => [img.naturalWidth, img.naturalHeight])).toEqual([640, 360])
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#result .download')])
     expect(download.suggestedFilename()).toBe('frame-640x360.png')
     const saved = join(temp(), 'downloaded.png')
     await download.saveAs(saved)
     const jobId = (await page.getAttribute('#job-block', 'data-job-id'))!
-    expect(readFileSync(saved).equals(readFileSync(join(server.workDir, 'jobs', jobId, 'out', 'output-1.png')))).toBe(true)
+    expect(readFileSync(saved).equals(readFileSync(join(session.server.workDir, 'jobs', jobId, 'out', 'output-1.png')))).toBe(true)
     const decoded = await readImage(saved)
     expect([decoded.image.width, decoded.image.height]).toEqual([640, 360])
 
-    // Drag the divider from the middle to a fifth of the width.
+    // Drag the divider from the middle to a fifth of the width; the arrow keys move it too.
     const handle = page.locator('#compare .compare-handle')
     expect(await handle.getAttribute('aria-valuenow')).toBe('50')
     await page.locator('#compare-block').scrollIntoViewIfNeeded()
@@ -151,95 +117,222 @@ describeBrowser('in Chromium', () => {
     await page.mouse.move(stage.x + stage.width * 0.2, stage.y + stage.height / 2, { steps: 5 })
     await page.mouse.up()
     expect(Number(await handle.getAttribute('aria-valuenow'))).toBeCloseTo(20, -0.5)
-    expect(await page.$eval('#compare img.compare-after', (img) => img.style.clipPath)).toMatch(/inset\(0(px)? 0(px)? 0(px)? (19|20|21)(\.\d)?%\)/)
     await handle.press('ArrowRight')
     expect(Number(await handle.getAttribute('aria-valuenow'))).toBeCloseTo(22, -0.5)
-
-    // Zoom to 200 %: the stage is twice the result's size (in CSS pixels at DPR 1); Fit brings it back.
     await page.click('.compare-toolbar button[data-zoom="2"]')
     expect((await page.locator('#compare .compare-stage').boundingBox())!.width).toBeCloseTo(1280, -1)
     await page.click('.compare-toolbar button[data-zoom="fit"]')
     expect((await page.locator('#compare .compare-stage').boundingBox())!.width).toBeLessThan(1280)
+
+    // The file is still there: other settings, Upscale again, a second job.
+    expect(await page.textContent('#file-list li .file-meta')).toMatch(/upscaled/)
+    await page.fill('#scale', '3')
+    await page.click('#run-button')
+    await page.waitForFunction((first) => document.querySelector('#job-block')?.dataset.jobId !== first, jobId)
+    await waitForJob(page, 'done')
+    expect(await page.textContent('.gallery-item .dims')).toBe('320×180 → 960×540')
+
+    // A file added but not run yet is still listed after a reload.
+    const waiting = join(temp(), 'waiting.png')
+    await makeImage(waiting, 32, 32)
+    await addFiles(page, waiting)
+    await page.reload()
+    await page.waitForSelector('body[data-ready="true"]')
+    await page.waitForSelector('#file-list li[data-status="ready"] >> text=waiting.png')
+    await page.context().close()
   })
 
-  test('corrupt or unsupported files get readable errors', async () => {
+  test('errors: a refused file and a corrupt image, each said once, in place; "failed" is not a progress bar', async () => {
+    const page = await freshPage()
     const text = join(temp(), 'notes.png')
     writeFileSync(text, 'these are my notes, not a picture\n'.repeat(10))
-    await addFile(text)
+    await addFiles(page, text)
     const refused = page.locator('#file-list li[data-status="error"] .file-error')
     await expect(refused.textContent()).resolves.toMatch(/"notes\.png" is not an image or video that can be upscaled: it looks like text/)
     await page.click('#file-list li[data-status="error"] .icon-button')
 
     const broken = join(temp(), 'broken.png')
     writeFileSync(broken, corruptPng())
-    await addFile(broken)
+    await addFiles(page, broken)
     await page.click('#run-button')
-    await page.waitForSelector('#job-block[data-state="failed"]')
-    const message = await page.textContent('#job-error .error-message')
+    await waitForJob(page, 'failed')
+    const message = (await page.textContent('#job-error .error-message'))!
     expect(message).toMatch(/^This file could not be read: Could not decode "broken\.png": the file is truncated or corrupt/)
-    expect(message).not.toContain(server.workDir)
-    await page.waitForSelector('.toast >> text=broken.png failed')
+    expect(message).not.toContain(session.server.workDir)
+    // Once: no pop-up notice repeats it (and none covers the error box).
+    expect(await page.evaluate((wanted) => document.body.innerText.split(wanted).length - 1, message)).toBe(1)
+    const box = (await page.locator('#job-error').boundingBox())!
+    expect(await page.evaluate(({ x, y }) => (globalThis as unknown as { document: { elementFromPoint(x: number, y: number): { closest(s: string): unknown } | null } }).document.elementFromPoint(x, y)?.closest('#job-error') !== null, { x: box.x + box.width / 2, y: box.y + box.height / 2 })).toBe(true)
+    expect(await page.locator('#job-stages .bar').count()).toBe(0)
+    expect(await page.textContent('#job-stats')).not.toMatch(/Speed|—/)
+    expect(await page.isVisible('#retry-button')).toBe(true)
+    await page.context().close()
   })
 
-  test('a video: progress advances, Pause holds the counts for two seconds, Resume continues, Stop leaves no output', async () => {
-    const video = makeVideo(join(temp(), 'episode.mp4'), 360, '320x180')
-    await fastSettings()
-    await addFile(video)
+  test('a video: Pausing… until the frames in flight are encoded, then Paused with the counts, speed, ETA and clock still; Resume; Stop says nothing was kept, offers Retry, and clears the comparison', async () => {
+    const page = await freshPage()
+    // A finished image job in the comparison first: a stopped video must not leave it there.
+    const still = join(temp(), 'still.png')
+    await makeImage(still, 64, 36)
+    await addFiles(page, still)
     await page.click('#run-button')
-    await page.waitForSelector('#job-block[data-state="running"]')
+    await waitForJob(page, 'done')
+    await page.waitForSelector('#compare[data-state="ready"]')
+
+    const video = makeVideo(join(temp(), 'episode.mp4'), 480, '320x180')
+    await addFiles(page, video)
+    await page.click('#run-button')
+    await waitForJob(page, 'running')
     const jobId = (await page.getAttribute('#job-block', 'data-job-id'))!
     try {
-      await waitFor(async () => ((await counts()).encoded ?? 0) >= 10, 'encoded frames', 30_000)
-      const early = await counts()
-      expect(early.decoded).toBeGreaterThanOrEqual(early.encoded)
-
+      expect(await page.textContent('#job-stats')).not.toMatch(/Speed.*Speed|Speed —/)
+      await waitFor(async () => ((await counts(page)).encoded ?? 0) >= 10, 'encoded frames', 30_000)
       await page.click('#pause-button')
-      await page.waitForSelector('#job-block[data-state="paused"]')
-      // Decoding stops at once; the frames already in flight are finished and encoded, then nothing moves.
-      const settled = await waitFor(async () => {
-        const now = await counts()
-        return now.encoded === now.decoded ? now : undefined
-      }, 'the frames in flight to be encoded', 30_000)
-      await new Promise((r) => setTimeout(r, 2000))
-      expect(await counts()).toEqual(settled)
-      expect(settled.encoded).toBeLessThan(360)
+      // Sample what the page says until it is paused: "Paused" only once nothing is in flight.
+      const samples: { badge: string; counts: Record<string, number> }[] = []
+      await waitFor(async () => {
+        const sample = await page.evaluate(() => ({ badge: document.querySelector('#job-state')!.textContent!, state: document.querySelector('#job-block')!.dataset.state }))
+        samples.push({ badge: sample.badge, counts: await counts(page) })
+        return sample.state === 'paused'
+      }, 'the job to pause', 30_000, 20)
+      expect(samples[0].badge).toMatch(/Pausing…|Paused/)
+      for (const sample of samples.filter((candidate) => candidate.badge === 'Paused')) expect(sample.counts.encoded).toBe(sample.counts.decoded)
+      const held = await counts(page)
+      expect(held.encoded).toBe(held.decoded)
       expect(await page.textContent('#job-state')).toBe('Paused')
+      const stats = (await page.textContent('#job-stats'))!
+      expect(stats).not.toMatch(/Speed|ETA/)
+      // Nothing moves while paused: not the counts, not the elapsed time.
+      await new Promise((resolveHold) => setTimeout(resolveHold, 2000))
+      expect(await counts(page)).toEqual(held)
+      expect(await page.textContent('#job-stats')).toBe(stats)
+      expect(held.encoded).toBeLessThan(480)
 
       await page.click('#resume-button')
-      await page.waitForSelector('#job-block[data-state="running"]')
-      await waitFor(async () => ((await counts()).encoded ?? 0) > settled.encoded, 'progress after resume', 30_000)
+      await waitForJob(page, 'running')
+      await waitFor(async () => ((await counts(page)).encoded ?? 0) > held.encoded, 'progress after resume', 30_000)
 
       await page.click('#stop-button')
-      await page.waitForSelector('#job-block[data-state="stopped"]', { timeout: 15_000 })
+      await waitForJob(page, 'stopped', 15_000)
+      expect(await page.textContent('#job-status')).toMatch(/^Stopped: nothing was saved\. Retry/)
+      expect(await page.isVisible('#retry-button')).toBe(true)
       expect(await page.isHidden('#result-block')).toBe(true)
-      expect(existsSync(join(server.workDir, 'jobs', jobId, 'out'))).toBe(false)
-      const response = await fetch(new URL(`/api/jobs/${jobId}`, server.url))
-      const { job } = (await response.json()) as { job: { state: string; outputs: string[] } }
-      expect(job).toMatchObject({ state: 'stopped', outputs: [] })
+      expect(await page.getAttribute('#compare', 'data-state')).toBe('empty')
+      expect(existsSync(join(session.server.workDir, 'jobs', jobId, 'out'))).toBe(false)
+      expect(await serverJob(jobId)).toMatchObject({ state: 'stopped', outputs: [] })
+
+      await page.click('#retry-button')
+      await page.waitForFunction((old) => document.querySelector('#job-block')?.dataset.jobId !== old, jobId)
+      await waitForJob(page, 'running')
+      await page.click('#stop-button')
+      await waitForJob(page, 'stopped', 15_000)
     } finally {
-      // Whatever happened, this job must not hold the queue for the next test.
-      await fetch(new URL(`/api/jobs/${jobId}/stop`, server.url), { method: 'POST' })
+      await fetch(new URL(`/api/jobs/${jobId}/stop`, session.server.url), { method: 'POST' })
     }
+    await page.context().close()
   })
 
-  test('a video to the end: duplicates skipped, playable in the page, and a chosen frame compared', async () => {
+  test('the queue: a waiting job shows its place and expected wait; rows are buttons; Clear finished', async () => {
+    const page = await freshPage()
+    const video = makeVideo(join(temp(), 'long.mp4'), 480, '320x180')
+    await addFiles(page, video)
+    await page.click('#run-button')
+    await waitForJob(page, 'running')
+    const running = (await page.getAttribute('#job-block', 'data-job-id'))!
+    const image = join(temp(), 'next.png')
+    await makeImage(image, 32, 32)
+    await addFiles(page, image)
+    await page.click('#run-button')
+    await waitForJob(page, 'queued')
+    const waiting = page.locator('#queue li[data-state="queued"] .queue-note')
+    await expect(waiting.textContent()).resolves.toMatch(/^1st in line; starts (in about \S+|when the running job ends)/)
+    await page.waitForFunction(() => /starts in about/.test(document.querySelector('#queue li[data-state="queued"] .queue-note')?.textContent ?? ''), undefined, { timeout: 30_000 })
+    expect(await page.textContent('#job-status')).toMatch(/^Waiting: 1st in line/)
+
+    await page.click(`#queue li[data-job-id="${running}"] .queue-pick`)
+    expect(await page.getAttribute('#job-block', 'data-job-id')).toBe(running)
+    await page.click('#stop-button')
+    await waitForJob(page, 'stopped', 15_000)
+    await page.waitForSelector('#queue li[data-state="done"]', { timeout: 60_000 })
+    expect(await page.locator('#queue li').count()).toBe(2)
+    await page.click('#clear-finished-button')
+    await page.waitForFunction(() => document.querySelectorAll('#queue li').length === 0)
+    expect(await page.isVisible('#queue-empty')).toBe(true)
+    await page.context().close()
+  })
+
+  test('a batch of 7 images: one "Download all" zip holding the 7 results', async () => {
+    const page = await freshPage()
+    const inputs: string[] = []
+    for (let i = 1; i <= 7; i++) inputs.push(await makeImage(join(temp(), `batch-${i}.png`), 24 + i * 4, 20))
+    await addFiles(page, ...inputs)
+    await page.click('#run-button')
+    await waitForJob(page, 'done')
+    expect(await page.locator('.gallery-item').count()).toBe(7)
+    const zipLink = page.locator('#result a.download.button')
+    expect(await zipLink.textContent()).toContain('Download all (7 files, zip)')
+    const [download] = await Promise.all([page.waitForEvent('download'), zipLink.click()])
+    expect(download.suggestedFilename()).toBe('batch-1-upscaled.zip')
+    const saved = join(temp(), 'batch.zip')
+    await download.saveAs(saved)
+    // Read by Info-ZIP's unzip: the archive is tested whole, and lists the seven results.
+    execFileSync('unzip', ['-tq', saved])
+    const listing = execFileSync('unzip', ['-Z1', saved], { encoding: 'utf8' }).trim().split('\n')
+    expect(listing).toEqual(inputs.map((_, i) => `batch-${i + 1}-${(24 + (i + 1) * 4) * 2}x40.png`))
+    await page.context().close()
+  })
+
+  test("the project's examples and a pasted picture become inputs", async () => {
+    const page = await freshPage()
+    await page.click('.example[data-example="picture"]')
+    await page.waitForSelector('#file-list li[data-status="ready"] >> text=anime-upscaler-sample.png')
+    await page.click('#preview-button')
+    await page.waitForFunction(() => (document.querySelector('.compare-caption')?.textContent ?? '').includes('of "anime-upscaler-sample.png"'))
+    // The 480x270 drawing: its centre 384x270 previewed at the fast model's 2x.
+    expect(await page.textContent('.compare-caption')).toMatch(/^Preview of the centre 384×270 of "anime-upscaler-sample\.png": 384×270 → 768×540/)
+
+    await page.click('.example[data-example="clip"]')
+    await page.waitForSelector('#file-list li[data-status="ready"] >> text=anime-upscaler-sample.mp4', { timeout: 60_000 })
+    // Adding files after a run replaces the files already run; here nothing ran: both stay.
+    expect(await page.locator('#file-list li[data-status="ready"]').count()).toBe(2)
+
+    const png = readFileSync(await makeImage(join(temp(), 'clipboard.png'), 30, 20)).toString('base64')
+    await page.evaluate(`(() => {
+      const bytes = Uint8Array.from(atob(${JSON.stringify(png)}), (c) => c.charCodeAt(0))
+      const data = new DataTransfer()
+      data.items.add(new File([bytes], 'image.png', { type: 'image/png' }))
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
+    })()`)
+    await page.waitForSelector('#file-list li[data-status="ready"] >> text=image.png')
+    expect(await page.locator('#file-list li[data-status="ready"]').count()).toBe(3)
+    await page.click('#clear-button')
+    await page.waitForFunction(() => document.querySelectorAll('#file-list li').length === 0)
+    await waitFor(async () => ((await (await fetch(new URL('/api/uploads', session.server.url))).json()) as { uploads: unknown[] }).uploads.length === 0, 'the server to drop the uploads')
+    await page.context().close()
+  })
+
+  test('a video to the end: duplicates skipped, playable in the page, a chosen frame compared; the chosen streams settings go with the job', async () => {
+    const page = await freshPage()
     // Drawn at 8 fps, shown at 24: two of every three frames repeat the one before.
     const video = makeVideo(join(temp(), 'short.mp4'), 48, '320x180', 24, 8)
-    await fastSettings()
-    await addFile(video)
+    await page.locator('#video-settings > summary').click()
+    await page.selectOption('#attachments', 'none')
+    await page.locator('#video-settings > summary').click()
+    await addFiles(page, video)
     await page.click('#preview-button')
     await page.waitForFunction(() => document.querySelector('.compare-caption')?.textContent?.startsWith('Preview of frame 0 of "short.mp4": 320×180 → 640×360'))
     await page.click('#run-button')
-    await page.waitForSelector('#job-block[data-state="done"]', { timeout: 60_000 })
-    const size = await page.$eval('video.result-video', (element) => {
-      const player = element
+    await waitForJob(page, 'done')
+    const jobId = (await page.getAttribute('#job-block', 'data-job-id'))!
+    expect((await serverJob(jobId)).settings).toMatchObject({ container: 'auto', subtitles: 'copy', attachments: 'none' })
+    const size = await page.$eval('video.result-video', (player) => {
       return new Promise<number[]>((done) => {
         const report = () => done([player.videoWidth, player.videoHeight, Math.round(player.duration * 24)])
         if (player.readyState >= 1) report()
         else player.addEventListener('loadedmetadata', report, { once: true })
       })
     })
-    const final = await counts()
+    const final = await counts(page)
     expect(final.decoded).toBeGreaterThanOrEqual(40)
     expect(final.encoded).toBe(final.decoded)
     expect(size).toEqual([640, 360, final.decoded])
@@ -247,27 +340,27 @@ describeBrowser('in Chromium', () => {
     expect(final.upscaled).toBe(final.unique)
     expect(await page.textContent('#job-stats')).toMatch(/Duplicates skipped \d+ \(\d+%\)/)
     await page.waitForFunction(() => document.querySelector('.compare-caption')?.textContent?.startsWith('Frame 0'))
-
     await page.fill('#frame-number', '30')
     await page.click('#frame-button')
     await page.waitForFunction(() => document.querySelector('.compare-caption')?.textContent?.startsWith('Frame 30'))
     await page.waitForSelector('#compare[data-state="ready"]')
     expect(await page.$eval('#compare img.compare-after', (img) => [img.naturalWidth, img.naturalHeight])).toEqual([640, 360])
-    const jobId = (await page.getAttribute('#job-block', 'data-job-id'))!
     expect(await page.getAttribute(`#queue li[data-job-id="${jobId}"]`, 'data-state')).toBe('done')
 
-    // The README's screenshot: the finished video with a frame compared, and the queue.
-    // Dismiss the notifications (a click closes one; they also expire by themselves).
-    while ((await page.locator('.toast').count()) > 0) await page.locator('.toast').first().click({ timeout: 1000 }).catch(() => undefined)
-    await page.waitForFunction(() => (document.querySelector('video.result-video')?.readyState ?? 0) >= 2, undefined, { timeout: 10_000 }).catch(() => undefined)
-    await page.locator('#compare .compare-handle').focus()
-    await page.keyboard.press('Home')
-    for (let i = 0; i < 4; i++) await page.keyboard.press('Shift+ArrowRight')
-    await page.evaluate(() => document.activeElement?.blur())
-    // Only on request: a test run should not rewrite a tracked file.
+    // The README's screenshots, light and dark (only on request: a test run should not rewrite tracked files).
     if (process.env.UPDATE_SCREENSHOT === '1') {
-      mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true })
-      await page.screenshot({ path: SCREENSHOT, fullPage: true })
+      await page.waitForFunction(() => (document.querySelector('video.result-video')?.readyState ?? 0) >= 2, undefined, { timeout: 10_000 }).catch(() => undefined)
+      await page.locator('#compare .compare-handle').focus()
+      await page.keyboard.press('Home')
+      for (let i = 0; i < 4; i++) await page.keyboard.press('Shift+ArrowRight')
+      await page.evaluate(() => document.activeElement?.blur())
+      mkdirSync(SCREENSHOTS, { recursive: true })
+      for (const theme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: theme })
+        await page.waitForFunction((wanted) => document.documentElement.dataset.theme === wanted, theme)
+        await page.screenshot({ path: join(SCREENSHOTS, theme === 'light' ? 'screenshot.png' : 'screenshot-dark.png'), fullPage: true })
+      }
     }
+    await page.context().close()
   })
 })

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { basename } from 'node:path'
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
 import { startServer, type RunningServer, type ServerOptions } from '../src'
 
@@ -34,6 +35,7 @@ export interface BrowserElement {
   clientWidth: number
   scrollWidth: number
   getAttribute(name: string): string | null
+  querySelector(selector: string): BrowserElement | null
   matches(selector: string): boolean
   getBoundingClientRect(): { top: number; bottom: number; left: number; right: number; width: number; height: number }
   addEventListener(type: string, listener: () => void, options?: { once?: boolean }): void
@@ -88,14 +90,14 @@ export async function openPage(session: Session, options: BrowserContextOptions 
 
 /** Picks files with the file input, and waits until they are uploaded (or refused). */
 export async function addFiles(page: Page, ...paths: string[]): Promise<void> {
-  const before = await page.locator('#file-list li').count()
   await page.setInputFiles('#file-input', paths)
   await page.waitForFunction(
-    (count) => {
+    (names) => {
       const items = Array.from(document.querySelectorAll('#file-list li'))
-      return items.length >= count && items.every((item) => item.getAttribute('data-status') !== 'uploading')
+      const listed = (name: string) => items.some((item) => item.querySelector('.file-name')?.textContent === name && item.getAttribute('data-status') !== 'uploading')
+      return names.every(listed)
     },
-    before + paths.length,
+    paths.map((path) => basename(path)),
   )
 }
 

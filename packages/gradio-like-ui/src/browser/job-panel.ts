@@ -79,7 +79,8 @@ function stageRows(job: JobView): [string, string, number | undefined, number][]
 
 function renderStages(job: JobView): void {
   const container = $('job-stages')
-  if (job.state === 'queued' || (job.state === 'failed' && !job.progress)) return container.replaceChildren()
+  // Waiting, or failed: no bar (a failed job's counts say nothing useful; its error says what happened).
+  if (job.state === 'queued' || job.state === 'failed') return container.replaceChildren()
   const rows = stageRows(job)
   if (container.dataset.kind !== job.kind || container.childElementCount === 0) {
     container.dataset.kind = job.kind
@@ -171,7 +172,9 @@ export function renderJob(): void {
   renderStages(job)
   renderStats(job)
   renderError(job)
-  $('job-failures').replaceChildren(...job.failures.map((failure) => element('li', '', failure.message)))
+  // A batch that failed because its only image did is said once, in the error box.
+  const failures = job.failures.filter((failure) => failure.message !== job.error?.message)
+  $('job-failures').replaceChildren(...failures.map((failure) => element('li', '', failure.message)))
   $('job-warnings').replaceChildren(...job.warnings.map((warning) => element('li', '', warning)))
   renderButtons(job)
   renderResult(job)

@@ -21,7 +21,6 @@ function queueItem(job: JobView): HTMLLIElement {
   const pick = button('queue-pick', '', () => selectJob(job.id))
   const label = stateLabel(job)
   const percent = job.state === 'queued' || job.state === 'failed' ? '' : `${percentOf(job).toFixed(0)}%`
-  pick.setAttribute('aria-label', `${job.title}: ${label}${percent ? `, ${percent}` : ''}${job.state === 'queued' ? `, ${queueNote(job)}` : ''}`)
   pick.append(titled(job.kind, job.title, 'queue-title'), element('span', `badge ${isPausing(job) ? 'pausing' : job.state}`, label), element('span', 'queue-percent', percent))
   if (job.state === 'queued') pick.append(element('span', 'queue-note', queueNote(job)))
   else if (job.state !== 'failed') {

@@ -84,7 +84,8 @@ function renderImageResults(job: JobView, container: HTMLElement): void {
     const name = input?.name ?? result.output
     const item = element('li', 'gallery-item')
     item.dataset.index = String(index)
-    const pick = button('gallery-pick', '', () => showImagePair(job, index), `Compare ${name}`)
+    const pick = button('gallery-pick', '', () => showImagePair(job, index))
+    pick.title = `Compare ${name}, before and after`
     const thumb = element('img')
     thumb.src = fileUrl(job.id, result.output)
     thumb.alt = ''
