@@ -33,6 +33,10 @@ function dosDateTime(date: Date): { time: number; date: number } {
 
 const UTF8_AND_DESCRIPTOR = 0x0808
 const MAX32 = 0xffffffff
+/** Made on Unix (3) by a writer of spec 6.3: unzip then reads the UTF-8 names and the file modes. */
+const MADE_BY = (3 << 8) | 63
+/** A regular file, rw-r--r--. */
+const FILE_MODE = (0o100644 << 16) >>> 0
 
 /** Little-endian fields: [bytes, value] pairs, 8-byte ones as numbers below 2^53. */
 function fields(...parts: [2 | 4 | 8, number][]): Buffer {
@@ -71,8 +75,8 @@ function centralHeader(entry: Written, zip64: boolean): Buffer {
   const extra = zip64 ? fields([2, 1], [2, 24], [8, entry.size], [8, entry.size], [8, entry.offset]) : Buffer.alloc(0)
   const size = zip64 ? MAX32 : entry.size
   const head = fields(
-    [4, 0x02014b50], [2, zip64 ? 45 : 20], [2, zip64 ? 45 : 20], [2, UTF8_AND_DESCRIPTOR], [2, 0], [2, entry.time.time], [2, entry.time.date],
-    [4, entry.crc], [4, size], [4, size], [2, entry.name.length], [2, extra.length], [2, 0], [2, 0], [2, 0], [4, 0], [4, zip64 ? MAX32 : entry.offset],
+    [4, 0x02014b50], [2, MADE_BY], [2, zip64 ? 45 : 20], [2, UTF8_AND_DESCRIPTOR], [2, 0], [2, entry.time.time], [2, entry.time.date],
+    [4, entry.crc], [4, size], [4, size], [2, entry.name.length], [2, extra.length], [2, 0], [2, 0], [2, 0], [4, FILE_MODE], [4, zip64 ? MAX32 : entry.offset],
   )
   return Buffer.concat([head, entry.name, extra])
 }
@@ -85,11 +89,11 @@ function endRecords(count: number, directorySize: number, directoryOffset: numbe
   return Buffer.concat([record, locator, end])
 }
 
-/** The archive's bytes, in order, reading each file once. */
-export async function* zipStream(entries: ZipEntry[]): AsyncGenerator<Buffer> {
+/** The archive's bytes, in order, reading each file once. ZIP64 records when 4 GiB is near, or when `zip64` asks. */
+export async function* zipStream(entries: ZipEntry[], { zip64: forced = false } = {}): AsyncGenerator<Buffer> {
   const infos = await Promise.all(entries.map((entry) => stat(entry.path)))
   // Headers of a few hundred bytes per file stay far below the margin.
-  const zip64 = infos.reduce((sum, info) => sum + info.size, 0) >= MAX32 - 0x1000000
+  const zip64 = forced || infos.reduce((sum, info) => sum + info.size, 0) >= MAX32 - 0x1000000
   const written: Written[] = []
   let offset = 0
   for (const [index, entry] of entries.entries()) {

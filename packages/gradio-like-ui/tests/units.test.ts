@@ -1,4 +1,5 @@
 import { CoreError } from '@anime-upscaler/core'
+import { formatSeconds, ordinal, parseScale } from '../src/browser/format'
 import { cropTarget, dedupOption, videoOptions } from '../src/core-options'
 import { centerCrop } from '../src/media'
 import { plainError } from '../src/plain-errors'
@@ -118,4 +119,31 @@ describe('helpers', () => {
     expect(Array.from(image.data.slice(0, 3))).toEqual([15, 16, 17])
     expect(centerCrop({ data: new Uint8Array(12), width: 2, height: 2, channels: 3 }, 8).cropped).toBe(false)
   })
+})
+
+describe('the page\'s formatting', () => {
+  test('Scale: what was typed is the value; anything else is explained', () => {
+    expect(parseScale('1.5', 1, 16)).toEqual({ value: 1.5 })
+    expect(parseScale('2.7', 1, 16)).toEqual({ value: 2.7 })
+    expect(parseScale(' 3,25 ', 1, 16)).toEqual({ value: 3.25 })
+    expect(parseScale('1.', 1, 16)).toEqual({ value: 1 })
+    expect(parseScale('', 1, 16)).toEqual({ error: 'Scale is a number from 1 to 16, such as 1.5, 2 or 2.7.' })
+    expect(parseScale('x2', 1, 16)).toEqual({ error: 'Scale is a number from 1 to 16, such as 1.5, 2 or 2.7.' })
+    expect(parseScale('0.5', 1, 16)).toEqual({ error: 'Scale is a number from 1 to 16, such as 1.5, 2 or 2.7; 0.5 is too small.' })
+    expect(parseScale('17', 1, 16)).toEqual({ error: 'Scale is a number from 1 to 16, such as 1.5, 2 or 2.7; 17 is too large.' })
+  })
+
+  test('places in line and durations', () => {
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st'])
+    expect([undefined, 0, 59.4, 61, 3723].map(formatSeconds)).toEqual(['—', '0 s', '59 s', '1:01', '1:02:03'])
+  })
+})
+
+test("core's option names become the page's settings in messages", () => {
+  const message = "These settings cannot be used: MP4 (.mp4) cannot hold the source's ass subtitles (stream #2): choose an .mkv output, or set subtitleCodec: 'mov_text' to convert them (text subtitles only; styling is lost), or subtitleCodec: 'none' to drop it"
+  const plain = plainError(new CoreError('E_INVALID_ARGUMENT', 'encode', message))
+  expect(plain.message).toBe("These settings cannot be used: MP4 (.mp4) cannot hold the source's ass subtitles (stream #2): choose the Container auto or mkv, or set Subtitles to mov_text to convert them (text subtitles only; styling is lost), or Subtitles to none to drop it.")
+  // With core's structured field, the page also learns which setting to point at.
+  const structured = Object.assign(new CoreError('E_INVALID_ARGUMENT', 'encode', 'MP4 cannot hold the Opus audio'), { option: 'audioCodec' })
+  expect(plainError(structured).setting).toBe('audio')
 })
