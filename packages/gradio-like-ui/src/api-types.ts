@@ -129,17 +129,22 @@ export interface UploadView {
   example?: string
 }
 
-export interface PreviewView {
-  id: string
-  before: string
-  after: string
+/** What a preview made: the previewed region's size before and after, the whole picture's size. */
+export interface PreviewFacts {
   sourceWidth: number
   sourceHeight: number
   width: number
   height: number
   fullWidth: number
   fullHeight: number
+  /** Only the centre of a larger picture was previewed. */
   cropped: boolean
+}
+
+export interface PreviewView extends PreviewFacts {
+  id: string
+  before: string
+  after: string
   milliseconds: number
   what: string
 }

@@ -1,6 +1,8 @@
 // The messages between the server and a job process (Node IPC, JSON). Both sides import these types.
 import type { ImageEvent, ImageJob, UpscaleImagesOptions, UpscaleVideoOptions, VideoEvent } from '@anime-upscaler/core'
-import type { Container, UiSettings } from './settings'
+import type { Container, PreviewFacts, UiSettings } from './api-types'
+
+export type { PreviewFacts } from './api-types'
 
 /** core's options minus what cannot cross a process boundary (the signal, the pause Subject, callbacks). */
 export type ImageRunOptions = Omit<UpscaleImagesOptions, 'signal' | 'paused' | 'onWarning'>
@@ -12,17 +14,6 @@ export type RunRequest =
   | { kind: 'video'; input: string; outputDir: string; outputStem: string; container: Container; options: VideoRunOptions }
   /** "Test first frame": the centre `side` px of the image or frame 0, written to `before`, upscaled to `after`. */
   | { kind: 'preview'; input: string; video: boolean; before: string; after: string; side: number; settings: UiSettings; maxPixels?: number }
-
-/** What a preview made. */
-export interface PreviewFacts {
-  sourceWidth: number
-  sourceHeight: number
-  width: number
-  height: number
-  fullWidth: number
-  fullHeight: number
-  cropped: boolean
-}
 
 /** core's model description, reduced to its id to cross the boundary. */
 type WithModelId<E> = E extends { model: unknown } ? Omit<E, 'model'> & { model: string } : E

@@ -73,58 +73,45 @@ describeInChromium('accessibility', () => {
     await clean()
     const page = await openPage(session)
     await fastSettings(page)
-    await page.evaluate(() => document.activeElement?.blur())
-    await page.mouse.move(0, 0)
 
-    // Add: Tab to the upload control and press Space; the file chooser opens.
-    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0))
-    await page.focus('body')
-    await tabTo(page, '#file-input')
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')])
-    await chooser.setFiles(video)
-    await page.waitForSelector('#file-list li[data-status="ready"]')
+    /** Tab (from the top of the page when `fromTop`) to `selector` and press `key`. */
+    const press = async (selector: string, key = 'Enter', fromTop = false) => {
+      if (fromTop) await page.focus('body')
+      await tabTo(page, selector, 120)
+      await page.keyboard.press(key)
+    }
+    /** The upload control opens the file chooser from the keyboard. */
+    const addByKeyboard = async (path: string, key: string) => {
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), press('#file-input', key, true)])
+      await chooser.setFiles(path)
+      await page.waitForSelector(`#file-list li[data-status="ready"] >> text=${path.split('/').pop()}`)
+    }
 
-    // Start, pause, resume, stop.
-    await tabTo(page, '#run-button')
-    await page.keyboard.press('Enter')
+    await addByKeyboard(video, 'Space')
+    await press('#run-button')
     await waitForJob(page, 'running')
     await waitFor(async () => ((await counts(page)).encoded ?? 0) > 0, 'encoded frames', 30_000)
-    await tabTo(page, '#pause-button')
-    await page.keyboard.press('Enter')
+    await press('#pause-button')
     await waitForJob(page, 'paused', 30_000)
-    // The focus stays usable: Resume is reached the same way.
-    await page.focus('body')
-    await tabTo(page, '#resume-button', 80)
-    await page.keyboard.press('Enter')
+    await press('#resume-button', 'Enter', true)
     await waitForJob(page, 'running')
-    await tabTo(page, '#stop-button')
-    await page.keyboard.press('Enter')
+    await press('#stop-button')
     await waitForJob(page, 'stopped', 15_000)
 
     // An image to compare and download: the queue rows are buttons too.
-    await page.focus('body')
-    await tabTo(page, '#file-input')
-    const [imageChooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')])
-    await imageChooser.setFiles(image)
-    await page.waitForSelector('#file-list li[data-status="ready"] >> text=picture.png')
-    await tabTo(page, '#run-button')
-    await page.keyboard.press('Enter')
+    await addByKeyboard(image, 'Enter')
+    await press('#run-button')
     await waitForJob(page, 'done')
     await page.waitForSelector('#compare[data-state="ready"]')
     const imageJob = (await page.getAttribute('#job-block', 'data-job-id'))!
 
-    await page.focus('body')
-    await tabTo(page, '#queue li[data-state="stopped"] .queue-pick', 120)
-    await page.keyboard.press('Enter')
+    await press('#queue li[data-state="stopped"] .queue-pick', 'Enter', true)
     expect(await page.getAttribute('#job-block', 'data-state')).toBe('stopped')
-    await tabTo(page, `#queue li[data-job-id="${imageJob}"] .queue-pick`)
-    await page.keyboard.press('Enter')
+    await press(`#queue li[data-job-id="${imageJob}"] .queue-pick`)
     await waitForJob(page, 'done')
     await page.waitForSelector('#compare[data-state="ready"]')
 
-    await page.focus('body')
-    await tabTo(page, '#compare .compare-handle', 80)
-    await page.keyboard.press('Home')
+    await press('#compare .compare-handle', 'Home', true)
     expect(await page.getAttribute('#compare .compare-handle', 'aria-valuenow')).toBe('0')
     await page.keyboard.press('ArrowRight')
     expect(await page.getAttribute('#compare .compare-handle', 'aria-valuenow')).toBe('2')

@@ -1,5 +1,5 @@
 // The page: settings, the input list, preview and Upscale, the selected job, the queue.
-import type { ConfigView, JobView, PreviewView } from '../api-types'
+import type { ConfigView, JobView, PreviewView, UiSettings } from '../api-types'
 import { api } from './api'
 import { Compare } from './compare'
 import { connect } from './events'
@@ -21,21 +21,24 @@ function notReady(ready: FileEntry[], what: string): string | undefined {
   return state.files.some((entry) => entry.status === 'uploading') ? 'Wait for the uploads to finish.' : `Add ${what} first: drop, choose or paste a file, or try an example.`
 }
 
-function settingsOrSay() {
+/** The files and settings to run with, or undefined with what to do first said under the buttons. */
+function prepare(what: string): { ready: FileEntry[]; settings: UiSettings } | undefined {
+  const ready = readyFiles()
+  const problem = notReady(ready, what)
+  if (problem) return void say(problem)
   const settings = readSettings()
   if (!settings) {
     say('Fix the Scale first: see the message under it.', 'error')
     $('scale').focus()
+    return undefined
   }
-  return settings
+  return { ready, settings }
 }
 
 async function preview(): Promise<void> {
-  const ready = readyFiles()
-  const problem = notReady(ready, 'an image or a video')
-  if (problem) return say(problem)
-  const settings = settingsOrSay()
-  if (!settings) return
+  const prepared = prepare('an image or a video')
+  if (!prepared) return
+  const { ready, settings } = prepared
   const target = ready.find((entry) => entry.key === state.selectedFile) ?? ready[0]
   const trigger = $<HTMLButtonElement>('preview-button')
   busy(trigger, true)
@@ -63,11 +66,9 @@ function groups(ready: FileEntry[]): FileEntry[][] {
 }
 
 async function run(): Promise<void> {
-  const ready = readyFiles()
-  const problem = notReady(ready, 'images or a video')
-  if (problem) return say(problem)
-  const settings = settingsOrSay()
-  if (!settings) return
+  const prepared = prepare('images or a video')
+  if (!prepared) return
+  const { ready, settings } = prepared
   const trigger = $<HTMLButtonElement>('run-button')
   busy(trigger, true)
   say('')
