@@ -282,7 +282,7 @@ describeInChromium('in Chromium', () => {
     await page.context().close()
   })
 
-  test("the project's examples and a pasted picture become inputs", async () => {
+  test("the project's examples and a pasted picture become inputs; the sample clip upscaled (the README's screenshots)", async () => {
     const page = await freshPage()
     await page.click('.example[data-example="picture"]')
     await page.waitForSelector('#file-list li[data-status="ready"] >> text=anime-upscaler-sample.png')
@@ -290,11 +290,6 @@ describeInChromium('in Chromium', () => {
     await page.waitForFunction(() => (document.querySelector('.compare-caption')?.textContent ?? '').includes('of "anime-upscaler-sample.png"'))
     // The 480x270 drawing: its centre 384x270 previewed at the fast model's 2x.
     expect(await page.textContent('.compare-caption')).toMatch(/^Preview of the centre 384×270 of "anime-upscaler-sample\.png": 384×270 → 768×540/)
-
-    await page.click('.example[data-example="clip"]')
-    await page.waitForSelector('#file-list li[data-status="ready"] >> text=anime-upscaler-sample.mp4', { timeout: 60_000 })
-    // Adding files after a run replaces the files already run; here nothing ran: both stay.
-    expect(await page.locator('#file-list li[data-status="ready"]').count()).toBe(2)
 
     const png = readFileSync(await makeImage(join(temp(), 'clipboard.png'), 30, 20)).toString('base64')
     await page.evaluate(`(() => {
@@ -304,10 +299,37 @@ describeInChromium('in Chromium', () => {
       document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
     })()`)
     await page.waitForSelector('#file-list li[data-status="ready"] >> text=image.png')
-    expect(await page.locator('#file-list li[data-status="ready"]').count()).toBe(3)
+    expect(await page.locator('#file-list li[data-status="ready"]').count()).toBe(2)
     await page.click('#clear-button')
     await page.waitForFunction(() => document.querySelectorAll('#file-list li').length === 0)
+    expect(await page.getAttribute('#compare', 'data-state')).toBe('empty')
     await waitFor(async () => ((await (await fetch(new URL('/api/uploads', session.server.url))).json()) as { uploads: unknown[] }).uploads.length === 0, 'the server to drop the uploads')
+
+    await page.click('.example[data-example="clip"]')
+    await page.waitForSelector('#file-list li[data-status="ready"] >> text=anime-upscaler-sample.mp4', { timeout: 60_000 })
+    await page.click('#run-button')
+    await waitForJob(page, 'done', 120_000)
+    // 48 frames on twos: every other one repeats the one before.
+    expect(await page.textContent('#result .dims')).toMatch(/^960×540, 48 frames, 2\d duplicates not upscaled again/)
+    await page.fill('#frame-number', '13')
+    await page.click('#frame-button')
+    await page.waitForFunction(() => document.querySelector('.compare-caption')?.textContent?.startsWith('Frame 13'))
+    await page.waitForSelector('#compare[data-state="ready"]')
+
+    // Only on request: a test run should not rewrite tracked files.
+    if (process.env.UPDATE_SCREENSHOT === '1') {
+      await page.waitForFunction(() => (document.querySelector('video.result-video')?.readyState ?? 0) >= 2, undefined, { timeout: 10_000 }).catch(() => undefined)
+      await page.locator('#compare .compare-handle').focus()
+      await page.keyboard.press('Home')
+      for (let i = 0; i < 4; i++) await page.keyboard.press('Shift+ArrowRight')
+      await page.evaluate(() => document.activeElement?.blur())
+      mkdirSync(SCREENSHOTS, { recursive: true })
+      for (const theme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: theme })
+        await page.waitForFunction((wanted) => document.documentElement.dataset.theme === wanted, theme)
+        await page.screenshot({ path: join(SCREENSHOTS, theme === 'light' ? 'screenshot.png' : 'screenshot-dark.png'), fullPage: true })
+      }
+    }
     await page.context().close()
   })
 
@@ -347,20 +369,6 @@ describeInChromium('in Chromium', () => {
     expect(await page.$eval('#compare img.compare-after', (img) => [img.naturalWidth, img.naturalHeight])).toEqual([640, 360])
     expect(await page.getAttribute(`#queue li[data-job-id="${jobId}"]`, 'data-state')).toBe('done')
 
-    // The README's screenshots, light and dark (only on request: a test run should not rewrite tracked files).
-    if (process.env.UPDATE_SCREENSHOT === '1') {
-      await page.waitForFunction(() => (document.querySelector('video.result-video')?.readyState ?? 0) >= 2, undefined, { timeout: 10_000 }).catch(() => undefined)
-      await page.locator('#compare .compare-handle').focus()
-      await page.keyboard.press('Home')
-      for (let i = 0; i < 4; i++) await page.keyboard.press('Shift+ArrowRight')
-      await page.evaluate(() => document.activeElement?.blur())
-      mkdirSync(SCREENSHOTS, { recursive: true })
-      for (const theme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme: theme })
-        await page.waitForFunction((wanted) => document.documentElement.dataset.theme === wanted, theme)
-        await page.screenshot({ path: join(SCREENSHOTS, theme === 'light' ? 'screenshot.png' : 'screenshot-dark.png'), fullPage: true })
-      }
-    }
     await page.context().close()
   })
 })

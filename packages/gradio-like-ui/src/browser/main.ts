@@ -88,12 +88,13 @@ async function run(): Promise<void> {
   }
 }
 
+/** "Clear": the inputs, the comparison and the selected job leave the page (jobs stay in the queue). */
 async function clear(): Promise<void> {
   say('')
-  await clearFiles()
   state.compareKey = ''
-  selectJob(undefined)
   compare.clear()
+  selectJob(undefined)
+  await clearFiles()
 }
 
 let compare: Compare
