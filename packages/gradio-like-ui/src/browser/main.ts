@@ -1,6 +1,6 @@
 // The page: settings, the input list, preview and Upscale, the selected job, the queue.
 import type { ConfigView, JobView, PreviewView, UiSettings } from '../api-types'
-import { api } from './api'
+import { api, type ApiError } from './api'
 import { Compare } from './compare'
 import { connect } from './events'
 import { $, busy, say } from './dom'
@@ -82,10 +82,19 @@ async function run(): Promise<void> {
     }
   } catch (error) {
     say(`Could not start the job: ${(error as Error).message}`, 'error')
+    pointAt((error as ApiError).setting)
   } finally {
     busy(trigger, false)
     renderFiles()
   }
+}
+
+/** Shows and focuses the setting a refusal is about. */
+function pointAt(setting: string | undefined): void {
+  const control = setting ? document.querySelector<HTMLElement>(`#settings [name="${setting}"]`) : null
+  const section = control?.closest('details')
+  if (section) section.open = true
+  control?.focus()
 }
 
 /** "Clear": the inputs, the comparison and the selected job leave the page (jobs stay in the queue). */
