@@ -6,6 +6,7 @@ import { outputContainer, probe, toPipelineError, readImage, upscaleImage, upsca
 import { cropTarget, imageOptions } from './core-options'
 import type { ChildMessage, ParentMessage, PreviewFacts, ProcessError, RunRequest, RunnerEvent } from './job-protocol'
 import { centerCrop, readVideoFrame } from './media'
+import { describeForPage } from './plain-errors'
 
 const abort = new AbortController()
 const paused = new BehaviorSubject(false)
@@ -26,11 +27,12 @@ function withModelId(event: ImageEvent | VideoEvent): RunnerEvent {
   return event.type === 'start' ? { ...event, model: event.model.id } : event
 }
 
-/** core's error (stage errors mapped by core), with the structured fields it has. */
+/** core's error (stage errors mapped by core), worded in the page's terms, with its structured fields. */
 function toProcessError(error: unknown): ProcessError {
   const mapped = toPipelineError(error)
-  const { option, value, hint } = mapped as Partial<Pick<ProcessError, 'option' | 'value' | 'hint'>>
-  return { code: mapped.code, stage: mapped.stage, option, value, hint, message: mapped.message }
+  const { message, option } = describeForPage(mapped)
+  const { value, hint } = mapped as Partial<Pick<ProcessError, 'value' | 'hint'>>
+  return { code: mapped.code, stage: mapped.stage, option: (mapped as { option?: string }).option ?? option, value, hint, message }
 }
 
 async function videoOutput(request: Extract<RunRequest, { kind: 'video' }>): Promise<string> {

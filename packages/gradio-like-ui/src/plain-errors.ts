@@ -29,10 +29,51 @@ const SETTINGS_OF_OPTIONS: Record<string, { field: string; label: string }> = {
   quality: { field: 'quality', label: 'Quality' },
 }
 
+/** The last part of a dotted option name (`encoder.subtitleCodec` → `subtitleCodec`). */
+function settingOf(option: string): { field: string; label: string } | undefined {
+  return SETTINGS_OF_OPTIONS[option.split('.').at(-1)!]
+}
+
 /**
- * core's library wording → the page's. core's messages name its options and the CLI's flags; until
- * every core error carries its structured `option` and `hint`, the few phrasings it uses are
- * reworded here, in one place.
+ * How the page names core's options, for core's structured errors (`describe(wording)`): as its
+ * settings ("Subtitles", "set Subtitles to mov_text"). Options the page has no setting for keep
+ * the library's words.
+ */
+export const PAGE_WORDING = {
+  name: (option: string): string | undefined => settingOf(option)?.label,
+  setting: (option: string, value: unknown): string | undefined => {
+    const setting = settingOf(option)
+    return setting && `${setting.label} to ${String(value)}`
+  },
+}
+
+interface Describable {
+  message: string
+  option?: string
+  describe(wording: typeof PAGE_WORDING): string
+}
+
+function describable(error: unknown): error is Describable {
+  return typeof (error as Describable | undefined)?.describe === 'function' && typeof (error as Describable).message === 'string'
+}
+
+/**
+ * An error's message in the page's terms, where the error, or the stage error core wrapped in it,
+ * is one of the structured errors that can word themselves. Runs where the error object lives (the
+ * job process), before it crosses to the server as text.
+ */
+export function describeForPage(error: unknown): { message: string; option?: string } {
+  if (describable(error)) return { message: error.describe(PAGE_WORDING), option: error.option }
+  const message = messageOf(error)
+  const cause = (error as { cause?: unknown } | undefined)?.cause
+  if (describable(cause) && message.includes(cause.message)) return { message: message.replace(cause.message, cause.describe(PAGE_WORDING)), option: cause.option }
+  return { message }
+}
+
+/**
+ * core's library wording → the page's, for messages that are still plain text (core's own errors
+ * and the stage errors not yet structured): the few phrasings they use are reworded here, in one
+ * place, until every error can `describe` itself.
  */
 const REWORDINGS: [RegExp, string | ((...groups: string[]) => string)][] = [
   [/;? ?raise it with --max-pixels if you have the memory/g, ''],
@@ -61,9 +102,9 @@ function messageOf(error: unknown): string {
 }
 
 /** The page setting an error is about: from core's structured `option` when it has one. */
-function settingOf(error: unknown): string | undefined {
+function settingField(error: unknown): string | undefined {
   const option = (error as { option?: unknown } | undefined)?.option
-  return typeof option === 'string' ? SETTINGS_OF_OPTIONS[option]?.field : undefined
+  return typeof option === 'string' ? settingOf(option)?.field : undefined
 }
 
 /**
@@ -85,7 +126,7 @@ export function plainError(error: unknown, names: ReadonlyMap<string, string> = 
   // core prefixes pipeline errors with the stage ("encode failed: …"); the headline says it already.
   const sentence = text.trim().replace(/\s+/g, ' ').replace(/^(decode|upscale|encode) failed: /, '')
   const message = headline && !sentence.toLowerCase().startsWith(headline.toLowerCase()) ? `${headline}: ${sentence}` : sentence
-  const plain: PlainError = { message: message.endsWith('.') ? message : `${message}.`, detail, code, setting: settingOf(error) }
+  const plain: PlainError = { message: message.endsWith('.') ? message : `${message}.`, detail, code, setting: settingField(error) }
   for (const key of ['detail', 'code', 'setting'] as const) if (plain[key] === undefined) delete plain[key]
   return plain
 }

@@ -2,7 +2,7 @@ import { CoreError } from '@anime-upscaler/core'
 import { formatSeconds, ordinal, parseScale } from '../src/browser/format'
 import { cropTarget, dedupOption, videoOptions } from '../src/core-options'
 import { centerCrop } from '../src/media'
-import { plainError } from '../src/plain-errors'
+import { PAGE_WORDING, describeForPage, plainError } from '../src/plain-errors'
 import { pathSegments } from '../src/http'
 import { SettingsError, defaultSettings, parseSettings } from '../src/settings'
 import { sniff } from '@anime-upscaler/core'
@@ -146,4 +146,16 @@ test("core's option names become the page's settings in messages", () => {
   // With core's structured field, the page also learns which setting to point at.
   const structured = Object.assign(new CoreError('E_INVALID_ARGUMENT', 'encode', 'MP4 cannot hold the Opus audio'), { option: 'audioCodec' })
   expect(plainError(structured).setting).toBe('audio')
+})
+
+test("errors that word themselves (common's structured errors) are worded with the page's settings, also when core wraps them", () => {
+  // The shape of @anime-upscaler/common's AnimeUpscalerError: describe(wording) renders its option references.
+  const stageError = Object.assign(new Error("set subtitleCodec: 'mov_text' to convert them"), {
+    option: 'encoder.subtitleCodec',
+    describe: (wording: typeof PAGE_WORDING) => `set ${wording.setting('encoder.subtitleCodec', 'mov_text')} to convert them, or ${wording.name('overwrite') ?? 'overwrite'}`,
+  })
+  expect(describeForPage(stageError)).toEqual({ message: 'set Subtitles to mov_text to convert them, or overwrite', option: 'encoder.subtitleCodec' })
+  const wrapped = new CoreError('E_INVALID_ARGUMENT', 'encode', `encode failed: ${stageError.message}`, { cause: stageError })
+  expect(describeForPage(wrapped)).toEqual({ message: 'encode failed: set Subtitles to mov_text to convert them, or overwrite', option: 'encoder.subtitleCodec' })
+  expect(describeForPage(new Error('plain'))).toEqual({ message: 'plain' })
 })
