@@ -7,8 +7,6 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    /** The page setting it is about, for a 400 about settings. */
-    readonly setting?: string,
   ) {
     super(message)
   }

@@ -64,7 +64,7 @@ async function assemble(options: ResolvedServerOptions, workDir: string): Promis
 }
 
 function errorBody(error: unknown): { status: number; body: { error: string; detail?: string; setting?: string } } {
-  if (error instanceof HttpError) return { status: error.status, body: { error: error.message, ...(error.setting ? { setting: error.setting } : {}) } }
+  if (error instanceof HttpError) return { status: error.status, body: { error: error.message } }
   if (error instanceof SettingsError) return { status: 400, body: { error: error.message, ...(error.setting ? { setting: error.setting } : {}) } }
   const plain = plainError(error)
   return { status: 500, body: { error: plain.message, ...(plain.detail ? { detail: plain.detail } : {}) } }

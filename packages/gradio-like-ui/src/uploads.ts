@@ -134,7 +134,7 @@ export class UploadStore {
   }
 
   /** Removes the uploads no page has held for `graceMs`. */
-  async expire(now = Date.now()): Promise<void> {
+  private async expire(now = Date.now()): Promise<void> {
     if (this.pagesOpen > 0) return
     for (const upload of [...this.uploads.values()]) if (now - this.heldUntil(upload) >= this.graceMs) await this.remove(upload.id)
     this.scheduleExpiry()

@@ -73,7 +73,7 @@ async function addExample(id: string, trigger: HTMLButtonElement): Promise<void>
   }
 }
 
-export function removeFile(entry: FileEntry): void {
+function removeFile(entry: FileEntry): void {
   entry.abort?.()
   if (entry.status === 'ready') void api(`/api/uploads/${entry.id}`, { method: 'DELETE' }).catch(() => undefined)
   state.files = state.files.filter((candidate) => candidate !== entry)

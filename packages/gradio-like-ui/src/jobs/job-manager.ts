@@ -12,7 +12,7 @@ import { ACTIVE_STATES, Job, type JobFile } from './job'
 import type { RunHooks } from './launch'
 import { startVideoRun } from './video-run'
 
-export { FINISHED_STATES, type JobFile } from './job'
+export type { JobFile } from './job'
 
 export interface JobManagerOptions {
   dir: string
