@@ -97,12 +97,13 @@ export class UploadStore {
     return join(this.dir, id)
   }
 
+  /** Removes an upload and its folder; it leaves the list once its files are gone. */
   async remove(id: string): Promise<boolean> {
     const upload = this.get(id)
     if (!upload) return false
-    this.uploads.delete(id)
-    this.changed()
     await rm(this.folderOf(upload.id), { recursive: true, force: true })
+    if (!this.uploads.delete(id)) return false
+    this.changed()
     return true
   }
 
