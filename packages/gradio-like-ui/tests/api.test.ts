@@ -112,3 +112,16 @@ test('the elapsed time leaves paused time out', async () => {
   expect(later.elapsedMs).toBe(paused.elapsedMs)
   await post(`/api/jobs/${job.id}/stop`)
 })
+
+test('a job deleted while one of its frames is being compared leaves no folder behind', async () => {
+  const video = await upload(makeVideo(join(temp(), 'frames.mp4'), 24, '96x64'))
+  const job = await finished((await createJob([video])).id)
+  expect(job.state).toBe('done')
+  const comparing = post(`/api/jobs/${job.id}/frame`, { index: 20 })
+  // Delete once the comparison has begun (its folder is made), while the frames are being decoded.
+  await waitFor(() => existsSync(join(server.workDir, 'jobs', job.id, 'frames')), 'the comparison to begin', 30_000, 2)
+  const deleted = await fetch(url(`/api/jobs/${job.id}`), { method: 'DELETE' })
+  expect(deleted.status).toBe(204)
+  expect([200, 404]).toContain((await comparing).status)
+  expect(existsSync(join(server.workDir, 'jobs', job.id))).toBe(false)
+})

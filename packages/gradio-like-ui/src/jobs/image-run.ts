@@ -56,7 +56,10 @@ export function startImageRun(job: Job, hooks: RunHooks, maxPixels: number | und
       job.outputs.sort((a, b) => position(a) - position(b))
       job.results.push({ ...event, input: entry.input.file, output: entry.name })
       job.results.sort((a, b) => position(a.output) - position(b.output))
-      void ensureDisplayable(job, entry.input, maxPixels).then(() => hooks.changed(job))
+      job.side(() => ensureDisplayable(job, entry.input, maxPixels)).then(
+        () => hooks.changed(job),
+        () => undefined, // removed meanwhile
+      )
     } else if (event.type === 'failed') {
       const entry = byInput.get(event.input)
       job.failures.push({ input: entry?.input.name ?? 'an image', message: plainError(event, job.names()).message })

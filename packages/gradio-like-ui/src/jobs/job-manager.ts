@@ -220,9 +220,10 @@ export class JobManager {
   /** Stops the job if needed and deletes it with every file it had. */
   async remove(id: string): Promise<void> {
     const job = this.require(id)
+    job.removed = true
     await this.halt(job)
     this.jobs.delete(id)
-    await rm(job.dir, { recursive: true, force: true })
+    await this.deleteFolder(job)
     for (const listener of this.listeners) listener({ type: 'removed', id })
     for (const waiting of this.queued()) this.changed(waiting)
   }
@@ -240,13 +241,18 @@ export class JobManager {
     if (job.kind !== 'video' || job.state !== 'done' || !job.video) throw new HttpError(409, 'Frames can be compared once a video job is done')
     const frames = job.video.frames
     if (!Number.isInteger(index) || index < 0 || index >= frames) throw new HttpError(400, `Choose a frame from 0 to ${frames - 1}`)
-    const task = job.frameTask.then(() => extractFramePair(job, index))
-    job.frameTask = task.catch(() => undefined)
     try {
-      return await task
+      return await job.side(() => extractFramePair(job, index))
     } catch (error) {
+      if (job.removed) throw new HttpError(404, 'No such job (it was removed)')
       throw new HttpError(500, plainError(error, job.names()).message)
     }
+  }
+
+  /** Deletes a job's folder once nothing writes into it any more (a frame being compared would make it again). */
+  private async deleteFolder(job: Job): Promise<void> {
+    await job.sideWorkDone()
+    await rm(job.dir, { recursive: true, force: true })
   }
 
   private require(id: string): Job {
@@ -265,8 +271,9 @@ export class JobManager {
   async close(): Promise<void> {
     this.closing = true
     this.listeners.clear()
+    for (const job of this.jobs.values()) job.removed = true
     await Promise.all([...this.jobs.values()].map((job) => this.halt(job)))
-    for (const job of this.jobs.values()) await rm(job.dir, { recursive: true, force: true })
+    for (const job of this.jobs.values()) await this.deleteFolder(job)
     this.jobs.clear()
   }
 }

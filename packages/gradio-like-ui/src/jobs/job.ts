@@ -51,8 +51,10 @@ export class Job {
   /** Resolves once the job is done, failed or stopped. */
   readonly finished: Promise<void>
   private resolveFinished!: () => void
-  /** Serialises frame extraction for comparisons. */
-  frameTask: Promise<unknown> = Promise.resolve()
+  /** Work that writes into the job's folder beside the run (compared frames, display copies), one at a time. */
+  private sideWork: Promise<unknown> = Promise.resolve()
+  /** Set when the job is being deleted: no side work starts any more. */
+  removed = false
 
   constructor(
     readonly id: string,
@@ -119,6 +121,22 @@ export class Job {
     if (this.startedAt === undefined) return undefined
     const pausedNow = this.pausedSince === undefined ? 0 : now - this.pausedSince
     return (this.finishedAt ?? now) - this.startedAt - this.pausedMs - pausedNow
+  }
+
+  /** Runs `task` after the side work before it; refused once the job is being removed. */
+  side<T>(task: () => Promise<T>): Promise<T> {
+    if (this.removed) return Promise.reject(new Error('This job was removed'))
+    const run = this.sideWork.then(task)
+    this.sideWork = run.catch(() => undefined)
+    return run
+  }
+
+  /** Resolves once no side work is running: the folder can then be deleted without anything writing into it again. */
+  async sideWorkDone(): Promise<void> {
+    for (let current = this.sideWork; ; current = this.sideWork) {
+      await current
+      if (current === this.sideWork) return
+    }
   }
 
   markFinished(state: 'done' | 'failed' | 'stopped'): void {
