@@ -2,7 +2,7 @@
 // relays its events over IPC. A crash here (native code) fails the job, not the server.
 import { join } from 'node:path'
 import { BehaviorSubject, concat, concatMap, defer, from, map, of, type Observable } from 'rxjs'
-import { outputContainer, probe, toPipelineError, readImage, upscaleImage, upscaleImages, upscaleVideo, writeImage, type ImageEvent, type VideoEvent } from '@anime-upscaler/core'
+import { outputContainer, probe, toCoreError, readImage, upscaleImage, upscaleImages, upscaleVideo, writeImage, type ImageEvent, type VideoEvent } from '@anime-upscaler/core'
 import { cropTarget, imageOptions } from './core-options'
 import type { ChildMessage, ParentMessage, PreviewFacts, ProcessError, RunRequest, RunnerEvent } from './job-protocol'
 import { centerCrop, readVideoFrame } from './media'
@@ -29,7 +29,7 @@ function withModelId(event: ImageEvent | VideoEvent): RunnerEvent {
 
 /** core's error (stage errors mapped by core), worded in the page's terms, with its structured fields. */
 function toProcessError(error: unknown): ProcessError {
-  const mapped = toPipelineError(error)
+  const mapped = toCoreError(error)
   const { message, option } = describeForPage(mapped)
   const { value, hint } = mapped as Partial<Pick<ProcessError, 'value' | 'hint'>>
   return { code: mapped.code, stage: mapped.stage, option: (mapped as { option?: string }).option ?? option, value, hint, message }

@@ -32,6 +32,9 @@ export function centerCrop(image: RawPicture, side: number): { image: RawPicture
   return { image: { ...image, data, width, height } as RawPicture, cropped: true }
 }
 
+/** A GIF of more than one frame: upscaled as a video (every frame), not as its first picture. */
+export const ANIMATED_GIF: core.SniffedType = { kind: 'video', mime: 'image/gif', extension: '.gif', label: 'Animated GIF (upscaled as a video)' }
+
 /** True for a GIF with more than one frame (from its header: nothing is decoded). */
 export async function isAnimatedGif(path: string): Promise<boolean> {
   const { pages } = await sharp(path, { pages: -1 }).metadata().catch(() => ({ pages: 1 }))

@@ -63,10 +63,15 @@ function describable(error: unknown): error is Describable {
  * job process), before it crosses to the server as text.
  */
 export function describeForPage(error: unknown): { message: string; option?: string } {
-  if (describable(error)) return { message: error.describe(PAGE_WORDING), option: error.option }
   const message = messageOf(error)
   const cause = (error as { cause?: unknown } | undefined)?.cause
-  if (describable(cause) && message.includes(cause.message)) return { message: message.replace(cause.message, cause.describe(PAGE_WORDING)), option: cause.option }
+  const wrapsStructured = describable(cause) && message.includes(cause.message)
+  if (describable(error)) {
+    const worded = error.describe(PAGE_WORDING)
+    // A wrapper made from text words nothing itself: its structured cause does.
+    if (worded !== message || !wrapsStructured) return { message: worded, option: error.option }
+  }
+  if (wrapsStructured) return { message: message.replace(cause.message, cause.describe(PAGE_WORDING)), option: cause.option }
   return { message }
 }
 

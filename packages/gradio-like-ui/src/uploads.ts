@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import type { UploadView } from './api-types'
 import { HttpError } from './http'
 import { ID_PATTERN, randomId } from './ids'
-import { isAnimatedGif } from './media'
-import { ANIMATED_GIF, SNIFF_BYTES, describeUnknown, sniff, type SniffedType } from '@anime-upscaler/core'
+import { ANIMATED_GIF, isAnimatedGif } from './media'
+import { SNIFF_BYTES, describeUnknown, sniff, type SniffedType } from '@anime-upscaler/core'
 
 /** A file received and sniffed, waiting for jobs (each job gets a link to it; it stays until removed or expired). */
 export interface Upload {
