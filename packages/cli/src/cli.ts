@@ -24,11 +24,14 @@ function buildProgram(context: CommandContext): Command {
   return program
 }
 
+/** Codes of other packages' errors that mean the command cannot start (exit 2): a bad option, no ffmpeg, the web app's port or host. */
+const CANNOT_START = new Set(['E_INVALID_ARGUMENT', 'E_BINARY_NOT_FOUND', 'E_PORT_IN_USE', 'E_HOST_UNAVAILABLE'])
+
 /** Errors of the library's own options and environment that stop a command before it starts. */
 function isRequestError(error: unknown): boolean {
   if (error instanceof CoreError) return REQUEST_ERRORS.has(error.code)
   if (!(error instanceof AnimeUpscalerError)) return false
-  return error.code === 'E_INVALID_ARGUMENT' || error.code === 'E_BINARY_NOT_FOUND' || REQUEST_ERRORS.has(toCoreError(error).code)
+  return CANNOT_START.has(error.code) || REQUEST_ERRORS.has(toCoreError(error).code)
 }
 
 /** Words an error for this command line and picks the exit code: the one place errors are reported. */

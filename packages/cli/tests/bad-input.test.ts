@@ -119,6 +119,8 @@ const CASES: Record<string, Case> = {
   'a broken PNG': { args: ['upscale', 'broken.png', '-o', 'x.png', ...SMALL], code: 1, says: /Could not decode .*broken\.png: the file is truncated or corrupt \(\S/, nothingAt: 'x.png' },
   'a broken JPEG': { args: ['upscale', 'broken.jpg', '-o', 'x.png', ...SMALL], code: 1, says: /Could not decode .*broken\.jpg: the file is truncated or corrupt \((?!Unknown error)\S/, nothingAt: 'x.png' },
   'ui on port 99999': { args: ['ui', '--port', '99999'], code: 2, says: /Expected port number from 0 to 65535 for --port but received '99999'/ },
+  'ui with a short token': { args: ['ui', '--token', 'abc'], code: 2, says: /Expected at least 8 printable ASCII characters without spaces for --token but received .*: choose a longer token/ },
+  'ui on a host that is not this machine': { args: ['ui', '--host', '192.0.2.1', '--token', 'long-enough-token'], code: 2, says: /Cannot listen on 192\.0\.2\.1: it is not an address of this machine: use 127\.0\.0\.1/ },
   'ui with max-files 0': { args: ['ui', '--max-files', '0'], code: 2, says: /Expected positive integer for --max-files but received '0'/ },
   'probe of a missing file': { args: ['probe', 'nothing.mkv'], code: 2, says: /Input file not found/ },
   'models with an unknown flag': { args: ['models', '--bogus'], code: 2, says: /unknown option '--bogus'/ },

@@ -8,6 +8,7 @@ export type { StageCounts, VideoEvent } from './video/events'
 export type { VideoPlan, VideoSummary } from './video/plan'
 export { CreditGate } from './video/credit-gate'
 export { upscaleVideo, upscaleVideoToFile } from './video/upscale-video'
+export { outputContainer, type OutputContainer, type StreamChoices } from './output-container'
 export { inputKind, isVideoJob, VIDEO_OUTPUT_EXTENSIONS, type InputKind } from './media-kind'
 export { CHECKED_ENCODERS, systemReport, type BinaryReport, type SystemReport } from './system-report'
 export { SNIFF_BYTES, describeUnknown, sniff, type SniffedType } from './sniff'
@@ -15,9 +16,14 @@ export {
   AnimeUpscalerError,
   LIBRARY_WORDING,
   describeError,
+  message,
+  optionName,
+  optionSetting,
   resolveBinary,
   writeAtomically,
   type BinaryChoice,
+  type ErrorDetails,
+  type MessagePart,
   type OptionWording,
 } from '@anime-upscaler/common'
 export { probe, readFrame, resolveFfmpeg, resolveFfprobe, type MediaInfo, type ReadFrameOptions } from '@anime-upscaler/stage-extract'

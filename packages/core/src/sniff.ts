@@ -9,6 +9,9 @@ export interface SniffedType {
   label: string
 }
 
+/** A GIF of more than one frame: upscaled as a video (every frame), not as its first picture. */
+export const ANIMATED_GIF: SniffedType = { kind: 'video', mime: 'image/gif', extension: '.gif', label: 'Animated GIF (upscaled as a video)' }
+
 /** Bytes `sniff` looks at; a TS stream needs three 188-byte packets. */
 export const SNIFF_BYTES = 4096
 

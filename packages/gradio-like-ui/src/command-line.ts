@@ -1,21 +1,36 @@
 import { parseArgs } from 'node:util'
-import { startServer, type RunningServer, type ServerOptions } from './server'
+import { startServer, type RunningServer } from './server'
+import { ServerOptionError, type ServerOptions } from './server-options'
+import { closeOnSignals } from './shutdown'
+
+/** Exit code when the server cannot start (a bad flag), as in the README's exit-code table. */
+export const EXIT_USAGE = 2
 
 const USAGE = `Usage: start [--host 127.0.0.1] [--port 7860] [--token <token>] [--open]
              [--max-upload-mb 2048] [--max-files 50] [--max-jobs 1] [--work-dir <folder>]`
 
-function integer(name: string, value: string | undefined): number | undefined {
+/** The flag of each ServerOptions name, for messages. */
+const FLAG_OF_OPTION: Partial<Record<keyof ServerOptions, string>> = {
+  host: '--host',
+  port: '--port',
+  token: '--token',
+  maxUploadBytes: '--max-upload-mb',
+  maxFiles: '--max-files',
+  maxConcurrentJobs: '--max-jobs',
+  workDir: '--work-dir',
+}
+
+/** A flag's value that must be a whole number. */
+class FlagError extends Error {}
+
+function integer(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const parsed = Number(value)
-  if (!Number.isInteger(parsed) || parsed < 0) throw new TypeError(`--${name} must be a whole number (received ${value})`)
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) throw new FlagError(`Expected a whole number for --${flag} but received '${value}'`)
   return parsed
 }
 
-/**
- * Starts the server from command-line arguments, prints its address, and closes it cleanly on
- * Ctrl-C / SIGTERM. Used by the package's `start` script; the CLI's `ui` command may do the same.
- */
-export async function runFromCommandLine(argv: string[], log: (line: string) => void = (line) => console.log(line)): Promise<RunningServer> {
+function serverOptions(argv: string[], log: (line: string) => void): ServerOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -35,7 +50,7 @@ export async function runFromCommandLine(argv: string[], log: (line: string) => 
     process.exit(0)
   }
   const uploadMb = integer('max-upload-mb', values['max-upload-mb'])
-  const options: ServerOptions = {
+  return {
     host: values.host,
     port: integer('port', values.port),
     token: values.token,
@@ -45,18 +60,38 @@ export async function runFromCommandLine(argv: string[], log: (line: string) => 
     maxConcurrentJobs: integer('max-jobs', values['max-jobs']),
     workDir: values['work-dir'],
   }
-  const server = await startServer(options)
-  log(`anime-upscaler web UI: ${server.url}`)
-  if (server.token && options.token === undefined) log('An access token was generated: share the whole address above only with people who may use this machine.')
-  log('Press Ctrl-C to stop (uploads and results are deleted).')
-  let stopping = false
-  const stop = () => {
-    if (stopping) process.exit(130)
-    stopping = true
-    log('Stopping…')
-    void server.close().then(() => process.exit(0))
+}
+
+/** A refused start in the command line's words: the flag, never the library option. */
+function usageMessage(error: unknown): string | undefined {
+  if (error instanceof FlagError) return error.message
+  if (error instanceof ServerOptionError) {
+    const flag = FLAG_OF_OPTION[error.option] ?? error.option
+    const given = error.option === 'token' || error.option === 'maxUploadBytes' ? '' : ` ${String(error.value)}`
+    return `${flag}${given} cannot be used: ${error.hint}`
   }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return (error as Error).message
+  return undefined
+}
+
+/**
+ * Starts the server from command-line arguments, prints its address, and closes it cleanly on
+ * Ctrl-C / SIGTERM (exit 130). A bad flag prints what to do and exits 2. Used by the package's
+ * `start` script; the CLI's `ui` command does the same with its own flags.
+ */
+export async function runFromCommandLine(argv: string[], log: (line: string) => void = (line) => console.log(line)): Promise<RunningServer> {
+  let server: RunningServer
+  try {
+    server = await startServer(serverOptions(argv, log))
+  } catch (error) {
+    const usage = usageMessage(error)
+    if (usage === undefined) throw error
+    process.stderr.write(`error: ${usage}\n${USAGE}\n`)
+    process.exit(EXIT_USAGE)
+  }
+  log(`anime-upscaler web UI: ${server.url}`)
+  if (server.token && !argv.includes('--token')) log('An access token was generated: share the whole address above only with people who may use this machine.')
+  log('Press Ctrl-C to stop (uploads and results are deleted).')
+  void closeOnSignals(server, log).then((code) => process.exit(code))
   return server
 }

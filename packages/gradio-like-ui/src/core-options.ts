@@ -1,5 +1,5 @@
 import type { TargetSize, UpscaleImagesOptions, UpscaleVideoOptions } from '@anime-upscaler/core'
-import type { DedupSettings, UiSettings } from './settings'
+import type { DedupSettings, UiSettings } from './api-types'
 
 /** core's `dedup` option: the page's choice, with 'off' said explicitly (core detects by default). */
 export function dedupOption(settings: UiSettings): DedupSettings {
@@ -55,6 +55,8 @@ export function videoOptions(settings: UiSettings, extra: Pick<UpscaleVideoOptio
       // ffv1 is lossless: it takes neither a crf nor a preset.
       ...(settings.codec === 'ffv1' ? {} : { crf: settings.crf, preset: settings.preset }),
       audioCodec: settings.audio,
+      subtitleCodec: settings.subtitles,
+      attachments: settings.attachments,
     },
     dedup: dedupOption(settings),
     overwrite: true,

@@ -2,7 +2,7 @@ import { constants } from 'node:fs'
 import { lstat, open, realpath } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { sep } from 'node:path'
-import { HttpError } from './uploads'
+import { HttpError } from './http'
 
 export interface ServedFile {
   path: string

@@ -1,3 +1,4 @@
+import sharp from 'sharp'
 import * as core from '@anime-upscaler/core'
 import type { DecodedImage } from '@anime-upscaler/core'
 
@@ -29,4 +30,13 @@ export function centerCrop(image: RawPicture, side: number): { image: RawPicture
     data.set(image.data.subarray(from, from + width * channels), row * width * channels)
   }
   return { image: { ...image, data, width, height } as RawPicture, cropped: true }
+}
+
+/** A GIF of more than one frame: upscaled as a video (every frame), not as its first picture. */
+export const ANIMATED_GIF: core.SniffedType = { kind: 'video', mime: 'image/gif', extension: '.gif', label: 'Animated GIF (upscaled as a video)' }
+
+/** True for a GIF with more than one frame (from its header: nothing is decoded). */
+export async function isAnimatedGif(path: string): Promise<boolean> {
+  const { pages } = await sharp(path, { pages: -1 }).metadata().catch(() => ({ pages: 1 }))
+  return (pages ?? 1) > 1
 }

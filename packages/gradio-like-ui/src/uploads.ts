@@ -1,11 +1,14 @@
-import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { link, mkdir, open, rm, stat } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
+import type { UploadView } from './api-types'
+import { HttpError } from './http'
+import { ID_PATTERN, randomId } from './ids'
+import { ANIMATED_GIF, isAnimatedGif } from './media'
 import { SNIFF_BYTES, describeUnknown, sniff, type SniffedType } from '@anime-upscaler/core'
 
-/** A file received and sniffed, not yet given to a job. */
+/** A file received and sniffed, waiting for jobs (each job gets a link to it; it stays until removed or expired). */
 export interface Upload {
   id: string
   /** The name the user's file had (display only: never used as a path). */
@@ -14,25 +17,9 @@ export interface Upload {
   size: number
   type: SniffedType
   createdAt: number
+  /** Set for the project's own example inputs (their id). */
+  example?: string
 }
-
-/** An HTTP error with a status and a message for people. */
-export class HttpError extends Error {
-  override name = 'HttpError'
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-/** A random id: 128 bits, URL-safe, 22 characters. */
-export function randomId(): string {
-  return randomBytes(16).toString('base64url')
-}
-
-export const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/
 
 /** A file name for display and Content-Disposition: the last path part, no control characters, bounded. */
 export function displayName(raw: string | undefined, fallback: string): string {
@@ -56,49 +43,121 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`
 }
 
-/** Pending uploads: files waiting for a preview or a job, each in its own random folder. */
+/**
+ * Uploads waiting for a job (or a preview), each in its own random folder. They are kept while a
+ * page is open (an event stream is connected: the page lists them and can remove them); once no
+ * page is open they expire after `graceMs` (a reload reconnects well within it). A script that
+ * uploads without a page keeps its uploads alive the same way, or uses them within `graceMs`.
+ */
 export class UploadStore {
   private readonly uploads = new Map<string, Upload>()
   private receiving = 0
+  private pagesOpen = 0
+  /** When the last page closed (or the store was made). */
+  private unheldSince = Date.now()
+  private timer: NodeJS.Timeout | undefined
+  private readonly listeners = new Set<(uploads: UploadView[]) => void>()
 
   constructor(
     private readonly dir: string,
     private readonly maxBytes: number,
     private readonly maxCount: number,
-    private readonly ttlMs = 6 * 3600 * 1000,
+    private readonly graceMs: number,
   ) {}
 
   get(id: string): Upload | undefined {
     return ID_PATTERN.test(id) ? this.uploads.get(id) : undefined
   }
 
-  /** Hands the upload over (to a job): it is no longer this store's to delete. */
-  take(id: string): Upload | undefined {
-    const upload = this.get(id)
-    if (upload) this.uploads.delete(id)
-    return upload
+  /** The uploads waiting, oldest first, as the page lists them. */
+  list(): UploadView[] {
+    return [...this.uploads.values()].map(({ id, name, size, type, createdAt, example }) => ({ id, name, size, kind: type.kind, type: type.mime, label: type.label, createdAt, example }))
   }
 
-  /** Takes back an upload a job refused; dropped when its file is gone. */
-  async restore(upload: Upload): Promise<void> {
-    const exists = await stat(upload.path).then(
-      (info) => info.isFile(),
-      () => false,
-    )
-    if (exists) this.uploads.set(upload.id, upload)
-    else await rm(join(this.dir, upload.id), { recursive: true, force: true })
+  /** Calls `listener` with the list whenever an upload comes or goes; returns the unsubscribe. */
+  onChange(listener: (uploads: UploadView[]) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
+  /** The number of open pages changed: uploads are held while there is one. */
+  setPagesOpen(count: number): void {
+    if (this.pagesOpen > 0 && count === 0) this.unheldSince = Date.now()
+    this.pagesOpen = count
+    this.scheduleExpiry()
+  }
+
+  private add(upload: Upload): void {
+    this.uploads.set(upload.id, upload)
+    this.changed()
+  }
+
+  /** The folder for a new upload `id`. */
+  folderOf(id: string): string {
+    return join(this.dir, id)
+  }
+
+  /** Removes an upload and its folder; it leaves the list once its files are gone. */
   async remove(id: string): Promise<boolean> {
-    const upload = this.take(id)
+    const upload = this.get(id)
     if (!upload) return false
-    await rm(join(this.dir, upload.id), { recursive: true, force: true })
+    await rm(this.folderOf(upload.id), { recursive: true, force: true })
+    if (!this.uploads.delete(id)) return false
+    this.changed()
     return true
   }
 
-  /** Removes uploads never used within the time to live. */
-  async expire(now = Date.now()): Promise<void> {
-    for (const upload of [...this.uploads.values()]) if (now - upload.createdAt > this.ttlMs) await this.remove(upload.id)
+  /** Removes every upload waiting ("Clear"). */
+  async removeAll(): Promise<void> {
+    for (const id of [...this.uploads.keys()]) await this.remove(id)
+  }
+
+  /** Adds a file of the server's own (an example input), linked, not copied, into a new upload. */
+  async addFile(source: string, name: string, example: string): Promise<Upload> {
+    this.checkRoom()
+    const head = Buffer.alloc(SNIFF_BYTES)
+    const handle = await open(source, 'r')
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0).finally(() => handle.close())
+    const type = sniff(head.subarray(0, bytesRead))!
+    const id = randomId()
+    const path = join(this.folderOf(id), `input${type.extension}`)
+    await mkdir(this.folderOf(id), { recursive: true })
+    await link(source, path)
+    const upload: Upload = { id, name, path, size: (await stat(path)).size, type, createdAt: Date.now(), example }
+    this.add(upload)
+    return upload
+  }
+
+  private checkRoom(): void {
+    if (this.uploads.size + this.receiving >= this.maxCount) {
+      throw new HttpError(413, `Too many files: at most ${this.maxCount} can wait for a job at once; start a job or remove some first`)
+    }
+  }
+
+  /** Removes the uploads no page has held for `graceMs`. */
+  private async expire(now = Date.now()): Promise<void> {
+    if (this.pagesOpen > 0) return
+    for (const upload of [...this.uploads.values()]) if (now - this.heldUntil(upload) >= this.graceMs) await this.remove(upload.id)
+    this.scheduleExpiry()
+  }
+
+  private heldUntil(upload: Upload): number {
+    return Math.max(upload.createdAt, this.unheldSince)
+  }
+
+  private scheduleExpiry(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    if (this.pagesOpen > 0 || this.uploads.size === 0) return
+    const next = Math.min(...[...this.uploads.values()].map((upload) => this.heldUntil(upload) + this.graceMs))
+    this.timer = setTimeout(() => void this.expire(), Math.max(0, next - Date.now()))
+    this.timer.unref()
+  }
+
+  private changed(): void {
+    this.scheduleExpiry()
+    const list = this.list()
+    for (const listener of this.listeners) listener(list)
   }
 
   /**
@@ -106,22 +165,21 @@ export class UploadStore {
    * uploads, with 415 when the first bytes are not a known image or video (whatever the name says).
    */
   async receive(request: IncomingMessage, rawName: string | undefined): Promise<Upload> {
-    if (this.uploads.size + this.receiving >= this.maxCount) {
-      throw new HttpError(413, `Too many files: at most ${this.maxCount} can wait for a job at once; start a job or remove some first`)
-    }
+    this.checkRoom()
     const declared = Number(request.headers['content-length'])
     if (Number.isFinite(declared) && declared > this.maxBytes) {
       throw new HttpError(413, `This file is ${formatBytes(declared)}, more than the upload limit of ${formatBytes(this.maxBytes)}`)
     }
     const id = randomId()
     const name = displayName(rawName, 'upload')
-    const folder = join(this.dir, id)
+    const folder = this.folderOf(id)
     this.receiving++
     try {
       await mkdir(folder, { recursive: true })
-      const { size, type, path } = await this.stream(request, folder, name)
+      const { size, path, ...sniffed } = await this.stream(request, folder, name)
+      const type = sniffed.type.mime === 'image/gif' && (await isAnimatedGif(path)) ? ANIMATED_GIF : sniffed.type
       const upload: Upload = { id, name, path, size, type, createdAt: Date.now() }
-      this.uploads.set(id, upload)
+      this.add(upload)
       return upload
     } catch (error) {
       await rm(folder, { recursive: true, force: true })
@@ -194,11 +252,10 @@ export class UploadStore {
     })
   }
 
+  /** Removes every upload (shutdown); nothing is reported any more. */
   async clear(): Promise<void> {
-    for (const id of [...this.uploads.keys()]) await this.remove(id)
-  }
-
-  get count(): number {
-    return this.uploads.size
+    this.listeners.clear()
+    if (this.timer) clearTimeout(this.timer)
+    await this.removeAll()
   }
 }

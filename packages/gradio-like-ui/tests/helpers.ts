@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { writeImage } from '@anime-upscaler/core'
+import { dirname, join } from 'node:path'
+import { probe, writeImage } from '@anime-upscaler/core'
 import { ffmpegPath } from '../src/media'
 
 /** A temp folder removed after the test file's tests. */
@@ -45,6 +45,36 @@ export function makeVideo(path: string, frames: number, size = '96x64', rate = 2
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path,
   ])
   return path
+}
+
+/**
+ * A short clip as anime arrives: H.264 in Matroska with `audio` (an ffmpeg encoder), optionally
+ * ASS subtitles and a font attachment, or VP9 + Opus in WebM (`webm`). At 25 fps, whose times
+ * Matroska's milliseconds hold exactly: these clips test streams and containers, not timestamps.
+ */
+export function makeRichVideo(path: string, options: { audio?: string; subtitles?: boolean; font?: boolean; webm?: boolean } = {}): string {
+  const dir = dirname(path)
+  const args = ['-y', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=25:duration=0.5', '-f', 'lavfi', '-i', 'sine=duration=0.5:sample_rate=48000']
+  const maps = ['-map', '0:v', '-map', '1:a']
+  if (options.subtitles) {
+    const srt = join(dir, 'lines.srt')
+    writeFileSync(srt, '1\n00:00:00,000 --> 00:00:00,400\nHello\n')
+    args.push('-i', srt)
+    maps.push('-map', '2:s', '-c:s', 'ass')
+  }
+  if (options.font) {
+    const font = join(dir, 'font.ttf')
+    writeFileSync(font, 'an attachment standing in for a font')
+    maps.push('-attach', font, '-metadata:s:t', 'mimetype=application/x-truetype-font')
+  }
+  const codecs = options.webm ? ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-c:a', 'libopus'] : ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', options.audio ?? 'aac']
+  execFileSync(ffmpegPath(), [...args, ...maps, ...codecs, path])
+  return path
+}
+
+/** The stream types of a media file, in order, as ffprobe lists them (via core's probe). */
+export async function streamTypes(path: string): Promise<string[]> {
+  return (await probe(path)).streams.map((stream) => `${stream.type}:${stream.codec}`)
 }
 
 /** A file with a PNG signature whose data is garbage: sniffed as PNG, fails to decode. */

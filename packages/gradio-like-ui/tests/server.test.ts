@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSy
 import { join } from 'node:path'
 import { readImage } from '@anime-upscaler/core'
 import { startServer, type RunningServer } from '../src'
-import type { JobView } from '../src/jobs'
+import type { JobView } from '../src/api-types'
 import { FAST, corruptPng, makeImage, makeVideo, rawRequest, useTempDir, waitFor } from './helpers'
 
 const temp = useTempDir()

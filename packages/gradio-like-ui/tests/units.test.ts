@@ -1,14 +1,15 @@
 import { CoreError } from '@anime-upscaler/core'
+import { formatSeconds, ordinal, parseScale } from '../src/browser/format'
 import { cropTarget, dedupOption, videoOptions } from '../src/core-options'
 import { centerCrop } from '../src/media'
-import { plainError } from '../src/plain-errors'
-import { pathSegments } from '../src/server'
-import { DEFAULT_SETTINGS, SettingsError, parseSettings, videoExtension } from '../src/settings'
+import { PAGE_WORDING, describeForPage, plainError } from '../src/plain-errors'
+import { pathSegments } from '../src/http'
+import { SettingsError, defaultSettings, parseSettings } from '../src/settings'
 import { displayName } from '../src/uploads'
 
 describe('settings', () => {
   test('missing fields take the defaults; the dedup object passes through', () => {
-    expect(parseSettings({})).toMatchObject({ ...DEFAULT_SETTINGS, width: undefined, height: undefined })
+    expect(parseSettings({})).toMatchObject({ ...defaultSettings(), width: undefined, height: undefined })
     const settings = parseSettings({ model: 'anime4k-s', dedup: { detector: 'hash', hashDistance: '6', hi: 5 }, workers: '2', tile: '', crf: 20 })
     expect(settings).toMatchObject({ model: 'anime4k-s', workers: 2, tile: 'auto', crf: 20 })
     // Only the chosen detector's thresholds go to core.
@@ -35,13 +36,16 @@ describe('settings', () => {
     expect(() => parseSettings(raw)).toThrow(message)
   })
 
-  test('video options: mode, encoder, container; ffv1 gets neither crf nor preset', () => {
-    const options = videoOptions(parseSettings({ processing: 'sequential', codec: 'libvpx-vp9', crf: 30, preset: 'fast', audio: 'libopus' }), {})
-    expect(options).toMatchObject({ mode: 'sequential', target: { scale: 2 }, overwrite: true, keepPartial: false, encoder: { codec: 'libvpx-vp9', crf: 30, preset: 'fast', audioCodec: 'libopus' } })
-    expect(videoExtension(parseSettings({ codec: 'libvpx-vp9' }))).toBe('.webm')
-    expect(videoExtension(parseSettings({ codec: 'ffv1' }))).toBe('.mkv')
-    expect(videoExtension(parseSettings({ codec: 'libvpx-vp9', container: 'mkv' }))).toBe('.mkv')
-    expect(videoOptions(parseSettings({ codec: 'ffv1', crf: 10 }), {}).encoder).toEqual({ codec: 'ffv1', audioCodec: 'copy' })
+  test('video options: mode, encoder with the streams kept; ffv1 gets neither crf nor preset', () => {
+    const options = videoOptions(parseSettings({ processing: 'sequential', codec: 'libvpx-vp9', crf: 30, preset: 'fast', audio: 'libopus', subtitles: 'webvtt', attachments: 'none' }), {})
+    expect(options).toMatchObject({
+      mode: 'sequential',
+      target: { scale: 2 },
+      overwrite: true,
+      keepPartial: false,
+      encoder: { codec: 'libvpx-vp9', crf: 30, preset: 'fast', audioCodec: 'libopus', subtitleCodec: 'webvtt', attachments: 'none' },
+    })
+    expect(videoOptions(parseSettings({ codec: 'ffv1', crf: 10 }), {}).encoder).toEqual({ codec: 'ffv1', audioCodec: 'copy', subtitleCodec: 'copy', attachments: 'copy' })
   })
 
   test('a preview crop scales as the whole picture would', () => {
@@ -83,4 +87,43 @@ describe('helpers', () => {
     expect(Array.from(image.data.slice(0, 3))).toEqual([15, 16, 17])
     expect(centerCrop({ data: new Uint8Array(12), width: 2, height: 2, channels: 3 }, 8).cropped).toBe(false)
   })
+})
+
+describe('the page\'s formatting', () => {
+  test('Scale: what was typed is the value; anything else is explained', () => {
+    expect(parseScale('1.5', 1, 16)).toEqual({ value: 1.5 })
+    expect(parseScale('2.7', 1, 16)).toEqual({ value: 2.7 })
+    expect(parseScale(' 3,25 ', 1, 16)).toEqual({ value: 3.25 })
+    expect(parseScale('1.', 1, 16)).toEqual({ value: 1 })
+    expect(parseScale('', 1, 16)).toEqual({ error: 'Scale is a number from 1 to 16, such as 1.5, 2 or 2.7.' })
+    expect(parseScale('x2', 1, 16)).toEqual({ error: 'Scale is a number from 1 to 16, such as 1.5, 2 or 2.7.' })
+    expect(parseScale('0.5', 1, 16)).toEqual({ error: 'Scale is a number from 1 to 16, such as 1.5, 2 or 2.7; 0.5 is too small.' })
+    expect(parseScale('17', 1, 16)).toEqual({ error: 'Scale is a number from 1 to 16, such as 1.5, 2 or 2.7; 17 is too large.' })
+  })
+
+  test('places in line and durations', () => {
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st'])
+    expect([undefined, 0, 59.4, 61, 3723].map(formatSeconds)).toEqual(['—', '0 s', '59 s', '1:01', '1:02:03'])
+  })
+})
+
+test("core's option names become the page's settings in messages", () => {
+  const message = "These settings cannot be used: MP4 (.mp4) cannot hold the source's ass subtitles (stream #2): choose an .mkv output, or set subtitleCodec: 'mov_text' to convert them (text subtitles only; styling is lost), or subtitleCodec: 'none' to drop it"
+  const plain = plainError(new CoreError('E_INVALID_ARGUMENT', 'encode', message))
+  expect(plain.message).toBe("These settings cannot be used: MP4 (.mp4) cannot hold the source's ass subtitles (stream #2): choose the Container auto or mkv, or set Subtitles to mov_text to convert them (text subtitles only; styling is lost), or Subtitles to none to drop it.")
+  // With core's structured field, the page also learns which setting to point at.
+  const structured = Object.assign(new CoreError('E_INVALID_ARGUMENT', 'encode', 'MP4 cannot hold the Opus audio'), { option: 'audioCodec' })
+  expect(plainError(structured).setting).toBe('audio')
+})
+
+test("errors that word themselves (common's structured errors) are worded with the page's settings, also when core wraps them", () => {
+  // The shape of @anime-upscaler/common's AnimeUpscalerError: describe(wording) renders its option references.
+  const stageError = Object.assign(new Error("set subtitleCodec: 'mov_text' to convert them"), {
+    option: 'encoder.subtitleCodec',
+    describe: (wording: typeof PAGE_WORDING) => `set ${wording.setting('encoder.subtitleCodec', 'mov_text')} to convert them, or ${wording.name('overwrite') ?? 'overwrite'}`,
+  })
+  expect(describeForPage(stageError)).toEqual({ message: 'set Subtitles to mov_text to convert them, or overwrite', option: 'encoder.subtitleCodec' })
+  const wrapped = new CoreError('E_INVALID_ARGUMENT', 'encode', `encode failed: ${stageError.message}`, { cause: stageError })
+  expect(describeForPage(wrapped)).toEqual({ message: 'encode failed: set Subtitles to mov_text to convert them, or overwrite', option: 'encoder.subtitleCodec' })
+  expect(describeForPage(new Error('plain'))).toEqual({ message: 'plain' })
 })

@@ -45,11 +45,13 @@ async function uiCommand(flags: UiFlags, io: CliIo): Promise<ExitCode> {
   io.stderr.write(`anime-upscaler UI running at ${server.url}\n`)
   if (server.token) io.stderr.write(`Access token: ${server.token} (every request needs it; the URL above carries it)\n`)
   io.stderr.write('Press Ctrl-C to stop; uploads and results are removed when it stops.\n')
-  // Runs until Ctrl-C / SIGTERM; then every job stops and the work folder goes.
+  // Runs until Ctrl-C / SIGTERM; then every job stops and the work folder goes. A second Ctrl-C
+  // exits at once: the job processes (and their ffmpeg) are killed and the folder removed first.
   await new Promise<void>((resolve) => {
     if (io.signal?.aborted) resolve()
     io.signal?.addEventListener('abort', () => resolve(), { once: true })
   })
+  process.once('exit', () => server.kill())
   await server.close()
   return EXIT.interrupted
 }

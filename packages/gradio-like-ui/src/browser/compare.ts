@@ -1,75 +1,90 @@
 // Before/after comparison: the "after" picture is drawn over the "before" one and clipped at the
-// divider; drag (or use the arrow keys on the handle) to reveal. Zoom: Fit, 100 %, 200 %, 400 %
-// of the result's own pixels; when zoomed, drag the picture to pan, or the handle to move the divider.
+// divider; drag (or use the arrow keys on the divider) to reveal. Zoom: Fit, 100 %, 200 %, 400 %
+// of the result's own pixels; when zoomed, drag the picture to pan, or the divider to move it.
 
-const ZOOMS = [
+type Zoom = 'fit' | 1 | 2 | 4
+
+const ZOOMS: [Zoom, string][] = [
   ['fit', 'Fit'],
   [1, '100%'],
   [2, '200%'],
   [4, '400%'],
 ]
 
-function element(tag, className, attributes = {}) {
+export interface ComparePair {
+  before?: string
+  after: string
+  /** The result's size (the before picture is stretched to it). */
+  width?: number
+  height?: number
+  caption?: string
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, attributes: Record<string, string> = {}): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag)
-  if (className) node.className = className
+  node.className = className
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value)
   return node
 }
 
+function load(image: HTMLImageElement, src: string | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (!src) return resolve(false)
+    image.onload = () => resolve(true)
+    image.onerror = () => resolve(false)
+    image.src = src
+  })
+}
+
 export class Compare {
-  constructor(root) {
-    this.root = root
-    this.position = 50
-    this.zoom = 'fit'
-    this.size = undefined
+  private position = 50
+  private zoom: Zoom = 'fit'
+  private size: { width: number; height: number } | undefined
+  private readonly zoomButtons: HTMLButtonElement[]
+  private readonly caption = element('span', 'compare-caption')
+  private readonly viewport = element('div', 'compare-viewport')
+  private readonly empty = element('div', 'compare-empty')
+  private readonly stage = element('div', 'compare-stage')
+  private readonly before = element('img', 'compare-before', { alt: 'Before', draggable: 'false' })
+  private readonly after = element('img', 'compare-after', { alt: 'After', draggable: 'false' })
+  private readonly handle = element('div', 'compare-handle', { role: 'slider', tabindex: '0', 'aria-label': 'Divider between before and after', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '50' })
+  private readonly tags = element('div', 'compare-tags')
 
-    this.toolbar = element('div', 'compare-toolbar')
+  constructor(private readonly root: HTMLElement) {
+    const toolbar = element('div', 'compare-toolbar', { role: 'group', 'aria-label': 'Zoom' })
     this.zoomButtons = ZOOMS.map(([value, label]) => {
-      const button = element('button', '', { type: 'button', 'data-zoom': String(value), 'aria-pressed': String(value === 'fit') })
-      button.textContent = label
-      button.addEventListener('click', () => this.setZoom(value))
-      this.toolbar.append(button)
-      return button
+      const zoomButton = element('button', '', { type: 'button', 'data-zoom': String(value), 'aria-pressed': String(value === 'fit') })
+      zoomButton.textContent = label
+      zoomButton.addEventListener('click', () => this.setZoom(value))
+      toolbar.append(zoomButton)
+      return zoomButton
     })
-    this.caption = element('span', 'compare-caption')
-    this.toolbar.append(this.caption)
-
-    this.viewport = element('div', 'compare-viewport')
-    this.empty = element('div', 'compare-empty')
-    this.empty.textContent = 'Press "Test first frame" for a quick preview, or run a job: its result appears here, before on the left, after on the right.'
-    this.stage = element('div', 'compare-stage')
-    this.before = element('img', 'compare-before', { alt: 'Before', draggable: 'false' })
-    this.after = element('img', 'compare-after', { alt: 'After', draggable: 'false' })
-    this.handle = element('div', 'compare-handle', { role: 'slider', tabindex: '0', 'aria-label': 'Divider between before and after', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '50' })
-    const tags = element('div', 'compare-tags')
-    const beforeTag = element('span', 'compare-tag')
-    beforeTag.textContent = 'Before'
-    const afterTag = element('span', 'compare-tag')
-    afterTag.textContent = 'After'
-    tags.append(beforeTag, afterTag)
+    toolbar.append(this.caption)
+    this.empty.textContent = 'Add a file and press "Test first frame" for a quick preview, or Upscale: the result appears here, before on the left, after on the right.'
+    for (const label of ['Before', 'After']) this.tags.append(Object.assign(element('span', 'compare-tag'), { textContent: label }))
     this.stage.append(this.before, this.after, this.handle)
     this.viewport.append(this.empty, this.stage)
     const frame = element('div', 'compare-frame')
-    frame.append(this.viewport, tags)
-    this.tags = tags
-    root.append(this.toolbar, frame)
+    frame.append(this.viewport, this.tags)
+    root.append(toolbar, frame)
     this.clear()
+    this.listen()
+  }
 
+  private listen(): void {
     this.stage.addEventListener('pointerdown', (event) => this.onPointerDown(event))
     this.stage.addEventListener('dblclick', () => this.setZoom(this.zoom === 'fit' ? 1 : 'fit'))
     this.handle.addEventListener('keydown', (event) => {
       const step = event.shiftKey ? 10 : 2
-      if (event.key === 'ArrowLeft') this.setPosition(this.position - step)
-      else if (event.key === 'ArrowRight') this.setPosition(this.position + step)
-      else if (event.key === 'Home') this.setPosition(0)
-      else if (event.key === 'End') this.setPosition(100)
-      else return
+      const moves: Record<string, number> = { ArrowLeft: this.position - step, ArrowRight: this.position + step, Home: 0, End: 100 }
+      if (!(event.key in moves)) return
+      this.setPosition(moves[event.key])
       event.preventDefault()
     })
     new ResizeObserver(() => this.layout()).observe(this.viewport)
   }
 
-  clear() {
+  clear(): void {
     this.size = undefined
     this.stage.hidden = true
     this.tags.hidden = true
@@ -80,22 +95,11 @@ export class Compare {
     this.root.dataset.state = 'empty'
   }
 
-  /** Shows a pair; `width` x `height` is the result's size (the before picture is stretched to it). */
-  async show({ before, after, width, height, caption }) {
+  async show({ before, after, width, height, caption }: ComparePair): Promise<void> {
     this.root.dataset.state = 'loading'
-    const load = (image, src) =>
-      new Promise((resolve) => {
-        if (!src) return resolve(false)
-        image.onload = () => resolve(true)
-        image.onerror = () => resolve(false)
-        image.src = src
-      })
     const [, afterLoaded] = await Promise.all([load(this.before, before), load(this.after, after)])
     this.size = { width: width || this.after.naturalWidth, height: height || this.after.naturalHeight }
-    if (!afterLoaded || !this.size.width) {
-      this.clear()
-      return
-    }
+    if (!afterLoaded || !this.size.width) return this.clear()
     this.caption.textContent = caption ?? ''
     this.empty.hidden = true
     this.stage.hidden = false
@@ -105,15 +109,14 @@ export class Compare {
     this.root.dataset.state = 'ready'
   }
 
-  scale() {
+  private scale(): number {
     if (!this.size) return 1
     if (this.zoom !== 'fit') return this.zoom / (window.devicePixelRatio || 1)
-    const availableWidth = this.viewport.clientWidth
     const availableHeight = Math.max(240, Math.min(window.innerHeight * 0.7, 900))
-    return Math.min(availableWidth / this.size.width, availableHeight / this.size.height)
+    return Math.min(this.viewport.clientWidth / this.size.width, availableHeight / this.size.height)
   }
 
-  layout() {
+  private layout(): void {
     if (!this.size) return
     const scale = this.scale()
     this.stage.style.width = `${Math.round(this.size.width * scale)}px`
@@ -122,17 +125,17 @@ export class Compare {
     this.stage.classList.toggle('pixelated', this.zoom !== 'fit' && this.zoom >= 2)
   }
 
-  setZoom(value) {
+  private setZoom(value: Zoom): void {
     const centre = this.viewportCentre()
     this.zoom = value
-    for (const button of this.zoomButtons) button.setAttribute('aria-pressed', String(button.dataset.zoom === String(value)))
+    for (const zoomButton of this.zoomButtons) zoomButton.setAttribute('aria-pressed', String(zoomButton.dataset.zoom === String(value)))
     this.layout()
     // Keep the same point of the picture in the middle of the view.
     this.viewport.scrollLeft = centre.x * this.stage.offsetWidth - this.viewport.clientWidth / 2
     this.viewport.scrollTop = centre.y * this.stage.offsetHeight - this.viewport.clientHeight / 2
   }
 
-  viewportCentre() {
+  private viewportCentre(): { x: number; y: number } {
     const width = this.stage.offsetWidth || 1
     const height = this.stage.offsetHeight || 1
     return {
@@ -141,7 +144,7 @@ export class Compare {
     }
   }
 
-  setPosition(percent) {
+  private setPosition(percent: number): void {
     this.position = Math.max(0, Math.min(100, percent))
     const rounded = Math.round(this.position * 10) / 10
     this.after.style.clipPath = `inset(0 0 0 ${rounded}%)`
@@ -150,13 +153,12 @@ export class Compare {
     this.handle.setAttribute('aria-valuetext', `${Math.round(this.position)}% before, ${100 - Math.round(this.position)}% after`)
   }
 
-  onPointerDown(event) {
+  private onPointerDown(event: PointerEvent): void {
     if (event.button !== 0) return
     event.preventDefault()
-    const onHandle = event.target === this.handle
-    const panning = this.zoom !== 'fit' && !onHandle
+    const panning = this.zoom !== 'fit' && event.target !== this.handle
     const start = { x: event.clientX, y: event.clientY, left: this.viewport.scrollLeft, top: this.viewport.scrollTop }
-    const move = (moveEvent) => {
+    const move = (moveEvent: PointerEvent) => {
       if (panning) {
         this.viewport.scrollLeft = start.left - (moveEvent.clientX - start.x)
         this.viewport.scrollTop = start.top - (moveEvent.clientY - start.y)
