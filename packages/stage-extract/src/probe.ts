@@ -224,6 +224,149 @@ function classifyProbeFailure(display: string, stderr: string, code: number | nu
   return new ExtractError('E_NOT_MEDIA', `Cannot read '${display}' as media: ${reason}`, { stderr: tail })
 }
 
+/** The packets of the chosen video stream, when they were scanned. */
+type StreamScan = { packets: number; ticks: number[]; lastDuration: number; complete: boolean }
+
+/** Both ffprobe runs at once (the description, and the packet timestamps), waiting for both so none outlives a failure. */
+async function runProbes(ffprobe: string, resolved: ResolvedInput, inputArgs: string[], scanLimit: number | 'all', signal?: AbortSignal): Promise<{ raw: RawProbe; stderr: string; packetScan?: PacketScan }> {
+  const describe = runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_chapters', ...inputArgs, '-i', resolved.arg], { signal })
+  const packets = scanPackets(ffprobe, resolved, inputArgs, scanLimit, signal)
+  const [result, packetScan] = await Promise.all([describe.catch((error: unknown) => error as ExtractError), packets.catch(() => undefined)])
+  if (result instanceof Error) throw result
+  if (result.code !== 0) throw classifyProbeFailure(resolved.display, result.stderr, result.code, result.signal)
+  try {
+    return { raw: JSON.parse(result.stdout) as RawProbe, stderr: result.stderr, packetScan }
+  } catch (error) {
+    throw new ExtractError('E_PROBE', `ffprobe printed unreadable JSON for '${resolved.display}'`, { cause: error, stderr: lastLines(result.stderr, 8) })
+  }
+}
+
+/** Refuses a video stream that has no frames, or one ffmpeg cannot decode. */
+function checkDecodable(video: RawStream, scan: StreamScan | undefined, display: string, stderr: string): void {
+  const codec = video.codec_name ?? 'unknown'
+  if (video.nb_frames === '0' || (scan?.complete && scan.packets === 0)) {
+    throw new ExtractError('E_NO_FRAMES', `The ${codec} video stream of '${display}' has no frames`)
+  }
+  if (!video.width || !video.height || !video.pix_fmt || video.pix_fmt === 'unknown') {
+    const hint = codec === 'webp' ? ": animated WebP is not supported by ffmpeg's WebP decoder; convert it to GIF or a video first" : ''
+    throw new ExtractError('E_UNSUPPORTED', `ffmpeg cannot decode the ${codec} video of '${display}' (size or pixel format unknown)${hint}`, { stderr: lastLines(stderr, 8) })
+  }
+}
+
+interface FrameTiming {
+  timeBase: Rational
+  rFrameRate?: Rational
+  avgFrameRate?: Rational
+  frameRate: Rational
+  variableFrameRate: boolean
+  /** Seconds from the first to the end of the last packet, when every packet was scanned. */
+  scanDuration?: number
+  /** Seconds of the first packet, when packets were scanned. */
+  firstTime?: number
+}
+
+/**
+ * Frame rate and whether it varies: from the packet timestamps when scanned (a constant rate is one
+ * whose gaps stay within a tick of the typical gap), else from r_frame_rate against avg_frame_rate.
+ */
+function frameTiming(video: RawStream, scan: StreamScan | undefined, sequenceRate: Rational | undefined): FrameTiming {
+  const timeBase = parseRational(video.time_base) ?? { num: 1, den: 1000 }
+  const tick = timeBase.num / timeBase.den
+  const rFrameRate = sequenceRate ?? parseRational(video.r_frame_rate)
+  const avgFrameRate = parseRational(video.avg_frame_rate) ?? (sequenceRate ? { ...sequenceRate } : undefined)
+  const scanned = scan && scan.ticks.length > 0 ? scan : undefined
+  const spacing = scanned ? analyseTimestamps(scanned.ticks) : undefined
+  const rateMismatch = !!rFrameRate && !!avgFrameRate && Math.abs(rFrameRate.num / rFrameRate.den / (avgFrameRate.num / avgFrameRate.den) - 1) > 0.01
+  const variableFrameRate = spacing && scanned!.ticks.length >= 3 ? spacing.variable || (!scanned!.complete && rateMismatch) : rateMismatch
+  const firstTick = scanned ? scanned.ticks.reduce((a, b) => Math.min(a, b)) : undefined
+  const lastTick = scanned ? scanned.ticks.reduce((a, b) => Math.max(a, b)) : undefined
+  const scanDuration = scanned?.complete ? (lastTick! + scanned.lastDuration - firstTick!) * tick : undefined
+  const measuredRate = scanDuration && scanned!.packets > 1 ? rationalFromNumber(Math.round((scanned!.packets / scanDuration) * 1000) / 1000) : undefined
+  const fitsGap = (rate: Rational | undefined) => !!rate && !!spacing?.gapTicks && Math.abs(rate.den / rate.num / tick - spacing.gapTicks) <= 1
+  let frameRate: Rational
+  if (variableFrameRate) {
+    // The measured average when all timestamps were read (ffprobe's avg_frame_rate can be far off for VFR Matroska).
+    frameRate = measuredRate ?? avgFrameRate ?? rFrameRate ?? { num: 25, den: 1 }
+  } else if (!spacing?.gapTicks || fitsGap(rFrameRate)) frameRate = rFrameRate ?? avgFrameRate ?? { num: 25, den: 1 }
+  else if (fitsGap(avgFrameRate)) frameRate = avgFrameRate!
+  else frameRate = rationalFromNumber(Math.round((1 / (spacing.gapTicks * tick)) * 1000) / 1000)
+  return { timeBase, rFrameRate, avgFrameRate, frameRate, variableFrameRate, scanDuration, ...(firstTick !== undefined ? { firstTime: firstTick * tick } : {}) }
+}
+
+/** The frame count: exact from the container, else the scanned packets, else duration × rate. */
+function frameCountOf(video: RawStream, scan: StreamScan | undefined, duration: number, fps: number, imageSequence: boolean): { frameCount: number; frameCountExact: boolean } {
+  const nbFrames = num(video.nb_frames)
+  if (nbFrames !== undefined && Number.isInteger(nbFrames) && nbFrames >= 0 && !imageSequence) return { frameCount: nbFrames, frameCountExact: true }
+  if (scan?.complete) return { frameCount: scan.packets, frameCountExact: false }
+  return { frameCount: Math.round(duration * fps), frameCountExact: false }
+}
+
+function colorOf(video: RawStream): ColorInfo {
+  const color: ColorInfo = {}
+  if (known(video.color_space)) color.matrix = video.color_space
+  if (video.color_range === 'tv' || video.color_range === 'pc') color.range = video.color_range
+  if (known(video.color_primaries)) color.primaries = video.color_primaries
+  if (known(video.color_transfer)) color.transfer = video.color_transfer
+  return color
+}
+
+/** Bits per component: from the pixel format, or from bits_per_raw_sample when the format is 8-bit but the codec says more. */
+function bitDepthOfStream(video: RawStream): number {
+  const bitDepth = bitDepthOf(video.pix_fmt!)
+  const rawBits = num(video.bits_per_raw_sample)
+  return bitDepth === 8 && rawBits !== undefined && rawBits > 8 && rawBits <= 16 ? rawBits : bitDepth
+}
+
+function describeVideo(video: RawStream, scan: StreamScan | undefined, raw: RawProbe, sequenceRate: Rational | undefined, imageSequence: boolean): VideoInfo {
+  const timing = frameTiming(video, scan, sequenceRate)
+  const duration = num(video.duration) ?? parseClock(tagOf(video.tags, 'duration')) ?? num(raw.format?.duration) ?? timing.scanDuration ?? 0
+  const rotation = rotationOf(video)
+  const turned = rotation === 90 || rotation === 270
+  const info: VideoInfo = {
+    index: video.index,
+    codec: video.codec_name ?? 'unknown',
+    width: video.width!,
+    height: video.height!,
+    displayWidth: turned ? video.height! : video.width!,
+    displayHeight: turned ? video.width! : video.height!,
+    rotation,
+    sampleAspectRatio: parseRational(video.sample_aspect_ratio) ?? { num: 1, den: 1 },
+    pixelFormat: video.pix_fmt!,
+    bitDepth: bitDepthOfStream(video),
+    color: colorOf(video),
+    frameRate: timing.frameRate,
+    variableFrameRate: timing.variableFrameRate,
+    timestampsScanned: scan?.ticks.length ?? 0,
+    timestampsComplete: scan?.complete ?? false,
+    timeBase: timing.timeBase,
+    startTime: num(video.start_time) ?? timing.firstTime ?? num(raw.format?.start_time) ?? 0,
+    duration,
+    ...frameCountOf(video, scan, duration, timing.frameRate.num / timing.frameRate.den, imageSequence),
+  }
+  if (video.profile) info.profile = video.profile
+  if (timing.rFrameRate) info.rFrameRate = timing.rFrameRate
+  if (timing.avgFrameRate) info.avgFrameRate = timing.avgFrameRate
+  if (video.field_order && video.field_order !== 'unknown') info.fieldOrder = video.field_order
+  return info
+}
+
+function formatOf(raw: RawProbe): FormatInfo {
+  const format: FormatInfo = { name: raw.format?.format_name ?? 'unknown', tags: raw.format?.tags ?? {} }
+  if (raw.format?.format_long_name) format.longName = raw.format.format_long_name
+  const numbers = { duration: num(raw.format?.duration), startTime: num(raw.format?.start_time), size: num(raw.format?.size), bitRate: num(raw.format?.bit_rate) }
+  for (const [key, value] of Object.entries(numbers)) if (value !== undefined) format[key as 'duration'] = value
+  return format
+}
+
+function chaptersOf(raw: RawProbe): ChapterInfo[] {
+  return (raw.chapters ?? []).map((c) => {
+    const chapter: ChapterInfo = { start: num(c.start_time) ?? 0, end: num(c.end_time) ?? 0 }
+    const title = tagOf(c.tags, 'title')
+    if (title) chapter.title = title
+    return chapter
+  })
+}
+
 /**
  * Describes a video (or animated GIF, or image sequence) with ffprobe: its streams, the video's
  * size, rotation, pixel format, bit depth, colour description, frame rate (exact rationals, and
@@ -238,133 +381,21 @@ export async function probe(input: string, options: ProbeOptions = {}): Promise<
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidArgument('AbortSignal', 'signal', options.signal)
   const sequenceRate = options.frameRate === undefined ? undefined : parseFrameRateOption('frameRate', options.frameRate)
   const resolved = resolveInput(input)
-  const ffprobe = resolveFfprobe(options.ffprobePath)
   const inputArgs = resolved.imageSequence && sequenceRate ? ['-framerate', `${sequenceRate.num}/${sequenceRate.den}`] : []
-
-  // Both ffprobe runs at once: the description, and the packet timestamps of the video streams.
-  const describe = runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_chapters', ...inputArgs, '-i', resolved.arg], { signal: options.signal })
-  const packets = scanPackets(ffprobe, resolved, inputArgs, scanLimit, options.signal)
-  // Wait for both, so no ffprobe outlives a failed probe.
-  const [result, packetScan] = await Promise.all([describe.catch((error: unknown) => error as ExtractError), packets.catch(() => undefined)])
-  if (result instanceof Error) throw result
-  if (result.code !== 0) throw classifyProbeFailure(resolved.display, result.stderr, result.code, result.signal)
-  let raw: RawProbe
-  try {
-    raw = JSON.parse(result.stdout) as RawProbe
-  } catch (error) {
-    throw new ExtractError('E_PROBE', `ffprobe printed unreadable JSON for '${resolved.display}'`, { cause: error, stderr: lastLines(result.stderr, 8) })
-  }
+  const { raw, stderr, packetScan } = await runProbes(resolveFfprobe(options.ffprobePath), resolved, inputArgs, scanLimit, options.signal)
   const streams = raw.streams ?? []
   const video = chooseVideo(streams, resolved.display, options.streamIndex)
   const scan = packetScan ? { ...(packetScan.streams.get(video.index) ?? { packets: 0, ticks: [], lastDuration: 0 }), complete: packetScan.complete } : undefined
-
-  const codec = video.codec_name ?? 'unknown'
-  if (video.nb_frames === '0' || (scan?.complete && scan.packets === 0)) {
-    throw new ExtractError('E_NO_FRAMES', `The ${codec} video stream of '${resolved.display}' has no frames`)
-  }
-  if (!video.width || !video.height || !video.pix_fmt || video.pix_fmt === 'unknown') {
-    const hint = codec === 'webp' ? ': animated WebP is not supported by ffmpeg\'s WebP decoder; convert it to GIF or a video first' : ''
-    throw new ExtractError('E_UNSUPPORTED', `ffmpeg cannot decode the ${codec} video of '${resolved.display}' (size or pixel format unknown)${hint}`, { stderr: lastLines(result.stderr, 8) })
-  }
-
-  const timeBase = parseRational(video.time_base) ?? { num: 1, den: 1000 }
-  const tick = timeBase.num / timeBase.den
-  const rFrameRate = sequenceRate ?? parseRational(video.r_frame_rate)
-  const avgFrameRate = parseRational(video.avg_frame_rate) ?? (sequenceRate ? { ...sequenceRate } : undefined)
-
-  // Frame spacing.
-  const spacing = scan && scan.ticks.length > 0 ? analyseTimestamps(scan.ticks) : undefined
-  const rateMismatch = !!rFrameRate && !!avgFrameRate && Math.abs(rFrameRate.num / rFrameRate.den / (avgFrameRate.num / avgFrameRate.den) - 1) > 0.01
-  const variableFrameRate = spacing && scan!.ticks.length >= 3 ? spacing.variable || (!scan!.complete && rateMismatch) : rateMismatch
-  const scanned = scan && scan.ticks.length > 0 ? scan : undefined
-  const firstTick = scanned ? scanned.ticks.reduce((a, b) => Math.min(a, b)) : undefined
-  const lastTick = scanned ? scanned.ticks.reduce((a, b) => Math.max(a, b)) : undefined
-  const scanDuration = scanned?.complete ? (lastTick! + scanned.lastDuration - firstTick!) * tick : undefined
-  const measuredRate = scanDuration && scan!.packets > 1 ? rationalFromNumber(Math.round((scan!.packets / scanDuration) * 1000) / 1000) : undefined
-  const fitsGap = (rate: Rational | undefined) => !!rate && !!spacing?.gapTicks && Math.abs(rate.den / rate.num / tick - spacing.gapTicks) <= 1
-  let frameRate: Rational
-  if (variableFrameRate) {
-    // The measured average when all timestamps were read (ffprobe's avg_frame_rate can be far off for VFR Matroska).
-    frameRate = measuredRate ?? avgFrameRate ?? rFrameRate ?? { num: 25, den: 1 }
-  } else if (!spacing?.gapTicks || fitsGap(rFrameRate)) frameRate = rFrameRate ?? avgFrameRate ?? { num: 25, den: 1 }
-  else if (fitsGap(avgFrameRate)) frameRate = avgFrameRate!
-  else frameRate = rationalFromNumber(Math.round((1 / (spacing.gapTicks * tick)) * 1000) / 1000)
-  const fps = frameRate.num / frameRate.den
-
-  // Duration.
-  const duration = num(video.duration) ?? parseClock(tagOf(video.tags, 'duration')) ?? num(raw.format?.duration) ?? scanDuration ?? 0
-
-  // Frame count.
-  const nbFrames = num(video.nb_frames)
-  let frameCount: number
-  let frameCountExact = false
-  if (nbFrames !== undefined && Number.isInteger(nbFrames) && nbFrames >= 0 && !resolved.imageSequence) {
-    frameCount = nbFrames
-    frameCountExact = true
-  } else if (scan?.complete) {
-    frameCount = scan.packets
-  } else {
-    frameCount = Math.round(duration * fps)
-  }
-
-  const rotation = rotationOf(video)
-  const turned = rotation === 90 || rotation === 270
-  const range = video.color_range === 'tv' || video.color_range === 'pc' ? video.color_range : undefined
-  const color: ColorInfo = {}
-  if (known(video.color_space)) color.matrix = video.color_space
-  if (range) color.range = range
-  if (known(video.color_primaries)) color.primaries = video.color_primaries
-  if (known(video.color_transfer)) color.transfer = video.color_transfer
-  let bitDepth = bitDepthOf(video.pix_fmt)
-  const rawBits = num(video.bits_per_raw_sample)
-  if (bitDepth === 8 && rawBits !== undefined && rawBits > 8 && rawBits <= 16) bitDepth = rawBits
-
-  const videoInfo: VideoInfo = {
-    index: video.index,
-    codec,
-    width: video.width,
-    height: video.height,
-    displayWidth: turned ? video.height : video.width,
-    displayHeight: turned ? video.width : video.height,
-    rotation,
-    sampleAspectRatio: parseRational(video.sample_aspect_ratio) ?? { num: 1, den: 1 },
-    pixelFormat: video.pix_fmt,
-    bitDepth,
-    color,
-    frameRate,
-    variableFrameRate,
-    timestampsScanned: scan?.ticks.length ?? 0,
-    timestampsComplete: scan?.complete ?? false,
-    timeBase,
-    startTime: num(video.start_time) ?? (firstTick !== undefined ? firstTick * tick : undefined) ?? num(raw.format?.start_time) ?? 0,
-    duration,
-    frameCount,
-    frameCountExact,
-  }
-  if (video.profile) videoInfo.profile = video.profile
-  if (rFrameRate) videoInfo.rFrameRate = rFrameRate
-  if (avgFrameRate) videoInfo.avgFrameRate = avgFrameRate
-  if (video.field_order && video.field_order !== 'unknown') videoInfo.fieldOrder = video.field_order
-
-  const format: FormatInfo = { name: raw.format?.format_name ?? 'unknown', tags: raw.format?.tags ?? {} }
-  if (raw.format?.format_long_name) format.longName = raw.format.format_long_name
-  const formatNumbers = { duration: num(raw.format?.duration), startTime: num(raw.format?.start_time), size: num(raw.format?.size), bitRate: num(raw.format?.bit_rate) }
-  for (const [key, value] of Object.entries(formatNumbers)) if (value !== undefined) format[key as 'duration'] = value
-
-  const chapters: ChapterInfo[] = (raw.chapters ?? []).map((c) => {
-    const chapter: ChapterInfo = { start: num(c.start_time) ?? 0, end: num(c.end_time) ?? 0 }
-    const title = tagOf(c.tags, 'title')
-    if (title) chapter.title = title
-    return chapter
-  })
-
+  checkDecodable(video, scan, resolved.display, stderr)
+  const videoInfo = describeVideo(video, scan, raw, sequenceRate, resolved.imageSequence)
+  const format = formatOf(raw)
   return {
     input,
     imageSequence: resolved.imageSequence,
     format,
-    duration: duration || (format.duration ?? 0),
+    duration: videoInfo.duration || (format.duration ?? 0),
     video: videoInfo,
     streams: streams.map(toStreamInfo),
-    chapters,
+    chapters: chaptersOf(raw),
   }
 }
