@@ -73,9 +73,10 @@ beforeAll(async () => {
   await timed('example inputs', () => makeExampleKit(join(work, 'kit')))
 }, 5 * MINUTE)
 
+const started = Date.now()
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true })
-  process.stdout.write(`packaging check: ${summary.join(', ')}\n`)
+  process.stdout.write(`packaging check: ${((Date.now() - started) / 1000).toFixed(0)} s in all: ${summary.join(', ')}\n`)
 })
 
 describe('READMEs', () => {
@@ -116,9 +117,9 @@ describe('tarballs', () => {
 
   test.each(packages.map((pkg) => [pkg.dir, pkg] as const))('%s: publint --strict and @arethetypeswrong/cli find nothing', async (_dir, pkg) => {
     const file = tarballs.get(pkg.name)!
-    const publint = await run(process.execPath, [bin('publint', 'publint'), 'run', file, '--strict'], { cwd: work })
+    const publint = await timed(`${pkg.dir} publint`, () => run(process.execPath, [bin('publint', 'publint'), 'run', file, '--strict'], { cwd: work }))
     expect({ code: publint.code, output: publint.stdout + publint.stderr }).toEqual({ code: 0, output: expect.stringContaining('All good!') })
-    const attw = await run(process.execPath, [bin('@arethetypeswrong/cli', 'attw'), file, '--format', 'ascii', '--no-color', '--no-definitely-typed'], { cwd: work })
+    const attw = await timed(`${pkg.dir} attw`, () => run(process.execPath, [bin('@arethetypeswrong/cli', 'attw'), file, '--format', 'ascii', '--no-color', '--no-definitely-typed'], { cwd: work }))
     if (attw.code !== 0) throw new Error(describeFailure(`attw ${file}`, attw))
   }, 2 * MINUTE)
 })
