@@ -203,10 +203,7 @@ describe.each(managers)('a fresh project installed with %s', (manager) => {
   )
 
   test('nothing was left in the temp folder the installs and examples used', () => {
-    // Known, the lead's (issue 10, item 9): onnxruntime's bundled library writes `.ses` and an empty
-    // `mat-debug-<pid>.log` into the temp folder when a session is created. Remove this filter once fixed.
-    const onnxruntimeFiles = /^(\.ses|mat-debug-\d+\.log)$/
-    expect(readdirSync(tmpDir()).filter((name) => !onnxruntimeFiles.test(name))).toEqual([])
+    expect(readdirSync(tmpDir())).toEqual([])
   })
 })
 
