@@ -1,8 +1,9 @@
 import type { ExitCode } from './exit-codes'
+import type { ProgressStream } from './status-line'
 
 export interface CliIo {
   stdout: NodeJS.WritableStream
-  stderr: NodeJS.WriteStream
+  stderr: ProgressStream
   /** Keys p (pause) and q (stop) are read from it when it is a terminal. */
   stdin?: NodeJS.ReadStream
   /** Aborted on Ctrl-C / SIGTERM / q. */

@@ -1,12 +1,12 @@
 import type { ImageEvent } from '@anime-upscaler/core'
-import { StatusLine } from './status-line'
+import { StatusLine, type ProgressStream } from './status-line'
 import { describeForCli } from './wording'
 
 /** Renders image-batch events on stderr: a redrawn bar on a terminal, plain lines otherwise. */
 export class ProgressDisplay {
   private readonly status: StatusLine
 
-  constructor(stream: NodeJS.WriteStream = process.stderr) {
+  constructor(stream: ProgressStream = process.stderr) {
     this.status = new StatusLine(stream)
   }
 

@@ -1,3 +1,6 @@
+/** Where progress goes: any writable stream; a terminal (`isTTY`) gets a redrawn status line. */
+export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean }
+
 /**
  * Writes to stderr the way both progress displays need: permanent lines, and on a terminal one
  * status line redrawn in place (cleared before each permanent line, redrawn by the next update).
@@ -5,7 +8,7 @@
 export class StatusLine {
   private length = 0
 
-  constructor(readonly stream: NodeJS.WriteStream) {}
+  constructor(readonly stream: ProgressStream) {}
 
   get interactive(): boolean {
     return this.stream.isTTY === true

@@ -1,5 +1,5 @@
 import type { VideoEvent } from '@anime-upscaler/core'
-import { StatusLine } from './status-line'
+import { StatusLine, type ProgressStream } from './status-line'
 
 /** Renders video events on stderr: a redrawn status line on a terminal, a line every few seconds otherwise. */
 export class VideoProgressDisplay {
@@ -7,7 +7,7 @@ export class VideoProgressDisplay {
   private lastPlainLine = 0
 
   constructor(
-    stream: NodeJS.WriteStream = process.stderr,
+    stream: ProgressStream = process.stderr,
     private readonly plainIntervalMs = 2000,
   ) {
     this.status = new StatusLine(stream)

@@ -35,6 +35,8 @@ export interface UpscaleOperatorOptions extends UpscalerOptions {
  */
 export function upscale<F extends Frame>(options: UpscaleOperatorOptions & { yuv420: YuvColor }): OperatorFunction<F, Omit<F, 'image'> & { image: Yuv420Image }>
 export function upscale<F extends Frame>(options?: UpscaleOperatorOptions & { yuv420?: undefined }): OperatorFunction<F, F>
+/** Options not known to set `yuv420` or not (e.g. a variable typed `UpscaleOperatorOptions`): either image kind. */
+export function upscale<F extends Frame>(options?: UpscaleOperatorOptions): OperatorFunction<F, Omit<F, 'image'> & { image: UpscaledImage }>
 export function upscale<F extends Frame>(options: UpscaleOperatorOptions = {}): OperatorFunction<F, Omit<F, 'image'> & { image: UpscaledImage }> {
   const { upscaler: shared, target = {}, concurrency, yuv420, ...poolOptions } = options
   if (yuv420 && Object.keys(target).length > 0) throw new UpscaleError('E_INVALID_ARGUMENT', 'Give either target or yuv420, not both: yuv420 output is at the model\'s native scale')

@@ -6,7 +6,8 @@ export const PROVIDERS = ['cpu', 'cuda', 'coreml', 'dml', 'webgpu'] as const
 export type Provider = (typeof PROVIDERS)[number]
 
 const INSTALL_HINTS: Record<Exclude<Provider, 'cpu'>, string> = {
-  cuda: 'reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 (needs internet) on a Linux machine with an NVIDIA GPU and CUDA 12',
+  // onnxruntime-node's install script fetches these from NuGet; installs skip it (it fails without access beyond npm).
+  cuda: "to download them (CUDA 12, Linux x64 with an NVIDIA GPU, from NuGet) run 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node'; with pnpm, allow onnxruntime-node's build, then the same with pnpm rebuild",
   coreml: 'CoreML is available only on macOS',
   dml: 'DirectML is available only on Windows',
   webgpu: 'WebGPU needs a GPU with working Vulkan, Metal or D3D12 drivers',

@@ -283,7 +283,7 @@ describe('options and providers', () => {
     const upscaler = await createUpscaler({ model: 'anime4k-s', provider: 'cuda', workers: 2, threads: 1, onWarning: (w) => warnings.push(w) })
     try {
       expect(upscaler.info.provider).toBe('cpu')
-      expect(warnings).toEqual([expect.stringMatching(/^warning: provider 'cuda' is unavailable, using 'cpu' instead \(.*ONNXRUNTIME_NODE_INSTALL=cuda12/)])
+      expect(warnings).toEqual([expect.stringMatching(/^warning: provider 'cuda' is unavailable, using 'cpu' instead \(.*'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node'/)])
       expect((await upscaler.upscale(picture(8, 8))).width).toBe(16)
     } finally {
       await upscaler.close()
