@@ -58,9 +58,11 @@ export function readVersion(path: string): { version: string; libavformat?: [num
   return versions.get(path)
 }
 
-function defaultEnvironment(): LookupEnvironment {
-  const require = createRequire(__filename)
-  return { env: process.env, load: (id) => require(id), platform: process.platform, version: readVersion }
+/** Loads an npm package from where the caller is installed (the package that depends on the binary packages). */
+export type PackageLoader = (id: string) => unknown
+
+function defaultEnvironment(load: PackageLoader = createRequire(__filename)): LookupEnvironment {
+  return { env: process.env, load, platform: process.platform, version: readVersion }
 }
 
 function isExecutableFile(path: string): boolean {
@@ -142,7 +144,7 @@ function compareVersions(a: [number, number, number] | undefined, b: [number, nu
  * the npm package's shipped binary and the one on PATH (by libavformat's version), so a system
  * ffmpeg newer than the bundled 2018 build is used.
  */
-export function chooseBinary(name: BinaryName, explicit?: string, option = `${name}Path`, lookup: LookupEnvironment = defaultEnvironment()): BinaryChoice {
+export function chooseBinary(name: BinaryName, explicit: string | undefined, option = `${name}Path`, lookup: LookupEnvironment = defaultEnvironment()): BinaryChoice {
   const { envVar, packageName } = SPECS[name]
   const withVersion = (path: string, source: BinarySource, reason?: string): BinaryChoice => {
     const info = lookup.version(path)
@@ -185,23 +187,18 @@ export function chooseBinary(name: BinaryName, explicit?: string, option = `${na
 
 const chosen = new Map<string, BinaryChoice>()
 
-/** `chooseBinary` for the current environment, decided once per process for each explicit value and variable. */
-export function resolveBinary(name: BinaryName, explicit?: string, option?: string): BinaryChoice {
+/**
+ * `chooseBinary` for the current environment, decided once per process for each explicit value and
+ * variable. `load` finds the npm packages that ship the binaries (@ffmpeg-installer/ffmpeg,
+ * @ffprobe-installer/ffprobe) from the caller's install: this package does not depend on them, the
+ * stages that run ffmpeg do.
+ */
+export function resolveBinary(name: BinaryName, explicit?: string, option?: string, load?: PackageLoader): BinaryChoice {
   const key = `${name}\0${explicit ?? ''}\0${process.env[SPECS[name].envVar] ?? ''}\0${process.env.PATH ?? ''}`
   let choice = chosen.get(key)
   if (!choice) {
-    choice = chooseBinary(name, explicit, option)
+    choice = chooseBinary(name, explicit, option, defaultEnvironment(load))
     chosen.set(key, choice)
   }
   return choice
-}
-
-/** The ffmpeg to run: `explicit` > `FFMPEG_PATH` > the newer of the bundled one and the one on PATH. */
-export function resolveFfmpeg(explicit?: string, option?: string): string {
-  return resolveBinary('ffmpeg', explicit, option).path
-}
-
-/** The ffprobe to run: `explicit` > `FFPROBE_PATH` > the newer of the bundled one and the one on PATH. */
-export function resolveFfprobe(explicit?: string, option?: string): string {
-  return resolveBinary('ffprobe', explicit, option).path
 }

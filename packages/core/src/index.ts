@@ -19,14 +19,13 @@ export {
   message,
   optionName,
   optionSetting,
-  resolveBinary,
   writeAtomically,
   type BinaryChoice,
   type ErrorDetails,
   type MessagePart,
   type OptionWording,
 } from '@anime-upscaler/common'
-export { probe, readFrame, resolveFfmpeg, resolveFfprobe, type MediaInfo, type ReadFrameOptions } from '@anime-upscaler/stage-extract'
+export { binaryChoice, probe, readFrame, resolveFfmpeg, resolveFfprobe, type MediaInfo, type ReadFrameOptions } from '@anime-upscaler/stage-extract'
 export { AUDIO_CODECS, PIX_FMTS, PRESETS, SUBTITLE_CODECS, VIDEO_CODECS, type PixFmt, type Preset, type VideoCodec } from '@anime-upscaler/stage-save'
 export {
   DEFAULT_MODEL,

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { availableParallelism, totalmem } from 'node:os'
-import { describeError, readVersion, resolveBinary, type BinaryChoice, type BinaryName, type OptionWording } from '@anime-upscaler/common'
+import { describeError, readVersion, type BinaryChoice, type BinaryName, type OptionWording } from '@anime-upscaler/common'
+import { binaryChoice } from '@anime-upscaler/stage-extract'
 import { runtimeReport, type RuntimeReport } from '@anime-upscaler/stage-upscale'
 import { DEFAULTS } from './defaults'
 
@@ -32,7 +33,7 @@ function encodersOf(path: string): Record<string, boolean> {
 
 function binaryReport(name: BinaryName, wording: OptionWording | undefined): SystemReport['ffmpeg'] {
   try {
-    const choice = resolveBinary(name)
+    const choice = binaryChoice(name)
     const version = choice.version ? { version: choice.version } : { version: readVersion(choice.path)?.version }
     return { ...choice, ...version, ...(name === 'ffmpeg' ? { encoders: encodersOf(choice.path) } : {}) }
   } catch (error) {

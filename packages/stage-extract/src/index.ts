@@ -1,6 +1,6 @@
 export { ExtractError, type ExtractErrorCode } from './errors'
 export type { ChapterInfo, ColorInfo, DecodedFrame, FormatInfo, MediaInfo, Rational, StreamInfo, StreamType, VideoInfo } from './types'
-export { resolveFfmpeg, resolveFfprobe } from './binaries'
+export { binaryChoice, resolveFfmpeg, resolveFfprobe } from './binaries'
 export { probe, type ProbeOptions } from './probe'
 export { planExtraction, type ExtractOptions, type ExtractPlan } from './plan'
 export { extractFrames } from './extract'

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { BinaryError, ManagedProcess, resolveBinary } from '@anime-upscaler/common'
 import { SaveError, messageOf } from './errors'
 import { parseStreamList, type SourceStream } from './containers'
@@ -5,7 +6,7 @@ import { parseStreamList, type SourceStream } from './containers'
 /** The ffmpeg to run: `explicit`, else $FFMPEG_PATH, else the newer of the bundled one (@ffmpeg-installer) and the one on PATH. */
 export function resolveFfmpegPath(explicit?: string): string {
   try {
-    return resolveBinary('ffmpeg', explicit).path
+    return resolveBinary('ffmpeg', explicit, undefined, createRequire(__filename)).path
   } catch (error) {
     if (error instanceof BinaryError) throw new SaveError('E_FFMPEG_NOT_FOUND', error.parts, error.details())
     throw error

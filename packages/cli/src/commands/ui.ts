@@ -26,7 +26,7 @@ async function loadWebApp(): Promise<WebApp> {
     return await import('@anime-upscaler/gradio-like-ui')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' && (error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error
-    throw new CoreError('E_INVALID_ARGUMENT', 'input', 'The web app is not installed', { hint: 'install it beside the command: npm install -g @anime-upscaler/gradio-like-ui' })
+    throw new CoreError('E_INVALID_ARGUMENT', 'input', 'The web app is not installed', { hint: 'install it beside the command: ONNXRUNTIME_NODE_INSTALL=skip npm install -g @anime-upscaler/cli @anime-upscaler/gradio-like-ui' })
   }
 }
 

@@ -1,5 +1,5 @@
 import { Subject, lastValueFrom, tap } from 'rxjs'
-import { resolveBinary, upscaleVideo, type VideoEvent } from '@anime-upscaler/core'
+import { binaryChoice, upscaleVideo, type VideoEvent } from '@anime-upscaler/core'
 import type { CliIo } from '../context'
 import { EXIT, type ExitCode } from '../exit-codes'
 import { listenForKeys } from '../keys'
@@ -12,7 +12,7 @@ function jsonLine(event: VideoEvent): string {
 
 /** Which ffmpeg does the work, and why that one: said at the start of every video run. */
 function ffmpegLine(): string {
-  const ffmpeg = resolveBinary('ffmpeg')
+  const ffmpeg = binaryChoice('ffmpeg')
   return `ffmpeg: ${ffmpeg.path}${ffmpeg.version ? ` ${ffmpeg.version}` : ''} (${ffmpeg.source === 'environment' ? 'FFMPEG_PATH' : ffmpeg.source}${ffmpeg.reason ? `; ${ffmpeg.reason}` : ''})`
 }
 
