@@ -236,8 +236,9 @@ class ImageBatch {
 
   private stop(): void {
     this.stopped = true
-    // Lanes waiting for a resume give up.
+    // Lanes waiting for a resume give up; the workers stop after their current call.
     this.paused.next(false)
+    void this.upscaler?.close()
   }
 
   /** Closes the workers, then delivers the end. */

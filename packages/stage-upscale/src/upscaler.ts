@@ -123,6 +123,7 @@ class WorkerPool implements Upscaler {
   private nextId = 0
   private failure?: UpscaleError
   private closed = false
+  private closing?: Promise<void>
   /** Warnings already told: every worker meets the same condition. */
   private readonly warned = new Set<string>()
 
@@ -254,9 +255,12 @@ class WorkerPool implements Upscaler {
     return this.submit<Yuv420Image>(image, { target: {}, yuv420: color }, () => assertYuvColor('color', color))
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.fail(new UpscaleError('E_CLOSED', 'The upscaler was closed before this image was done'))
-    await this.terminate()
+  /** Fails what waits, lets each worker finish its current call, and resolves once every thread has ended (the same promise for every caller). */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.fail(new UpscaleError('E_CLOSED', 'The upscaler was closed before this image was done'))
+      this.closing = this.terminate()
+    }
+    return this.closing
   }
 }

@@ -105,6 +105,11 @@ class VideoJob {
     })
   }
 
+  /** The workers stop after their current call (closing is idempotent: every caller waits for the same end). */
+  private closeWorkers(): Promise<void> {
+    return this.upscaler?.close() ?? Promise.resolve()
+  }
+
   /** Wires the stages and reports progress; the end comes from stage-save, after its cleanup. */
   private start(plan: VideoPlan, options: ResolvedVideoOptions): void {
     const gate = new CreditGate(plan.capacity)
@@ -129,6 +134,9 @@ class VideoJob {
       },
       error: (error: unknown) => void this.end({ error }),
     })
+    // A stop: the workers start closing at once (a stop is honoured within 2 s) while stage-save,
+    // told first, cleans up; its E_ABORTED is the end, not the frames the closing fails.
+    options.signal?.addEventListener('abort', () => void this.closeWorkers(), { once: true })
   }
 
   private async finish(recorder: ProgressRecorder, planFile: string | undefined, output: string, frames: number, partial: boolean): Promise<void> {
@@ -150,7 +158,7 @@ class VideoJob {
     this.ended = true
     this.pause?.unsubscribe()
     this.pipeline?.unsubscribe()
-    await Promise.all([this.upscaler?.close(), this.decoder === undefined ? undefined : waitForExit(this.decoder)])
+    await Promise.all([this.closeWorkers(), this.decoder === undefined ? undefined : waitForExit(this.decoder)])
     if ('done' in outcome) {
       this.subscriber.next(outcome.done)
       this.subscriber.complete()
@@ -164,7 +172,7 @@ class VideoJob {
     this.ended = true
     this.pause?.unsubscribe()
     this.pipeline?.unsubscribe()
-    void this.upscaler?.close()
+    void this.closeWorkers()
   }
 }
 
