@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import { AnimeUpscalerError, message, optionName, optionSetting } from './errors'
+import { isRunning } from './process'
 
 /** An output path that cannot be written, or an output that exists (and may not be replaced). */
 export class OutputError extends AnimeUpscalerError<'E_OUTPUT_EXISTS' | 'E_OUTPUT_NOT_WRITABLE'> {
@@ -15,15 +16,6 @@ export class OutputError extends AnimeUpscalerError<'E_OUTPUT_EXISTS' | 'E_OUTPU
  */
 export function temporarySibling(destination: string, extension = extname(destination)): string {
   return join(dirname(destination), `.${basename(destination)}.${process.pid}-${randomBytes(6).toString('hex')}.partial${extension}`)
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** Names written before temporary files carried a pid: stale once they are this old. */
@@ -48,7 +40,7 @@ export async function removeStalePartials(destination: string): Promise<string[]
     const match = /^(?:(\d+)-)?[0-9a-f]{12}\.partial(\.[^.]*)?$/.exec(name.slice(prefix.length))
     if (!match) continue
     const path = join(folder, name)
-    if (match[1] !== undefined ? isAlive(Number(match[1])) : await isRecent(path)) continue
+    if (match[1] !== undefined ? isRunning(Number(match[1])) : await isRecent(path)) continue
     await fsp.rm(path, { force: true })
     removed.push(path)
   }

@@ -17,5 +17,5 @@ export {
 export { createValidators, type InvalidArgumentFactory, type Validators } from './validate'
 export { parseRational, rationalFromNumber, reduce, sameRational, toNumber, type Rational } from './rational'
 export { BinaryError, cacheFolder, chooseBinary, readVersion, resolveBinary, type BinaryChoice, type BinaryName, type BinarySource, type LookupEnvironment, type PackageLoader } from './binaries'
-export { LineSplitter, ManagedProcess, ProcessError, STOP_GRACE_MS, abortError, lastLines, runProcess, waitForExit, type ExitStatus, type ManagedProcessOptions, type RunResult } from './process'
+export { LineSplitter, ManagedProcess, ProcessError, STOP_GRACE_MS, abortError, isRunning, lastLines, runProcess, waitForExit, type ExitStatus, type ManagedProcessOptions, type RunResult } from './process'
 export { OutputError, checkOutputPath, exists, moveIntoPlace, outputExists, removeStalePartials, temporarySibling, writeAtomically } from './files'

@@ -220,8 +220,8 @@ export function lastLines(text: string, count: number): string[] {
     .slice(-count)
 }
 
-/** Whether a process (of ours: not yet reaped counts as alive) still runs. */
-function isRunning(pid: number): boolean {
+/** Whether a process still runs (one we may not signal counts as running). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

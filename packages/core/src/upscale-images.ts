@@ -6,6 +6,7 @@ import { CoreError, toCoreError, type CoreErrorCode, type Stage } from './errors
 import { readImage, writeImage, type DecodedImage } from './image-io'
 import { existingOutputs, type ImageJob } from './image-jobs'
 import { checkOutputSize } from './limits'
+import { WorkClock } from './work-clock'
 
 export interface UpscaleImagesOptions extends UpscalerOptions {
   /** Output size (default: the model's native scale). */
@@ -90,35 +91,6 @@ export async function upscaleImage(job: ImageJob, options: UpscaleImagesOptions 
   return done.results[0]
 }
 
-/** Progress of a batch, over the time it was not paused. */
-class BatchClock {
-  private readonly started = performance.now()
-  private pausedMs = 0
-  private pausedSince?: number
-
-  setPaused(paused: boolean): void {
-    if (paused) this.pausedSince = performance.now()
-    else if (this.pausedSince !== undefined) {
-      this.pausedMs += performance.now() - this.pausedSince
-      this.pausedSince = undefined
-    }
-  }
-
-  get paused(): boolean {
-    return this.pausedSince !== undefined
-  }
-
-  /** Seconds since the start. */
-  seconds(): number {
-    return (performance.now() - this.started) / 1000
-  }
-
-  workingSeconds(): number {
-    const pausedNow = this.pausedSince === undefined ? 0 : performance.now() - this.pausedSince
-    return Math.max(performance.now() - this.started - this.pausedMs - pausedNow, 1) / 1000
-  }
-}
-
 /** One run of `upscaleImages`. */
 class ImageBatch {
   private upscaler?: Upscaler
@@ -127,7 +99,7 @@ class ImageBatch {
   private pauseSubscription?: Subscription
   private readonly results: ImageResult[] = []
   private readonly failures: ImageFailure[] = []
-  private clock?: BatchClock
+  private clock?: WorkClock
   private readonly onAbort = () => void this.stop()
 
   constructor(
@@ -147,7 +119,7 @@ class ImageBatch {
       this.startBatch(this.upscaler)
       await this.processAll(this.upscaler)
       if (this.stopped) throw aborted()
-      await this.end({ type: 'done', results: this.results, failures: this.failures, seconds: this.clock!.seconds() })
+      await this.end({ type: 'done', results: this.results, failures: this.failures, seconds: this.clock!.elapsedMs() / 1000 })
     } catch (error) {
       await this.end(error)
     }
@@ -162,7 +134,7 @@ class ImageBatch {
   }
 
   private startBatch(upscaler: Upscaler): void {
-    this.clock = new BatchClock()
+    this.clock = new WorkClock()
     this.subscriber.next({ type: 'start', total: this.jobs.length, model: upscaler.info, workers: upscaler.workers, threads: upscaler.threads })
     this.pauseSubscription = this.options.paused?.subscribe((pause) => {
       if (pause === this.paused.value) return

@@ -34,6 +34,8 @@ export class DetectError extends AnimeUpscalerError<DetectErrorCode> {
   }
 }
 
+// Each stage has its own error class and validators (stages import no other stage); they differ from
+// the others' only in their codes and their extra field (detector): a deliberate near-copy.
 const check: Validators = createValidators((parts, details) => new DetectError('E_INVALID_ARGUMENT', parts, details))
 
 export const invalidArgument = check.invalid

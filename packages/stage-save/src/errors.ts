@@ -48,6 +48,8 @@ export class SaveError extends AnimeUpscalerError<SaveErrorCode> {
   }
 }
 
+// Each stage has its own error class and validators (stages import no other stage); they differ from
+// the others' only in their codes and their extra field (stderr): a deliberate near-copy.
 const check: Validators = createValidators((parts, details) => new SaveError('E_INVALID_ARGUMENT', parts, details))
 
 export const invalidArgument = check.invalid

@@ -1,5 +1,6 @@
 import { writeAtomically } from '@anime-upscaler/common'
 import { writeFile } from 'node:fs/promises'
+import { WorkClock } from '../work-clock'
 import type { StageCounts, VideoEvent } from './events'
 import type { VideoPlan } from './plan'
 
@@ -21,9 +22,7 @@ export class ProgressRecorder {
   /** Of the encoded frames, those that repeat a kept one: what the output holds, also when it is partial. */
   private encodedDuplicates = 0
   private readonly frames: PlannedFrame[] = []
-  private readonly started = performance.now()
-  private pausedMs = 0
-  private pausedSince?: number
+  private readonly clock = new WorkClock()
   private total: number
 
   constructor(private readonly plan: VideoPlan) {
@@ -32,7 +31,7 @@ export class ProgressRecorder {
 
   /** Milliseconds since the start. */
   elapsed(): number {
-    return performance.now() - this.started
+    return this.clock.elapsedMs()
   }
 
   decoded(index: number, pts: number): void {
@@ -61,16 +60,7 @@ export class ProgressRecorder {
   }
 
   setPaused(paused: boolean): void {
-    if (paused) this.pausedSince = performance.now()
-    else if (this.pausedSince !== undefined) {
-      this.pausedMs += performance.now() - this.pausedSince
-      this.pausedSince = undefined
-    }
-  }
-
-  private workingSeconds(): number {
-    const pausedNow = this.pausedSince === undefined ? 0 : performance.now() - this.pausedSince
-    return Math.max(this.elapsed() - this.pausedMs - pausedNow, 1) / 1000
+    this.clock.setPaused(paused)
   }
 
   private skippedShare(): number {
@@ -80,7 +70,7 @@ export class ProgressRecorder {
   progress(): Extract<VideoEvent, { type: 'progress' }> {
     const { encoded, decoded } = this.counts
     this.total = Math.max(this.total, decoded)
-    const fps = encoded / this.workingSeconds()
+    const fps = encoded / this.clock.workingSeconds()
     return {
       type: 'progress',
       ...this.counts,
@@ -88,7 +78,7 @@ export class ProgressRecorder {
       percent: Math.min(100, (100 * encoded) / Math.max(this.total, 1)),
       fps,
       etaSeconds: encoded === 0 ? undefined : Math.max(0, this.total - encoded) / fps,
-      paused: this.pausedSince !== undefined,
+      paused: this.clock.paused,
       skippedShare: this.skippedShare(),
     }
   }
