@@ -16,7 +16,12 @@ function progressOf(job: JobView): Progress {
 
 /** Paused by the user, with core still finishing the frames in flight. */
 export function isPausing(job: JobView): boolean {
-  return job.pauseRequested && job.state === 'running'
+  return pauseWanted(job) && job.state === 'running'
+}
+
+/** Asked by the server's view, or by a click whose request is still on its way. */
+function pauseWanted(job: JobView): boolean {
+  return job.pauseRequested || state.pauseSent.has(job.id)
 }
 
 export function stateLabel(job: JobView): string {
@@ -147,8 +152,8 @@ function renderError(job: JobView): void {
 
 function renderButtons(job: JobView): void {
   const active = job.state === 'running' || job.state === 'paused'
-  $('pause-button').hidden = !(job.state === 'running' && !job.pauseRequested)
-  $('resume-button').hidden = !(active && job.pauseRequested)
+  $('pause-button').hidden = !(job.state === 'running' && !pauseWanted(job))
+  $('resume-button').hidden = !(active && pauseWanted(job))
   $('stop-button').hidden = !(active || job.state === 'queued')
   $('retry-button').hidden = !(job.state === 'stopped' || job.state === 'failed')
   $('remove-button').hidden = !FINISHED.includes(job.state)
@@ -189,6 +194,11 @@ export function tick(): void {
 async function jobAction(action: 'pause' | 'resume' | 'stop' | 'retry' | 'remove'): Promise<void> {
   const job = state.selectedJob ? state.jobs.get(state.selectedJob) : undefined
   if (!job) return
+  // The click is answered at once: "Pausing…" does not wait for the server's reply on a busy machine.
+  if (action === 'pause') {
+    state.pauseSent.add(job.id)
+    renderJob()
+  }
   try {
     if (action === 'remove') return void (await api(`/api/jobs/${job.id}`, { method: 'DELETE' }))
     const { job: updated } = await api<{ job: JobView }>(`/api/jobs/${job.id}/${action}`, { method: 'POST' })
@@ -198,6 +208,8 @@ async function jobAction(action: 'pause' | 'resume' | 'stop' | 'retry' | 'remove
     renderJob()
   } catch (error) {
     say((error as Error).message, 'error')
+  } finally {
+    if (state.pauseSent.delete(job.id)) renderJob()
   }
 }
 

@@ -31,6 +31,8 @@ export const state = {
   selectedResult: {} as Record<string, number>,
   /** When each job's view arrived, to let a running job's elapsed time tick between updates. */
   receivedAt: new Map<string, number>(),
+  /** Jobs whose Pause click has not been answered yet: the page says "Pausing…" meanwhile. */
+  pauseSent: new Set<string>(),
 }
 
 let nextKey = 1
