@@ -17,9 +17,9 @@ import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
 import { Observable, count, lastValueFrom } from 'rxjs'
 import sharp from 'sharp'
+import { sampleSvg } from '@anime-upscaler/core'
 import { detectDuplicates } from '@anime-upscaler/stage-detect'
 import { DEFAULT_MODEL, buildAnime4kOnnx, createUpscaler, defaultLayout, loadAnime4kWeights, type Anime4kSize, type EngineImage } from '@anime-upscaler/stage-upscale'
-import { sampleSvg } from './sample-art'
 
 interface Row {
   model: string

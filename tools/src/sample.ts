@@ -4,8 +4,7 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, extname } from 'node:path'
 import sharp from 'sharp'
-import { sampleSvg } from './sample-art'
-import { SAMPLE_CLIP, writeSampleClip } from './sample-clip'
+import { SAMPLE_CLIP, sampleSvg, writeSampleClip } from '@anime-upscaler/core'
 
 async function main(): Promise<void> {
   const [output, widthArg] = process.argv.slice(2).filter((a) => a !== '--')

@@ -11,6 +11,8 @@ export { upscaleVideo, upscaleVideoToFile } from './video/upscale-video'
 export { outputContainer, type OutputContainer, type StreamChoices } from './output-container'
 export { inputKind, isVideoJob, VIDEO_OUTPUT_EXTENSIONS, type InputKind } from './media-kind'
 export { CHECKED_ENCODERS, systemReport, type BinaryReport, type SystemReport } from './system-report'
+export { SAMPLE_CLIP, writeSampleClip } from './samples/clip'
+export { samplePose, sampleSvg, type SamplePose } from './samples/drawing'
 export { SNIFF_BYTES, describeUnknown, sniff, type SniffedType } from './sniff'
 export {
   AnimeUpscalerError,

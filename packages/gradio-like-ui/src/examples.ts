@@ -1,10 +1,9 @@
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
-// The project's own sample drawing and clip, the ones `pnpm demo` makes: drawn by the project, so
-// they can be offered without shipping any media. Bundled into the build from tools/.
-import { sampleSvg } from '../../../tools/src/sample-art'
-import { writeSampleClip } from '../../../tools/src/sample-clip'
+// The project's own sample drawing and clip (core's, the ones `pnpm demo` makes): drawn by the
+// project, so they can be offered without shipping any media.
+import { sampleSvg, writeSampleClip } from '@anime-upscaler/core'
 import type { ExampleView } from './api-types'
 
 interface Example extends ExampleView {

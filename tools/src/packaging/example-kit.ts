@@ -8,9 +8,7 @@ import { cpSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import sharp from 'sharp'
-import { resolveFfmpeg } from '@anime-upscaler/core'
-import { samplePose, sampleSvg } from '../sample-art'
-import { writeSampleClip } from '../sample-clip'
+import { resolveFfmpeg, samplePose, sampleSvg, writeSampleClip } from '@anime-upscaler/core'
 
 export const KIT_FILES = ['picture.png', 'shots/a.png', 'shots/b.png', 'shots/c.jpg', 'clip.mp4', 'episode.mkv'] as const
 const WIDTH = 160

@@ -1,3 +1,4 @@
+// The project's sample drawing: made here, so demos, the web app's examples and tests can use it freely.
 /** What changes between the drawings of the sample animation. */
 export interface SamplePose {
   /** 0 closed … 1 wide open. */

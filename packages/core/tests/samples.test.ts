@@ -3,9 +3,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { from, lastValueFrom, toArray } from 'rxjs'
-import { probe, resolveFfmpeg } from '@anime-upscaler/core'
 import { detectDuplicates } from '@anime-upscaler/stage-detect'
-import { SAMPLE_CLIP, writeSampleClip } from '../src/sample-clip'
+import { SAMPLE_CLIP, probe, resolveFfmpeg, writeSampleClip } from '../src'
 
 let dir = ''
 beforeAll(() => {
