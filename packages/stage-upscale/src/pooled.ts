@@ -1,0 +1,196 @@
+/**
+ * Exact tiling for networks with global average pooling (the squeeze-and-excitation blocks of
+ * waifu2x CUNet and Real-CUGAN): each pooled mean is taken over the whole picture, not over a tile.
+ *
+ * The model is cut at its poolings (their means become inputs). Pooling k's features are computed
+ * tile by tile with means 0..k-1 already known, and each feature is counted once, by the tile that
+ * owns its centre; the sums are kept in double precision. A picture that is one window runs the
+ * cut models chained instead, each computing only what the previous did not, so it costs one pass
+ * of the network; its means come from the same sums, so tiled and untiled results are identical.
+ */
+import * as ort from 'onnxruntime-node'
+import { UpscaleError } from './errors'
+import type { ImportedModelMetadata, PoolMetadata } from './model-metadata'
+import type { OnnxValueInfo } from './onnx/model'
+import { extractSubModel, neededNodes, readGraph } from './onnx/submodel'
+import type { Tile } from './tiling'
+
+/** NCHW float planes of one window. */
+export interface PlaneWindow {
+  planes: Float32Array
+  width: number
+  height: number
+}
+
+/** The tiles of one picture, in padded-picture coordinates, and the padding around it. */
+export interface PicturePlan {
+  tiles: Tile[]
+  padding: number
+  paddedWidth: number
+  paddedHeight: number
+}
+
+type CreateSession = (bytes: Uint8Array) => Promise<ort.InferenceSession>
+type Infer = (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>) => Promise<Record<string, ort.Tensor>>
+
+/** One cut model of the chain: the tensors it takes and returns. */
+interface ChainStage {
+  inputs: string[]
+  outputs: string[]
+}
+
+/** A tensor of unknown shape, as an input or output of a cut model. */
+function anyShape(name: string): OnnxValueInfo {
+  return { name, dims: ['n', 'c', 'h', 'w'].map((d) => `${name}:${d}`) }
+}
+
+function owned(lo: number, hi: number, origin: number, axis: PoolMetadata['x'], length: number): [number, number] {
+  // Feature j is centred on picture coordinate origin + j / scale + shift.
+  const from = Math.max(0, Math.ceil((lo - origin - axis.shift) * axis.scale - 1e-9))
+  const to = Math.min(length, Math.ceil((hi - origin - axis.shift) * axis.scale - 1e-9))
+  return [from, Math.max(from, to)]
+}
+
+/** The tile's share of the picture along one axis (image coordinates), the first and last tiles reaching out into the padding. */
+function share(tiles: Tile[], tile: Tile, axis: 'x' | 'y'): [number, number] {
+  const [start, end] = axis === 'x' ? [tile.x0, tile.x1] : [tile.y0, tile.y1]
+  const last = Math.max(...tiles.map((t) => (axis === 'x' ? t.x1 : t.y1)))
+  return [start === 0 ? -Infinity : start, end === last ? Infinity : end]
+}
+
+/** Adds the features the tile owns to `sums` (per channel); returns how many positions that was. */
+function addOwned(sums: Float64Array, features: ort.Tensor, pool: PoolMetadata, tile: Tile, picture: PicturePlan): number {
+  const [, channels, height, width] = features.dims
+  const expected = [pool.x.scale * tile.windowWidth + pool.x.offset, pool.y.scale * tile.windowHeight + pool.y.offset]
+  if (channels !== pool.channels || width !== expected[0] || height !== expected[1]) {
+    throw new UpscaleError('E_INFERENCE', `Pooled features '${pool.features}' came out [${features.dims.join(', ')}], expected [1, ${pool.channels}, ${expected[1]}, ${expected[0]}]`)
+  }
+  const [x0, x1] = owned(...share(picture.tiles, tile, 'x'), tile.windowX - picture.padding, pool.x, width)
+  const [y0, y1] = owned(...share(picture.tiles, tile, 'y'), tile.windowY - picture.padding, pool.y, height)
+  const data = features.data as Float32Array
+  for (let c = 0; c < channels; c++) {
+    let sum = 0
+    for (let y = y0; y < y1; y++) for (let i = (c * height + y) * width + x0, end = i + x1 - x0; i < end; i++) sum += data[i]
+    sums[c] += sum
+  }
+  return (x1 - x0) * (y1 - y0)
+}
+
+export class PooledNetwork {
+  private chain?: ChainStage[]
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>()
+
+  constructor(
+    private readonly model: Uint8Array,
+    private readonly metadata: ImportedModelMetadata,
+    private readonly create: CreateSession,
+    private readonly infer: Infer,
+  ) {}
+
+  /** The picture's global means, pooling by pooling: every tile's window runs the model cut at that pooling. */
+  async means(picture: PicturePlan, read: (tile: Tile) => PlaneWindow): Promise<ort.Tensor[]> {
+    const means: ort.Tensor[] = []
+    const { pools, input } = this.metadata
+    for (const [k, pool] of pools.entries()) {
+      const inputs = [anyShape(input), ...pools.slice(0, k).map((p) => ({ name: p.pooled, dims: [1, p.channels, 1, 1] }))]
+      const session = await this.session(`stage ${k}`, inputs, [anyShape(pool.features)])
+      const sums = new Float64Array(pool.channels)
+      let count = 0
+      for (const tile of picture.tiles) {
+        const feeds = this.feeds(read(tile), means)
+        count += addOwned(sums, (await this.infer(session, feeds))[pool.features], pool, tile, picture)
+      }
+      means.push(this.mean(sums, count, pool, picture))
+    }
+    return means
+  }
+
+  /** The network's output on one window, given the picture's means. */
+  async run(window: PlaneWindow, means: ort.Tensor[]): Promise<ort.Tensor> {
+    const { pools, input, output } = this.metadata
+    const inputs = [anyShape(input), ...pools.map((p) => ({ name: p.pooled, dims: [1, p.channels, 1, 1] }))]
+    const session = await this.session('final', inputs, [anyShape(output)])
+    return (await this.infer(session, this.feeds(window, means)))[output]
+  }
+
+  /** The output on a window that is the whole picture: the cut models chained, each node computed once. */
+  async runWhole(window: PlaneWindow, picture: PicturePlan): Promise<ort.Tensor> {
+    const { pools, input, output } = this.metadata
+    const held = new Map<string, ort.Tensor>([[input, new ort.Tensor('float32', window.planes, [1, 3, window.height, window.width])]])
+    const stages = this.chainStages()
+    for (const [k, stage] of stages.entries()) {
+      if (stage.outputs.length > 0) {
+        const session = await this.session(`chain ${k}`, stage.inputs.map((name) => this.valueInfo(name)), stage.outputs.map(anyShape))
+        const results = await this.infer(session, Object.fromEntries(stage.inputs.map((name) => [name, held.get(name)!])))
+        for (const name of stage.outputs) held.set(name, results[name])
+      }
+      if (k < pools.length) {
+        const sums = new Float64Array(pools[k].channels)
+        const count = addOwned(sums, held.get(pools[k].features)!, pools[k], picture.tiles[0], picture)
+        held.set(pools[k].pooled, this.mean(sums, count, pools[k], picture))
+      }
+      // Drop what no later stage reads.
+      const later = new Set([...stages.slice(k + 1).flatMap((s) => s.inputs), ...pools.slice(k + 1).map((p) => p.features)])
+      for (const name of held.keys()) if (!later.has(name) && name !== output) held.delete(name)
+    }
+    return held.get(output)!
+  }
+
+  async release(): Promise<void> {
+    const sessions = await Promise.allSettled(this.sessions.values())
+    await Promise.all(sessions.map((s) => (s.status === 'fulfilled' ? s.value.release() : undefined)))
+  }
+
+  private valueInfo(name: string): OnnxValueInfo {
+    const pool = this.metadata.pools.find((p) => p.pooled === name)
+    return pool ? { name, dims: [1, pool.channels, 1, 1] } : anyShape(name)
+  }
+
+  private feeds(window: PlaneWindow, means: ort.Tensor[]): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = { [this.metadata.input]: new ort.Tensor('float32', window.planes, [1, 3, window.height, window.width]) }
+    means.forEach((mean, k) => (feeds[this.metadata.pools[k].pooled] = mean))
+    return feeds
+  }
+
+  private mean(sums: Float64Array, count: number, pool: PoolMetadata, picture: PicturePlan): ort.Tensor {
+    const expected = (pool.x.scale * picture.paddedWidth + pool.x.offset) * (pool.y.scale * picture.paddedHeight + pool.y.offset)
+    if (count !== expected) {
+      throw new UpscaleError('E_INFERENCE', `The tiles covered ${count} of the ${expected} positions of pooled features '${pool.features}': the tile overlap is too small for this model`)
+    }
+    return new ort.Tensor('float32', Float32Array.from(sums, (sum) => sum / count), [1, pool.channels, 1, 1])
+  }
+
+  private session(key: string, inputs: OnnxValueInfo[], outputs: OnnxValueInfo[]): Promise<ort.InferenceSession> {
+    let session = this.sessions.get(key)
+    if (!session) {
+      session = this.create(extractSubModel(this.model, inputs, outputs))
+      this.sessions.set(key, session)
+    }
+    return session
+  }
+
+  /**
+   * The chain: cut model k computes pooling k's features (the last one the output) from the image,
+   * the means so far and what earlier cut models computed, returning what later ones will read.
+   */
+  private chainStages(): ChainStage[] {
+    if (this.chain) return this.chain
+    const { nodes, initializers } = readGraph(this.model)
+    const { pools, input, output } = this.metadata
+    const targets = [...pools.map((p) => p.features), output]
+    const done = new Set<number>()
+    const executed = targets.map((target, k) => {
+      const cut = new Set([input, ...pools.slice(0, k).map((p) => p.pooled)])
+      const own = neededNodes(nodes, cut, [target], initializers).filter((i) => !done.has(i))
+      own.forEach((i) => done.add(i))
+      return own
+    })
+    const produced = executed.map((own) => new Set(own.flatMap((i) => nodes[i].outputs)))
+    const consumed = executed.map((own) => new Set(own.flatMap((i) => nodes[i].inputs).filter((name) => name && !initializers.has(name))))
+    this.chain = targets.map((target, k) => ({
+      inputs: [...consumed[k]].filter((name) => !produced[k].has(name)),
+      outputs: [...produced[k]].filter((name) => targets.slice(k).includes(name) || consumed.slice(k + 1).some((later) => later.has(name))),
+    }))
+    return this.chain
+  }
+}
