@@ -2,7 +2,8 @@ import { DEFAULT_CALL_BUDGET_MS, msPerInputPixel, tileForBudget } from './call-b
 import { UpscaleError, assertPositiveInteger, invalidArgument } from './errors'
 import { padPicture } from './padding'
 import { resample } from './resample'
-import { ModelSession, type ModelInfo, type RgbImage, type SessionOptions } from './session'
+import type { PicturePlan } from './pooled'
+import { ModelSession, type ModelInfo, type ModelPass, type RgbImage, type SessionOptions } from './session'
 import { planOutput, type TargetSize } from './target'
 import { paddedLength, planTiles, type Tile } from './tiling'
 import { averageOrientations } from './tta'
@@ -62,6 +63,11 @@ export class UpscaleEngine {
     private readonly tile: number,
     private readonly overlap: number,
     private readonly tta: boolean,
+    /**
+     * `wholePixels`: with tile 'auto', pictures (padded) of at most this many pixels are one window
+     * (they fit the memory and call budgets); `memoryPixels`: how many pixels' inference fits the memory budget.
+     */
+    private readonly limits: { wholePixels: number; memoryPixels: number },
   ) {}
 
   static async create(options: EngineOptions = {}): Promise<UpscaleEngine> {
@@ -78,20 +84,24 @@ export class UpscaleEngine {
     const builtin = info.receptiveRadius !== undefined && !info.imported
     // A window must at least cover what the model's valid convolutions consume.
     const overlap = Math.max(options.tileOverlap ?? info.receptiveRadius ?? IMPORTED_MODEL_OVERLAP, info.geometry.border)
-    let tile: number
-    if (typeof options.tile === 'number') {
-      tile = options.tile
-    } else {
-      const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET
-      const pixels = budget / (info.bytesPerPixel ?? (builtin ? BUILTIN_BYTES_PER_PIXEL : IMPORTED_BYTES_PER_PIXEL))
-      tile = Math.max(32, Math.floor(Math.sqrt(pixels)) - 2 * overlap)
-    }
+    const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET
+    const memoryPixels = Math.floor(budget / (info.bytesPerPixel ?? (builtin ? BUILTIN_BYTES_PER_PIXEL : IMPORTED_BYTES_PER_PIXEL)))
+    const auto = typeof options.tile !== 'number'
+    let tile = typeof options.tile === 'number' ? options.tile : Math.max(32, Math.floor(Math.sqrt(memoryPixels)) - 2 * overlap)
+    let callPixels = Infinity
     // A fixed-size model's calls are one window each, whatever the tile.
-    if (!model.info.fixedSize) {
+    if (!info.fixedSize) {
       const cost = await msPerInputPixel(model, options.threads ?? 1)
-      tile = Math.min(tile, tileForBudget(options.callBudgetMs ?? DEFAULT_CALL_BUDGET_MS, cost, overlap))
+      const callBudget = options.callBudgetMs ?? DEFAULT_CALL_BUDGET_MS
+      tile = Math.min(tile, tileForBudget(callBudget, cost, overlap))
+      callPixels = callBudget / cost
     }
-    return new UpscaleEngine(model, tile, overlap, options.tta ?? false)
+    return new UpscaleEngine(model, tile, overlap, options.tta ?? false, { wholePixels: auto ? Math.min(memoryPixels, callPixels) : 0, memoryPixels })
+  }
+
+  /** The tile size for a picture: the whole picture when it fits the memory and call budgets as one window. */
+  private tileFor(width: number, height: number): number {
+    return width * height <= this.limits.wholePixels ? Infinity : this.tile
   }
 
   /** The model's info; with `tta`, `yuv420` is false (the averaged passes return RGB). */
@@ -158,10 +168,11 @@ export class UpscaleEngine {
    */
   private async runPass(image: EngineImage): Promise<EngineImage> {
     const { geometry, paddingMode, scale, fixedSize, alpha } = this.model.info
-    const tiles = planTiles(image.width, image.height, { tile: this.tile, overlap: this.overlap, fixedSize, ...geometry })
-    const source = padPicture(image, geometry.padding, paddedLength(image.width, geometry), paddedLength(image.height, geometry), paddingMode)
+    const [paddedWidth, paddedHeight] = [paddedLength(image.width, geometry), paddedLength(image.height, geometry)]
+    const tiles = planTiles(image.width, image.height, { tile: this.tileFor(paddedWidth, paddedHeight), overlap: this.overlap, fixedSize, ...geometry })
+    const source = padPicture(image, geometry.padding, paddedWidth, paddedHeight, paddingMode)
     const picture = { tiles, padding: geometry.padding, paddedWidth: source.width, paddedHeight: source.height }
-    const colour = await this.model.beginPass(picture, (tile) => readWindow(source, tile, false))
+    const colour = await this.beginPass(picture, (tile) => readWindow(source, tile, false))
     // An RGB picture that is one window and whose result is the pass's output goes through as it is.
     if (source.channels === 3 && tiles.length === 1 && coversImage(tiles[0], source, image, geometry.border)) return this.infer(source, (window) => colour.run(window, tiles[0]))
     const width = image.width * scale
@@ -172,7 +183,7 @@ export class UpscaleEngine {
     if (image.channels === 4 && isOpaque(image)) fillAlpha(output)
     else if (image.channels === 4 && alpha === 'bicubic') writeAlpha(output, resample(alphaPlane(image), width, height, 'bicubic-a075'))
     else if (image.channels === 4) {
-      const grey = await this.model.beginPass(picture, (tile) => readWindow(source, tile, true))
+      const grey = await this.beginPass(picture, (tile) => readWindow(source, tile, true))
       for (const tile of tiles) writeInterior(output, await this.infer(readWindow(source, tile, true), (window) => grey.run(window, tile)), tile, scale, true)
     }
     return output
@@ -183,7 +194,7 @@ export class UpscaleEngine {
     validateImage(image)
     if (image.channels !== 3) throw invalidArgument('3 (RGB: yuv420p output has no alpha)', 'image.channels', image.channels)
     if (this.tta) throw new UpscaleError('E_INVALID_ARGUMENT', 'yuv420p output is not available with tta (the averaged passes return RGB); upscale to RGB instead')
-    const tiles = planTiles(image.width, image.height, { tile: this.tile, overlap: this.overlap, fixedSize: this.model.info.fixedSize })
+    const tiles = planTiles(image.width, image.height, { tile: this.tileFor(image.width, image.height), overlap: this.overlap, fixedSize: this.model.info.fixedSize })
     const toYuv = (window: RgbImage) => this.model.runYuv420(window, color)
     if (tiles.length === 1 && coversImage(tiles[0], image, image, 0)) return this.infer(image, toYuv)
     const [width, height] = [2 * image.width, 2 * image.height]
@@ -191,6 +202,14 @@ export class UpscaleEngine {
     const output: Yuv420Image = { format: yuv420Format(color), data: color.bitDepth === 10 ? new Uint16Array(samples) : new Uint8Array(samples), width, height, ...color }
     for (const tile of tiles) writeYuvInterior(output, await this.infer(readWindow(image, tile, false), toYuv), tile)
     return output
+  }
+
+  /** Starts a model pass over a picture's windows, counting the inference it runs up front (global poolings). */
+  private async beginPass(picture: PicturePlan, read: (tile: Tile) => RgbImage): Promise<ModelPass> {
+    const before = this.model.inferenceMs
+    const pass = await this.model.beginPass(picture, read)
+    this.inferenceMs += this.model.inferenceMs - before
+    return pass
   }
 
   /** Runs the model on one window, counting its inference time and checking the output size. */

@@ -11,7 +11,6 @@
 import * as ort from 'onnxruntime-node'
 import { UpscaleError } from './errors'
 import type { ImportedModelMetadata, PoolMetadata } from './model-metadata'
-import type { OnnxValueInfo } from './onnx/model'
 import { extractSubModel, neededNodes, readGraph } from './onnx/submodel'
 import type { Tile } from './tiling'
 
@@ -37,11 +36,6 @@ type Infer = (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>) 
 interface ChainStage {
   inputs: string[]
   outputs: string[]
-}
-
-/** A tensor of unknown shape, as an input or output of a cut model. */
-function anyShape(name: string): OnnxValueInfo {
-  return { name, dims: ['n', 'c', 'h', 'w'].map((d) => `${name}:${d}`) }
 }
 
 function owned(lo: number, hi: number, origin: number, axis: PoolMetadata['x'], length: number): [number, number] {
@@ -92,8 +86,7 @@ export class PooledNetwork {
     const means: ort.Tensor[] = []
     const { pools, input } = this.metadata
     for (const [k, pool] of pools.entries()) {
-      const inputs = [anyShape(input), ...pools.slice(0, k).map((p) => ({ name: p.pooled, dims: [1, p.channels, 1, 1] }))]
-      const session = await this.session(`stage ${k}`, inputs, [anyShape(pool.features)])
+      const session = await this.session(`stage ${k}`, [input, ...pools.slice(0, k).map((p) => p.pooled)], [pool.features])
       const sums = new Float64Array(pool.channels)
       let count = 0
       for (const tile of picture.tiles) {
@@ -108,8 +101,7 @@ export class PooledNetwork {
   /** The network's output on one window, given the picture's means. */
   async run(window: PlaneWindow, means: ort.Tensor[]): Promise<ort.Tensor> {
     const { pools, input, output } = this.metadata
-    const inputs = [anyShape(input), ...pools.map((p) => ({ name: p.pooled, dims: [1, p.channels, 1, 1] }))]
-    const session = await this.session('final', inputs, [anyShape(output)])
+    const session = await this.session('final', [input, ...pools.map((p) => p.pooled)], [output])
     return (await this.infer(session, this.feeds(window, means)))[output]
   }
 
@@ -120,7 +112,7 @@ export class PooledNetwork {
     const stages = this.chainStages()
     for (const [k, stage] of stages.entries()) {
       if (stage.outputs.length > 0) {
-        const session = await this.session(`chain ${k}`, stage.inputs.map((name) => this.valueInfo(name)), stage.outputs.map(anyShape))
+        const session = await this.session(`chain ${k}`, stage.inputs, stage.outputs)
         const results = await this.infer(session, Object.fromEntries(stage.inputs.map((name) => [name, held.get(name)!])))
         for (const name of stage.outputs) held.set(name, results[name])
       }
@@ -141,11 +133,6 @@ export class PooledNetwork {
     await Promise.all(sessions.map((s) => (s.status === 'fulfilled' ? s.value.release() : undefined)))
   }
 
-  private valueInfo(name: string): OnnxValueInfo {
-    const pool = this.metadata.pools.find((p) => p.pooled === name)
-    return pool ? { name, dims: [1, pool.channels, 1, 1] } : anyShape(name)
-  }
-
   private feeds(window: PlaneWindow, means: ort.Tensor[]): Record<string, ort.Tensor> {
     const feeds: Record<string, ort.Tensor> = { [this.metadata.input]: new ort.Tensor('float32', window.planes, [1, 3, window.height, window.width]) }
     means.forEach((mean, k) => (feeds[this.metadata.pools[k].pooled] = mean))
@@ -160,7 +147,7 @@ export class PooledNetwork {
     return new ort.Tensor('float32', Float32Array.from(sums, (sum) => sum / count), [1, pool.channels, 1, 1])
   }
 
-  private session(key: string, inputs: OnnxValueInfo[], outputs: OnnxValueInfo[]): Promise<ort.InferenceSession> {
+  private session(key: string, inputs: string[], outputs: string[]): Promise<ort.InferenceSession> {
     let session = this.sessions.get(key)
     if (!session) {
       session = this.create(extractSubModel(this.model, inputs, outputs))

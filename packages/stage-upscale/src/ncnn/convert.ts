@@ -5,7 +5,7 @@
 import { basename } from 'node:path'
 import { UpscaleError } from '../errors'
 import { encodeMetadata, type ImportedModelMetadata } from '../model-metadata'
-import { encodeOnnxModel } from '../onnx/model'
+import { encodeOnnxModel, type OnnxValueInfo } from '../onnx/model'
 import type { Axis } from './geometry'
 import { NcnnGraph, type MapBlob, type WeightStorage } from './graph'
 import { convolution, deconvolution, innerProduct } from './layers-conv'
@@ -86,6 +86,17 @@ function receptiveRadius(axis: Axis, scale: number, border: number): number {
   return Math.max(border, Math.ceil(axis.radius + Math.abs(axis.shift - ideal) - 1e-9))
 }
 
+/** Shapes of the intermediate tensors ([1, C, h, w], spatial sizes symbolic), so that a cut of the graph keeps its channel counts. */
+function blobShapes(g: NcnnGraph, ends: string[]): OnnxValueInfo[] {
+  const shapes = new Map<string, OnnxValueInfo>()
+  for (const blob of g.all().values()) {
+    if (ends.includes(blob.name)) continue
+    const dims = blob.kind === 'map' ? [1, blob.channels, `${blob.name}:h`, `${blob.name}:w`] : [1, blob.channels, 1, 1]
+    shapes.set(blob.name, { name: blob.name, dims })
+  }
+  return [...shapes.values()]
+}
+
 /** The smallest window every feature map has room in, and an estimate of the memory per window pixel. */
 function windowNeeds(g: NcnnGraph): { minWindow: number; bytesPerPixel: number } {
   let minWindow = 1
@@ -164,6 +175,7 @@ export function convertNcnnModel(paramBytes: Uint8Array, binBytes: Uint8Array, f
       initializers: g.initializers,
       inputs: [{ name: input.name, dims: [1, 3, 'height', 'width'] }],
       outputs: [{ name: output.name, dims: [1, 3, 'out_height', 'out_width'] }],
+      valueInfo: blobShapes(g, [input.name, output.name]),
     },
     metadata: encodeMetadata(metadata),
   })

@@ -55,14 +55,35 @@ function graphFieldsOf(model: Uint8Array): { modelFields: ProtoField[]; graphFie
   return { modelFields, graphField, graphFields: readFields(graphField.bytes) }
 }
 
-/** The nodes of the model's graph in order, and the names of its initializers. */
-export function readGraph(model: Uint8Array): { nodes: GraphNode[]; initializers: Set<string> } {
+/** The graph of an encoded model: its nodes in order, its initializers' names, and the encoded ValueInfoProto of every tensor that has one. */
+export interface EncodedGraph {
+  nodes: GraphNode[]
+  initializers: Set<string>
+  valueInfo: Map<string, Uint8Array>
+}
+
+export function readGraph(model: Uint8Array): EncodedGraph {
   const { graphFields } = graphFieldsOf(model)
   const nodes = graphFields
     .filter((f) => f.field === GRAPH_NODE)
     .map((f) => ({ raw: f.raw, inputs: namesOf(f.bytes, NODE_INPUT), outputs: namesOf(f.bytes, NODE_OUTPUT) }))
   const initializers = new Set(graphFields.filter((f) => f.field === GRAPH_INITIALIZER).map((f) => nameOf(f.bytes, TENSOR_NAME)))
-  return { nodes, initializers }
+  const valueInfo = new Map(
+    graphFields.filter((f) => [GRAPH_INPUT, GRAPH_OUTPUT, GRAPH_VALUE_INFO].includes(f.field)).map((f) => [nameOf(f.bytes, VALUE_INFO_NAME), f.bytes] as const),
+  )
+  return { nodes, initializers, valueInfo }
+}
+
+/** A tensor of the cut: its name (its ValueInfo then comes from the graph, or it gets an unknown shape) or a full ValueInfo. */
+export type CutTensor = string | OnnxValueInfo
+
+function encodeCutTensor(tensor: CutTensor, graph: EncodedGraph): Uint8Array {
+  if (typeof tensor !== 'string') return encodeValueInfo(tensor)
+  return graph.valueInfo.get(tensor) ?? encodeValueInfo({ name: tensor, dims: ['n', 'c', 'h', 'w'].map((d) => `${tensor}:${d}`) })
+}
+
+function cutName(tensor: CutTensor): string {
+  return typeof tensor === 'string' ? tensor : tensor.name
 }
 
 /** Indices (in graph order) of the nodes that compute `outputs` from `inputs` and the initializers; throws when something else is needed. */
@@ -85,22 +106,23 @@ export function neededNodes(nodes: GraphNode[], inputs: ReadonlySet<string>, out
  * inputs or intermediate values) and whose outputs are `outputs`, with only the nodes and
  * initializers they need. Everything else in the model (opsets, metadata) is kept as it is.
  */
-export function extractSubModel(model: Uint8Array, inputs: OnnxValueInfo[], outputs: OnnxValueInfo[]): Uint8Array {
+export function extractSubModel(model: Uint8Array, inputs: CutTensor[], outputs: CutTensor[]): Uint8Array {
   const { modelFields, graphField, graphFields } = graphFieldsOf(model)
-  const { nodes, initializers } = readGraph(model)
-  const inputNames = new Set(inputs.map((i) => i.name))
-  const kept = neededNodes(nodes, inputNames, outputs.map((o) => o.name), initializers).map((i) => nodes[i])
-  const used = new Set([...kept.flatMap((node) => [...node.inputs, ...node.outputs]), ...outputs.map((o) => o.name)])
+  const graph = readGraph(model)
+  const inputNames = new Set(inputs.map(cutName))
+  const outputNames = outputs.map(cutName)
+  const kept = neededNodes(graph.nodes, inputNames, outputNames, graph.initializers).map((i) => graph.nodes[i])
+  const used = new Set([...kept.flatMap((node) => [...node.inputs, ...node.outputs]), ...outputNames])
   const parts: Uint8Array[] = kept.map((node) => node.raw)
   for (const field of graphFields) {
     if (field.field === GRAPH_INITIALIZER || field.field === GRAPH_VALUE_INFO) {
       const name = nameOf(field.bytes, field.field === GRAPH_INITIALIZER ? TENSOR_NAME : VALUE_INFO_NAME)
-      if (used.has(name) && !inputNames.has(name)) parts.push(field.raw)
+      if (used.has(name) && !inputNames.has(name) && !outputNames.includes(name)) parts.push(field.raw)
     } else if (![GRAPH_NODE, GRAPH_INPUT, GRAPH_OUTPUT].includes(field.field)) parts.push(field.raw)
   }
   const ends = new ProtoWriter()
-  for (const input of inputs) ends.bytes(GRAPH_INPUT, encodeValueInfo(input))
-  for (const output of outputs) ends.bytes(GRAPH_OUTPUT, encodeValueInfo(output))
-  const graph = joinFields([...parts, ends.finish()])
-  return joinFields(modelFields.map((f) => (f === graphField ? new ProtoWriter().bytes(MODEL_GRAPH, graph).finish() : f.raw)))
+  for (const input of inputs) ends.bytes(GRAPH_INPUT, encodeCutTensor(input, graph))
+  for (const output of outputs) ends.bytes(GRAPH_OUTPUT, encodeCutTensor(output, graph))
+  const encoded = joinFields([...parts, ends.finish()])
+  return joinFields(modelFields.map((f) => (f === graphField ? new ProtoWriter().bytes(MODEL_GRAPH, encoded).finish() : f.raw)))
 }
