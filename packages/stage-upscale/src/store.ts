@@ -82,7 +82,12 @@ export function defaultModelName(file: string): string {
   const base = basename(file, extname(file))
   const folder = basename(dirname(resolve(file))).replace(/^models[-_]?/, '')
   const name = /model/i.test(base) && folder ? `${folder}-${base}` : base
-  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'model'
+  return (
+    name
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
+      .slice(0, 64) || 'model'
+  )
 }
 
 function readListing(dir: string, name: string): ImportedModel | undefined {
@@ -140,18 +145,20 @@ export function storeModel(name: string, onnx: Uint8Array, listing: Omit<StoredL
     throw new UpscaleError('E_INVALID_ARGUMENT', `A model named '${name}' is already imported (${target}); pass --force (force: true) to replace it, or choose another --name`)
   }
   const temporary = join(dir, `.importing-${randomBytes(6).toString('hex')}`)
+  const replaced = join(dir, `.replacing-${randomBytes(6).toString('hex')}`)
   try {
     mkdirSync(temporary, { recursive: true })
     writeFileSync(join(temporary, MODEL_FILE), onnx)
     writeFileSync(join(temporary, LISTING_FILE), `${JSON.stringify({ name, ...listing }, null, 2)}\n`)
+    if (existsSync(target)) renameSync(target, replaced)
+    renameSync(temporary, target)
   } catch (error) {
-    rmSync(temporary, { recursive: true, force: true })
+    // Nothing new may be left, and a replaced model comes back. A folder that could not be made needs no cleaning.
+    if (existsSync(temporary)) rmSync(temporary, { recursive: true, force: true })
+    if (existsSync(replaced) && !existsSync(target)) renameSync(replaced, target)
     throw unwritable(dir, error)
   }
-  const replaced = existsSync(target) ? join(dir, `.replacing-${randomBytes(6).toString('hex')}`) : undefined
-  if (replaced) renameSync(target, replaced)
-  renameSync(temporary, target)
-  if (replaced) rmSync(replaced, { recursive: true, force: true })
+  if (existsSync(replaced)) rmSync(replaced, { recursive: true, force: true })
   return readListing(dir, name)!
 }
 
