@@ -49,6 +49,11 @@ export const NCNN_LAYER_TYPES: readonly string[] = Object.keys(LAYERS)
 export interface NcnnConvertOptions {
   /** How float16 weights are stored: 'float16' (default: exact, half the size, cast to float32 when loaded) or 'float32'. */
   weights?: WeightStorage
+  /**
+   * Round every intermediate result to float16, as the ncnn Vulkan programs store them, to
+   * reproduce their output exactly (comparisons only: slower, and further from the trained model).
+   */
+  float16Blobs?: boolean
 }
 
 export interface ConvertedModel {
@@ -57,17 +62,18 @@ export interface ConvertedModel {
   metadata: ImportedModelMetadata
 }
 
-/** The one blob no layer reads: the network's output. */
-function outputBlob(g: NcnnGraph, layers: NcnnLayer[], file: string): MapBlob {
+/** The one blob no layer reads: the network's output (its tensor, and its name in the .param). */
+function outputBlob(g: NcnnGraph, layers: NcnnLayer[], file: string): MapBlob & { ncnnName: string } {
   const read = new Set(layers.flatMap((layer) => layer.inputs))
   const candidates = new Map<string, string>()
   for (const layer of layers) for (const name of layer.outputs) if (!read.has(name)) candidates.set(g.all().get(name)!.name, name)
   if (candidates.size !== 1) {
     throw new UpscaleError('E_MODEL_UNSUPPORTED', `${file} has ${candidates.size} output blobs (${[...candidates.values()].join(', ')}); an image model has exactly one`)
   }
-  const blob = g.all().get([...candidates.values()][0])!
-  if (blob.kind !== 'map' || blob.channels !== 3) throw new UpscaleError('E_MODEL_UNSUPPORTED', `${file}: its output '${blob.name}' is not a 3-channel image`)
-  return blob
+  const ncnnName = [...candidates.values()][0]
+  const blob = g.all().get(ncnnName)!
+  if (blob.kind !== 'map' || blob.channels !== 3) throw new UpscaleError('E_MODEL_UNSUPPORTED', `${file}: its output '${ncnnName}' is not a 3-channel image`)
+  return { ...blob, ncnnName }
 }
 
 /** Scale and border of the network from its output geometry: a window of L gives scale·(L − 2·border). */
@@ -133,17 +139,18 @@ function convertLayers(g: NcnnGraph, paramBytes: Uint8Array, binBytes: Uint8Arra
  */
 export function convertNcnnModel(paramBytes: Uint8Array, binBytes: Uint8Array, files: { param: string; bin: string }, options: NcnnConvertOptions = {}): ConvertedModel {
   const storage = options.weights ?? 'float16'
-  const g = new NcnnGraph(storage)
+  const g = new NcnnGraph(storage, options.float16Blobs)
   const layers = convertLayers(g, paramBytes, binBytes, files)
   const inputs = layers.filter((layer) => layer.type === 'Input')
   if (inputs.length !== 1) throw new UpscaleError('E_MODEL_UNSUPPORTED', `${files.param} has ${inputs.length} Input layers; an image model has exactly one`)
-  const input = g.all().get(inputs[0].outputs[0])!
+  // The graph input is the Input layer's blob as ncnn names it (with float16Blobs, its rounding follows it).
+  const input = { name: inputs[0].outputs[0] }
   const output = outputBlob(g, layers, files.param)
   const { scale, border } = scaleAndBorder(output.x, files.param)
   const vertical = scaleAndBorder(output.y, files.param)
   if (vertical.scale !== scale || vertical.border !== border) throw new UpscaleError('E_MODEL_UNSUPPORTED', `${files.param}: the model scales width and height differently`)
   const radius = Math.max(receptiveRadius(output.x, scale, border), receptiveRadius(output.y, scale, border))
-  const program = programFor(inputs[0].outputs[0], layers.find((l) => l.outputs.includes(output.name))?.outputs[0] ?? output.name, scale, border)
+  const program = programFor(input.name, output.ncnnName, scale, border)
   const metadata: ImportedModelMetadata = {
     version: 1,
     origin: { format: 'ncnn', files: [basename(files.param), basename(files.bin)], program: program.name },

@@ -54,7 +54,14 @@ export class NcnnGraph {
   private readonly blobs = new Map<string, Blob>()
   private names = 0
 
-  constructor(private readonly storage: WeightStorage) {}
+  /**
+   * `roundBlobs`: every blob is rounded to float16 as it is made, as ncnn's Vulkan programs store
+   * them (fp16 storage); only to reproduce their output.
+   */
+  constructor(
+    private readonly storage: WeightStorage,
+    private readonly roundBlobs = false,
+  ) {}
 
   /** The blob a layer reads; throws naming the layer when no earlier layer made it. */
   input(layer: NcnnLayer, index = 0): Blob {
@@ -72,7 +79,8 @@ export class NcnnGraph {
   define(layer: NcnnLayer, blob: Unnamed<Blob>, index = 0): Blob {
     const name = layer.outputs[index]
     if (this.blobs.has(name)) throw layerError(layer, `produces blob '${name}', which an earlier layer already produced`)
-    const defined = { ...blob, name: blob.name ?? name } as Blob
+    const tensor = blob.name ?? (this.roundBlobs ? this.node('Cast', [this.node('Cast', [name], { to: 10 })], { to: 1 }, `${name}:float16`) : name)
+    const defined = { ...blob, name: tensor } as Blob
     this.blobs.set(name, defined)
     return defined
   }
