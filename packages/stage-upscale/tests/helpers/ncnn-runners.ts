@@ -11,19 +11,14 @@ import sharp from 'sharp'
 import type { EngineImage, ImportedModelMetadata } from '../../src'
 import { extractSubModel } from '../../src/onnx/submodel'
 import { padPicture } from '../../src/padding'
+import { NCNN_TEST_MODELS, type NcnnTestModel } from '../../../../tools/src/ncnn-models'
 
 export const SHARED = path.resolve(__dirname, '../../../../../shared')
 export const NCNN = path.join(SHARED, 'models/ncnn')
 export const IMAGES = path.join(SHARED, 'fixtures/images')
 
-/** One model of the test material and how its program runs it. */
-export interface RunnerModel {
-  name: string
-  /** .param path inside NCNN. */
-  param: string
-  program: 'realesrgan-ncnn-vulkan' | 'waifu2x-ncnn-vulkan' | 'realcugan-ncnn-vulkan'
-  args: string[]
-  scale: number
+/** One model of the test material, how its program runs it, and how closely the import must agree with it. */
+export interface RunnerModel extends NcnnTestModel {
   /**
    * Share of samples expected within 2 levels of the program's output: 99.5 %, except for the
    * deep RRDBNet, where the program's own arithmetic moves ~1 % of the samples by 3 levels or more
@@ -32,16 +27,7 @@ export interface RunnerModel {
   agreement: number
 }
 
-export const RUNNER_MODELS: RunnerModel[] = [
-  { name: 'animevideov3-x2', param: 'realesrgan/models/realesr-animevideov3-x2.param', program: 'realesrgan-ncnn-vulkan', args: ['-n', 'realesr-animevideov3', '-s', '2', '-m', 'realesrgan/models'], scale: 2, agreement: 0.995 },
-  { name: 'animevideov3-x4', param: 'realesrgan/models/realesr-animevideov3-x4.param', program: 'realesrgan-ncnn-vulkan', args: ['-n', 'realesr-animevideov3', '-s', '4', '-m', 'realesrgan/models'], scale: 4, agreement: 0.995 },
-  { name: 'x4plus-anime', param: 'realesrgan/models/realesrgan-x4plus-anime.param', program: 'realesrgan-ncnn-vulkan', args: ['-n', 'realesrgan-x4plus-anime', '-s', '4', '-m', 'realesrgan/models'], scale: 4, agreement: 0.99 },
-  { name: 'upconv7', param: 'waifu2x/models-upconv_7_anime_style_art_rgb/scale2.0x_model.param', program: 'waifu2x-ncnn-vulkan', args: ['-s', '2', '-n', '-1', '-m', 'waifu2x/models-upconv_7_anime_style_art_rgb'], scale: 2, agreement: 0.995 },
-  { name: 'cunet', param: 'waifu2x/models-cunet/scale2.0x_model.param', program: 'waifu2x-ncnn-vulkan', args: ['-s', '2', '-n', '-1', '-m', 'waifu2x/models-cunet'], scale: 2, agreement: 0.995 },
-  { name: 'cunet-noise0', param: 'waifu2x/models-cunet/noise0_scale2.0x_model.param', program: 'waifu2x-ncnn-vulkan', args: ['-s', '2', '-n', '0', '-m', 'waifu2x/models-cunet'], scale: 2, agreement: 0.995 },
-  { name: 'cugan-conservative', param: 'realcugan/models-se/up2x-conservative.param', program: 'realcugan-ncnn-vulkan', args: ['-s', '2', '-n', '-1', '-m', 'realcugan/models-se'], scale: 2, agreement: 0.995 },
-  { name: 'cugan-no-denoise', param: 'realcugan/models-se/up2x-no-denoise.param', program: 'realcugan-ncnn-vulkan', args: ['-s', '2', '-n', '0', '-m', 'realcugan/models-se'], scale: 2, agreement: 0.995 },
-]
+export const RUNNER_MODELS: RunnerModel[] = NCNN_TEST_MODELS.map((m) => ({ ...m, agreement: m.name === 'x4plus-anime' ? 0.99 : 0.995 }))
 
 /** Why the programs cannot run here (no test material, no Vulkan device), or undefined. */
 export function runnerSkipReason(): string | undefined {
