@@ -1,0 +1,130 @@
+/**
+ * Imported ncnn models: how to store their weights, and what exact global pooling costs.
+ *
+ * 1. Weights as float16 (as ncnn stores them; a Cast that onnxruntime folds at load makes them
+ *    float32) against float32: file size, session creation, inference time of the whole graph on
+ *    one window, and whether the outputs are identical.
+ * 2. Models with squeeze-and-excitation (global pooling): the engine on one window (its cut
+ *    models chained) and tiled (each pooling's features computed tile by tile, then the output)
+ *    against onnxruntime running the converted graph directly.
+ *
+ *   pnpm bench:ncnn [--ncnn DIR] [--size 256] [--runs 5] [--models cunet,upconv7]
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import * as ort from 'onnxruntime-node'
+import { convertNcnnModel, UpscaleEngine, type EngineImage } from '@anime-upscaler/stage-upscale'
+import { NCNN_TEST_MODELS, type NcnnTestModel } from './ncnn-models'
+import { findRepoRoot } from './repo-root'
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/** Median milliseconds of `runs` calls after two warm-up calls. */
+async function time(runs: number, call: () => Promise<unknown>): Promise<number> {
+  await call()
+  await call()
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    await call()
+    times.push(performance.now() - started)
+  }
+  return median(times)
+}
+
+function input(size: number): Float32Array {
+  return Float32Array.from({ length: 3 * size * size }, (_, i) => 0.5 + 0.4 * Math.sin(i * 0.37) * Math.cos(i * 0.011))
+}
+
+async function storageRow(model: NcnnTestModel, ncnnDir: string, size: number, runs: number): Promise<string[]> {
+  const param = path.join(ncnnDir, model.param)
+  const bytes = [readFileSync(param), readFileSync(param.replace(/\.param$/, '.bin'))] as const
+  const cells: string[][] = []
+  let first: Float32Array | undefined
+  let identical = true
+  for (const weights of ['float16', 'float32'] as const) {
+    const { onnx, metadata } = convertNcnnModel(...bytes, { param, bin: param }, { weights })
+    const window = Math.ceil(size / metadata.align) * metadata.align
+    const feeds = { [metadata.input]: new ort.Tensor('float32', input(window), [1, 3, window, window]) }
+    const started = performance.now()
+    const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    const load = performance.now() - started
+    const output = (await session.run(feeds))[metadata.output].data as Float32Array
+    if (first) identical = identical && output.length === first.length && output.every((v, i) => v === first![i])
+    first ??= output
+    const run = await time(runs, () => session.run(feeds))
+    await session.release()
+    cells.push([(onnx.length / 1e6).toFixed(2), load.toFixed(0), run.toFixed(0)])
+  }
+  return [model.name, ...cells.map((c) => c[0]), ...cells.map((c) => c[1]), ...cells.map((c) => c[2]), identical ? 'yes' : 'no']
+}
+
+function picture(size: number): EngineImage {
+  const data = Uint8Array.from({ length: 3 * size * size }, (_, i) => Math.round(128 + 100 * Math.sin(i * 0.37) * Math.cos(i * 0.011)))
+  return { data, width: size, height: size, channels: 3 }
+}
+
+async function poolingRow(model: NcnnTestModel, ncnnDir: string, size: number, runs: number): Promise<string[] | undefined> {
+  const param = path.join(ncnnDir, model.param)
+  const { onnx, metadata } = convertNcnnModel(readFileSync(param), readFileSync(param.replace(/\.param$/, '.bin')), { param, bin: param })
+  if (metadata.pools.length === 0) return undefined
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-ncnn-'))
+  try {
+    const file = path.join(dir, 'model.onnx')
+    writeFileSync(file, onnx)
+    // The same window the engine runs: the picture with the program's padding, rounded up to the alignment.
+    const window = Math.ceil((size + 2 * metadata.padding.size) / metadata.align) * metadata.align
+    const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1 })
+    const feeds = { [metadata.input]: new ort.Tensor('float32', input(window), [1, 3, window, window]) }
+    const direct = await time(runs, () => session.run(feeds))
+    await session.release()
+    const engineMs = async (tile: number | 'auto') => {
+      const engine = await UpscaleEngine.create({ model: file, threads: 1, tile, memoryBudget: 16 * 1024 ** 3 })
+      try {
+        return await time(runs, () => engine.upscale(picture(size)))
+      } finally {
+        await engine.close()
+      }
+    }
+    const whole = await engineMs('auto')
+    const tiled = await engineMs(Math.ceil(size / 2))
+    return [model.name, direct.toFixed(0), whole.toFixed(0), `${(whole / direct).toFixed(2)}x`, tiled.toFixed(0), `${(tiled / direct).toFixed(2)}x`]
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { ncnn: { type: 'string' }, size: { type: 'string' }, runs: { type: 'string' }, models: { type: 'string' } } })
+  const root = findRepoRoot()
+  const ncnnDir = path.resolve(values.ncnn ?? path.resolve(root ?? '.', '../shared/models/ncnn'))
+  const size = Number(values.size ?? 256)
+  const runs = Number(values.runs ?? 5)
+  const names = values.models?.split(',')
+  const models = NCNN_TEST_MODELS.filter((m) => !names || names.includes(m.name))
+  console.log(`# Imported ncnn models: ${size}x${size} input, median of ${runs} runs after 2 warm-up runs, one onnxruntime thread\n`)
+  const storage: string[][] = []
+  for (const m of models) storage.push(await storageRow(m, ncnnDir, size, runs))
+  console.log(
+    table(['model', 'file MB f16', 'file MB f32', 'load ms f16', 'load ms f32', 'run ms f16', 'run ms f32', 'same output'], storage),
+  )
+  const pooling: string[][] = []
+  for (const m of models) {
+    const row = await poolingRow(m, ncnnDir, size, runs)
+    if (row) pooling.push(row)
+  }
+  if (pooling.length === 0) return
+  console.log(`\n## Global pooling: the engine (${size}x${size} picture, padded as the program does) against the graph run directly on that window\n`)
+  console.log(table(['model', 'graph ms', 'engine, one window ms', 'ratio', `engine, ${Math.ceil(size / 2)} px tiles ms`, 'ratio'], pooling))
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:ncnn: ${error instanceof Error ? error.message : String(error)}`)
+  process.exitCode = 1
+})
