@@ -207,7 +207,7 @@ export class UpscaleEngine {
   /** Starts a model pass over a picture's windows, counting the inference it runs up front (global poolings). */
   private async beginPass(picture: PicturePlan, read: (tile: Tile) => RgbImage): Promise<ModelPass> {
     const before = this.model.inferenceMs
-    const pass = await this.model.beginPass(picture, read)
+    const pass = await this.model.beginPass(picture, read, { hold: picture.paddedWidth * picture.paddedHeight <= this.limits.memoryPixels })
     this.inferenceMs += this.model.inferenceMs - before
     return pass
   }

@@ -4,9 +4,11 @@
  *
  * The model is cut at its poolings (their means become inputs). Pooling k's features are computed
  * tile by tile with means 0..k-1 already known, and each feature is counted once, by the tile that
- * owns its centre; the sums are kept in double precision. A picture that is one window runs the
- * cut models chained instead, each computing only what the previous did not, so it costs one pass
- * of the network; its means come from the same sums, so tiled and untiled results are identical.
+ * owns its centre; the sums are kept in double precision. When the picture's intermediate results
+ * fit in memory, the cut models run chained, each computing only what the previous did not, so
+ * the whole costs one pass of the network; otherwise each pooling's stage recomputes its tiles
+ * from the picture (about 3x the work for CUNet). Both sum the same features the same way, so
+ * tiled and untiled results are identical.
  */
 import * as ort from 'onnxruntime-node'
 import { UpscaleError } from './errors'
@@ -70,6 +72,10 @@ function addOwned(sums: Float64Array, features: ort.Tensor, pool: PoolMetadata, 
   return (x1 - x0) * (y1 - y0)
 }
 
+function windowTensor(window: PlaneWindow): ort.Tensor {
+  return new ort.Tensor('float32', window.planes, [1, 3, window.height, window.width])
+}
+
 export class PooledNetwork {
   private chain?: ChainStage[]
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>()
@@ -105,27 +111,47 @@ export class PooledNetwork {
     return (await this.infer(session, this.feeds(window, means)))[output]
   }
 
-  /** The output on a window that is the whole picture: the cut models chained, each node computed once. */
-  async runWhole(window: PlaneWindow, picture: PicturePlan): Promise<ort.Tensor> {
+  /**
+   * The cut models chained over the picture's tiles, each tile keeping what later cut models read,
+   * so that every node runs once per tile (memory grows with the picture). The poolings' stages
+   * run here over all tiles; the function returned runs a tile's last stage, then lets its tensors go.
+   */
+  async chained(picture: PicturePlan, read: (tile: Tile) => PlaneWindow): Promise<(tile: Tile) => Promise<ort.Tensor>> {
     const { pools, input, output } = this.metadata
-    const held = new Map<string, ort.Tensor>([[input, new ort.Tensor('float32', window.planes, [1, 3, window.height, window.width])]])
-    const stages = this.chainStages()
-    for (const [k, stage] of stages.entries()) {
-      if (stage.outputs.length > 0) {
-        const session = await this.session(`chain ${k}`, stage.inputs, stage.outputs)
-        const results = await this.infer(session, Object.fromEntries(stage.inputs.map((name) => [name, held.get(name)!])))
-        for (const name of stage.outputs) held.set(name, results[name])
+    const held = new Map(picture.tiles.map((tile) => [tile, new Map([[input, windowTensor(read(tile))]])]))
+    const means = new Map<string, ort.Tensor>()
+    for (const [k, pool] of pools.entries()) {
+      const sums = new Float64Array(pool.channels)
+      let count = 0
+      for (const [tile, tensors] of held) {
+        await this.runStage(k, tensors, means)
+        count += addOwned(sums, tensors.get(pool.features)!, pool, tile, picture)
+        this.dropAfter(k, tensors)
       }
-      if (k < pools.length) {
-        const sums = new Float64Array(pools[k].channels)
-        const count = addOwned(sums, held.get(pools[k].features)!, pools[k], picture.tiles[0], picture)
-        held.set(pools[k].pooled, this.mean(sums, count, pools[k], picture))
-      }
-      // Drop what no later stage reads.
-      const later = new Set([...stages.slice(k + 1).flatMap((s) => s.inputs), ...pools.slice(k + 1).map((p) => p.features)])
-      for (const name of held.keys()) if (!later.has(name) && name !== output) held.delete(name)
+      means.set(pool.pooled, this.mean(sums, count, pool, picture))
     }
-    return held.get(output)!
+    return async (tile) => {
+      const tensors = held.get(tile)!
+      held.delete(tile)
+      await this.runStage(pools.length, tensors, means)
+      return tensors.get(output)!
+    }
+  }
+
+  /** Runs cut model k of the chain on one tile's tensors, adding what it returns. */
+  private async runStage(k: number, tensors: Map<string, ort.Tensor>, means: Map<string, ort.Tensor>): Promise<void> {
+    const stage = this.chainStages()[k]
+    if (stage.outputs.length === 0) return
+    const session = await this.session(`chain ${k}`, stage.inputs, stage.outputs)
+    const results = await this.infer(session, Object.fromEntries(stage.inputs.map((name) => [name, tensors.get(name) ?? means.get(name)!])))
+    for (const name of stage.outputs) tensors.set(name, results[name])
+  }
+
+  /** Drops a tile's tensors that no cut model after k reads. */
+  private dropAfter(k: number, tensors: Map<string, ort.Tensor>): void {
+    const stages = this.chainStages()
+    const later = new Set([...stages.slice(k + 1).flatMap((s) => s.inputs), ...this.metadata.pools.slice(k + 1).map((p) => p.features)])
+    for (const name of tensors.keys()) if (!later.has(name)) tensors.delete(name)
   }
 
   async release(): Promise<void> {
@@ -134,7 +160,7 @@ export class PooledNetwork {
   }
 
   private feeds(window: PlaneWindow, means: ort.Tensor[]): Record<string, ort.Tensor> {
-    const feeds: Record<string, ort.Tensor> = { [this.metadata.input]: new ort.Tensor('float32', window.planes, [1, 3, window.height, window.width]) }
+    const feeds: Record<string, ort.Tensor> = { [this.metadata.input]: windowTensor(window) }
     means.forEach((mean, k) => (feeds[this.metadata.pools[k].pooled] = mean))
     return feeds
   }

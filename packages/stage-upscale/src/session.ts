@@ -155,16 +155,15 @@ export class ModelSession {
 
   /**
    * Starts a pass over one picture whose windows `read` gives. Most models run each window on its
-   * own; a model with global pooling first computes the picture's means over all the windows (or,
-   * when the picture is one window, runs it there and then).
+   * own; a model with global pooling first computes the picture's means over all the windows,
+   * keeping their intermediate results when `hold` says they fit in memory (see PooledNetwork).
    */
-  async beginPass(picture: PicturePlan, read: (tile: Tile) => RgbImage): Promise<ModelPass> {
+  async beginPass(picture: PicturePlan, read: (tile: Tile) => RgbImage, options: { hold: boolean }): Promise<ModelPass> {
     if (this.sessions.kind !== 'pooled') return { run: (window) => this.run(window) }
     const { network } = this.sessions
-    if (picture.tiles.length === 1) {
-      const window = read(picture.tiles[0])
-      const result = this.fromNetwork(await network.runWhole(planesOf(window), picture), window)
-      return { run: async () => result }
+    if (options.hold || picture.tiles.length === 1) {
+      const finish = await network.chained(picture, (tile) => planesOf(read(tile)))
+      return { run: async (window, tile) => this.fromNetwork(await finish(tile), window) }
     }
     const means = await network.means(picture, (tile) => planesOf(read(tile)))
     return { run: async (window) => this.fromNetwork(await network.run(planesOf(window), means), window) }
@@ -213,8 +212,9 @@ export class ModelSession {
   /** A window run on its own through a model with global pooling: its means are the window's. */
   private async runPooled(image: RgbImage, network: PooledNetwork): Promise<RgbImage> {
     const { width, height } = image
-    const picture = { tiles: [{ x0: 0, y0: 0, x1: width, y1: height, windowX: 0, windowY: 0, windowWidth: width, windowHeight: height, resultX: 0, resultY: 0 }], padding: 0, paddedWidth: width, paddedHeight: height }
-    return this.fromNetwork(await network.runWhole(planesOf(image), picture), image)
+    const tile = { x0: 0, y0: 0, x1: width, y1: height, windowX: 0, windowY: 0, windowWidth: width, windowHeight: height, resultX: 0, resultY: 0 }
+    const finish = await network.chained({ tiles: [tile], padding: 0, paddedWidth: width, paddedHeight: height }, () => planesOf(image))
+    return this.fromNetwork(await finish(tile), image)
   }
 
   /** A network output tensor (NCHW float planes) → samples of the window's type. */

@@ -59,6 +59,8 @@ describe('imported models in the engine', () => {
     const image = picture(45, 37, 3)
     const whole = await upscaleWith({ model: 'se' }, image)
     for (const tile of [8, 16, 23]) expect(identical((await upscaleWith({ model: 'se', tile }, image)).data, whole.data)).toBe(true)
+    // Too little memory to keep every tile's intermediate results: each pooling's stage recomputes the tiles.
+    expect(identical((await upscaleWith({ model: 'se', tile: 16, memoryBudget: 1 }, image)).data, whole.data)).toBe(true)
   })
 
   test('the whole-picture result is the network on the edge-padded picture, cropped', async () => {
