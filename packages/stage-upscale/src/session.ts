@@ -133,12 +133,16 @@ export class ModelSession {
       bytesPerPixel: imported.bytesPerPixel,
       imported,
     }
-    const probe = new ModelSession({ kind: 'planes', session }, info)
-    await probe.checkGeometry(session)
-    if (pools.length === 0) return probe
+    const whole = new ModelSession({ kind: 'planes', session }, info)
+    await whole.checkGeometry(session)
+    if (pools.length === 0) return whole
+    // Models with global pooling run as cut models (see PooledNetwork); the whole graph is not needed.
     await session.release()
-    const network = new PooledNetwork(bytes, imported, async (cut) => (await createSession(id, cut, options)).session, (cut, feeds) => probe.inferFeeds(cut, feeds))
-    return new ModelSession({ kind: 'pooled', network }, info)
+    const pooled: ModelSession = new ModelSession(
+      { kind: 'pooled', network: new PooledNetwork(bytes, imported, async (cut) => (await createSession(id, cut, options)).session, (cut, feeds) => pooled.inferFeeds(cut, feeds)) },
+      info,
+    )
+    return pooled
   }
 
   /** Milliseconds spent inside onnxruntime's session.run since the model was loaded. */

@@ -50,7 +50,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe('imported models in the engine', () => {
   test('the metadata reaches ModelInfo: scale, border, padding, alignment, radius, global pooling', async () => {
     const engine = await UpscaleEngine.create({ model: 'se', modelsDir: models, threads: 1 })
+    const { timing } = await engine.upscaleTimed(picture(20, 16, 3))
     await engine.close()
+    expect(timing.inferenceMs).toBeGreaterThan(0)
     expect(engine.info).toMatchObject({ scale: 2, geometry: { padding: 4, border: 4, align: 2 }, paddingMode: 'edge', alpha: 'bicubic', globalPooling: true, yuv420: false })
     expect(engine.info.receptiveRadius).toBeGreaterThanOrEqual(4)
   })
