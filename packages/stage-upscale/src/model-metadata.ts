@@ -49,6 +49,12 @@ export interface ImportedModelMetadata {
   output: string
   /** Global average poolings in graph order (squeeze-and-excitation): computed over the whole picture when tiling. */
   pools: PoolMetadata[]
+  /**
+   * With poolings: every layer's output tensor with its floats and FLOPs per input pixel and the
+   * tensors it reads, so that the cut models pass each other small tensors and recompute cheap
+   * large ones (see PooledNetwork).
+   */
+  layers?: Record<string, { size: number; flops: number; from: string[] }>
   flopsPerOutputPixel: number
   /** How the weights are stored in the file (float16 weights are cast to float32 when the model loads). */
   weights: 'float16' | 'float32'

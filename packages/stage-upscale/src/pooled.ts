@@ -31,6 +31,9 @@ export interface PicturePlan {
   paddedHeight: number
 }
 
+/** FLOPs of recomputation worth one float less handed between cut models (see recomputeCheaply). */
+const FLOP_PER_FLOAT = 2000
+
 type CreateSession = (bytes: Uint8Array) => Promise<ort.InferenceSession>
 type Infer = (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>) => Promise<Record<string, ort.Tensor>>
 
@@ -184,7 +187,7 @@ export class PooledNetwork {
 
   /**
    * The chain: cut model k computes pooling k's features (the last one the output) from the image,
-   * the means so far and what earlier cut models computed, returning what later ones will read.
+   * the means so far and what earlier cut models returned, and returns what later ones read.
    */
   private chainStages(): ChainStage[] {
     if (this.chain) return this.chain
@@ -199,11 +202,36 @@ export class PooledNetwork {
       return own
     })
     const produced = executed.map((own) => new Set(own.flatMap((i) => nodes[i].outputs)))
-    const consumed = executed.map((own) => new Set(own.flatMap((i) => nodes[i].inputs).filter((name) => name && !initializers.has(name))))
+    const inputs = executed.map((own, k) => new Set(own.flatMap((i) => nodes[i].inputs).filter((name) => name && !initializers.has(name) && !produced[k].has(name))))
+    inputs.forEach((needed) => this.recomputeCheaply(needed))
     this.chain = targets.map((target, k) => ({
-      inputs: [...consumed[k]].filter((name) => !produced[k].has(name)),
-      outputs: [...produced[k]].filter((name) => targets.slice(k).includes(name) || consumed.slice(k + 1).some((later) => later.has(name))),
+      inputs: [...inputs[k]],
+      outputs: [...produced[k]].filter((name) => targets.slice(k).includes(name) || inputs.slice(k + 1).some((later) => later.has(name))),
     }))
     return this.chain
+  }
+
+  /**
+   * Handing a tensor from one cut model to the next costs more than computing a cheap one:
+   * onnxruntime copies every output out of its blocked layout into JavaScript, about 12 ns per
+   * float here against ~0.006 ns per FLOP of convolution (measured on this project's 2-core
+   * machine; docs/models.md). So a cut model takes a layer's inputs instead of its output, and
+   * computes the layer again, whenever that saves more floats than FLOP_PER_FLOAT times the layer's
+   * FLOPs (e.g. CUNet's 64-channel 2x skip connection is recomputed from the 3-channel picture).
+   */
+  private recomputeCheaply(needed: Set<string>): void {
+    const layers = this.metadata.layers ?? {}
+    for (let changed = true; changed; ) {
+      changed = false
+      for (const name of needed) {
+        const layer = layers[name]
+        if (!layer || layer.from.length === 0) continue
+        const added = layer.from.filter((i) => !needed.has(i)).reduce((sum, i) => sum + (layers[i]?.size ?? Infinity), 0)
+        if (layer.flops >= (layer.size - added) * FLOP_PER_FLOAT) continue
+        needed.delete(name)
+        layer.from.forEach((i) => needed.add(i))
+        changed = true
+      }
+    }
   }
 }

@@ -170,6 +170,7 @@ export function convertNcnnModel(paramBytes: Uint8Array, binBytes: Uint8Array, f
       x: { scale: x.scale, offset: x.offset, shift: x.shift },
       y: { scale: y.scale, offset: y.offset, shift: y.shift },
     })),
+    ...(g.pools.length > 0 ? { layers: Object.fromEntries(g.layerCosts) } : {}),
     flopsPerOutputPixel: Math.round(g.flopsPerInputPixel / (scale * scale)),
     weights: storage,
   }

@@ -40,6 +40,15 @@ export interface PoolPoint {
   y: Axis
 }
 
+/** What computing a layer's output tensor costs, per input pixel (see PooledNetwork). */
+export interface LayerCost {
+  /** Floats of the tensor. */
+  size: number
+  flops: number
+  /** The tensors the layer reads. */
+  from: string[]
+}
+
 /** How weights are stored in the ONNX file: float16 arrays stay float16 (cast to float32 when the session loads) or all float32. */
 export type WeightStorage = 'float16' | 'float32'
 
@@ -51,6 +60,9 @@ export class NcnnGraph {
   align = 1
   /** Multiply-adds × 2 per input pixel, summed over the layers. */
   flopsPerInputPixel = 0
+  /** Every layer's output tensor: its floats per input pixel, the FLOPs per input pixel the layer costs, and the tensors it reads. */
+  readonly layerCosts = new Map<string, LayerCost>()
+  private flopsBefore = 0
   private readonly blobs = new Map<string, Blob>()
   private names = 0
 
@@ -82,6 +94,13 @@ export class NcnnGraph {
     const tensor = blob.name ?? (this.roundBlobs ? this.node('Cast', [this.node('Cast', [name], { to: 10 })], { to: 1 }, `${name}:float16`) : name)
     const defined = { ...blob, name: tensor } as Blob
     this.blobs.set(name, defined)
+    if (!blob.name) {
+      // 1-D blobs (the means of squeeze-and-excitation) cost nothing per pixel.
+      const size = defined.kind === 'map' ? defined.channels * defined.x.scale * defined.y.scale : 0
+      const from = layer.inputs.map((input) => this.blobs.get(input)!.name)
+      this.layerCosts.set(tensor, { size, flops: this.flopsPerInputPixel - this.flopsBefore, from })
+      this.flopsBefore = this.flopsPerInputPixel
+    }
     return defined
   }
 
