@@ -22,17 +22,24 @@ import { findRepoRoot } from './repo-root'
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
-/** Median milliseconds of `runs` calls after two warm-up calls. */
-async function time(runs: number, call: () => Promise<unknown>): Promise<number> {
-  await call()
-  await call()
-  const times: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now()
+/**
+ * Median milliseconds of `runs` calls of each function after two warm-up calls of each, the
+ * functions taking turns so that a machine's changing load affects them alike.
+ */
+async function timeInTurns(runs: number, calls: Array<() => Promise<unknown>>): Promise<number[]> {
+  for (const call of calls) {
     await call()
-    times.push(performance.now() - started)
+    await call()
   }
-  return median(times)
+  const times = calls.map((): number[] => [])
+  for (let i = 0; i < runs; i++) {
+    for (const [c, call] of calls.entries()) {
+      const started = performance.now()
+      await call()
+      times[c].push(performance.now() - started)
+    }
+  }
+  return times.map(median)
 }
 
 function input(size: number): Float32Array {
@@ -42,9 +49,7 @@ function input(size: number): Float32Array {
 async function storageRow(model: NcnnTestModel, ncnnDir: string, size: number, runs: number): Promise<string[]> {
   const param = path.join(ncnnDir, model.param)
   const bytes = [readFileSync(param), readFileSync(param.replace(/\.param$/, '.bin'))] as const
-  const cells: string[][] = []
-  let first: Float32Array | undefined
-  let identical = true
+  const variants = []
   for (const weights of ['float16', 'float32'] as const) {
     const { onnx, metadata } = convertNcnnModel(...bytes, { param, bin: param }, { weights })
     const window = Math.ceil(size / metadata.align) * metadata.align
@@ -53,13 +58,13 @@ async function storageRow(model: NcnnTestModel, ncnnDir: string, size: number, r
     const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' })
     const load = performance.now() - started
     const output = (await session.run(feeds))[metadata.output].data as Float32Array
-    if (first) identical = identical && output.length === first.length && output.every((v, i) => v === first![i])
-    first ??= output
-    const run = await time(runs, () => session.run(feeds))
-    await session.release()
-    cells.push([(onnx.length / 1e6).toFixed(2), load.toFixed(0), run.toFixed(0)])
+    variants.push({ megabytes: onnx.length / 1e6, load, output, run: () => session.run(feeds), session })
   }
-  return [model.name, ...cells.map((c) => c[0]), ...cells.map((c) => c[1]), ...cells.map((c) => c[2]), identical ? 'yes' : 'no']
+  const [half, full] = variants
+  const identical = half.output.length === full.output.length && half.output.every((v, i) => v === full.output[i])
+  const [halfMs, fullMs] = await timeInTurns(runs, [half.run, full.run])
+  await Promise.all(variants.map((v) => v.session.release()))
+  return [model.name, half.megabytes.toFixed(2), full.megabytes.toFixed(2), half.load.toFixed(0), full.load.toFixed(0), halfMs.toFixed(0), fullMs.toFixed(0), identical ? 'yes' : 'no']
 }
 
 function picture(size: number): EngineImage {
@@ -79,21 +84,19 @@ async function poolingRow(model: NcnnTestModel, ncnnDir: string, size: number, r
     const window = Math.ceil((size + 2 * metadata.padding.size) / metadata.align) * metadata.align
     const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1 })
     const feeds = { [metadata.input]: new ort.Tensor('float32', input(window), [1, 3, window, window]) }
-    const direct = await time(runs, () => session.run(feeds))
-    await session.release()
-    const engineMs = async (tile: number | 'auto', memoryBudget = 16 * 1024 ** 3) => {
-      const engine = await UpscaleEngine.create({ model: file, threads: 1, tile, memoryBudget, callBudgetMs: 3_600_000 })
-      try {
-        return await time(runs, () => engine.upscale(picture(size)))
-      } finally {
-        await engine.close()
-      }
+    const half = Math.ceil(size / 2)
+    const engines = await Promise.all(
+      ([['auto', 16 * 1024 ** 3], [half, 16 * 1024 ** 3], [half, 1]] as const).map(([tile, memoryBudget]) =>
+        UpscaleEngine.create({ model: file, threads: 1, tile, memoryBudget, callBudgetMs: 3_600_000 }),
+      ),
+    )
+    try {
+      const image = picture(size)
+      const [direct, ...engineMs] = await timeInTurns(runs, [() => session.run(feeds), ...engines.map((engine) => () => engine.upscale(image))])
+      return [model.name, direct.toFixed(0), ...engineMs.map((ms) => `${ms.toFixed(0)} (${(ms / direct).toFixed(2)}x)`)]
+    } finally {
+      await Promise.all([session.release(), ...engines.map((engine) => engine.close())])
     }
-    const whole = await engineMs('auto')
-    const tiled = await engineMs(Math.ceil(size / 2))
-    const recomputed = await engineMs(Math.ceil(size / 2), 1)
-    const ratio = (ms: number) => `${ms.toFixed(0)} (${(ms / direct).toFixed(2)}x)`
-    return [model.name, direct.toFixed(0), ratio(whole), ratio(tiled), ratio(recomputed)]
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
