@@ -8,7 +8,7 @@ const values = (n: number, scale = 0.5) => Float32Array.from({ length: n }, () =
 const input = (c: number, h: number, w: number) => ref.map(c, h, w, () => (next() + 1.5) / 2)
 
 /** Converts the model, runs it on `x` and compares with the reference output. */
-async function expectMatches(builder: NcnnModelBuilder, x: ref.Map, expected: ref.Map): Promise<void> {
+async function expectMatches(builder: NcnnModelBuilder, x: ref.FeatureMap, expected: ref.FeatureMap): Promise<void> {
   const actual = await runConverted(builder.convert(), x)
   expect(maxDifference(actual, expected)).toBeLessThan(1e-4)
 }

@@ -2,7 +2,7 @@
 import * as ort from 'onnxruntime-node'
 import { fromFloat16Bits, toFloat16Bits } from '../../src/float16'
 import { convertNcnnModel, type ConvertedModel } from '../../src/ncnn/convert'
-import type { Map } from './ncnn-reference'
+import type { FeatureMap } from './ncnn-reference'
 
 export class NcnnModelBuilder {
   private readonly lines: string[] = []
@@ -59,7 +59,7 @@ export class NcnnModelBuilder {
 }
 
 /** Runs a converted model's full graph on one CHW input. */
-export async function runConverted(model: ConvertedModel, input: Map): Promise<Map> {
+export async function runConverted(model: ConvertedModel, input: FeatureMap): Promise<FeatureMap> {
   const session = await ort.InferenceSession.create(model.onnx)
   try {
     const result = await session.run({ [model.metadata.input]: new ort.Tensor('float32', input.data, [1, input.c, input.h, input.w]) })
@@ -71,7 +71,7 @@ export async function runConverted(model: ConvertedModel, input: Map): Promise<M
   }
 }
 
-export function maxDifference(a: Map, b: Map): number {
+export function maxDifference(a: FeatureMap, b: FeatureMap): number {
   expect([a.c, a.h, a.w]).toEqual([b.c, b.h, b.w])
   let max = 0
   for (let i = 0; i < a.data.length; i++) max = Math.max(max, Math.abs(a.data[i] - b.data[i]))

@@ -1,16 +1,16 @@
 /**
  * Plain-loop implementations of ncnn layers, written from ncnn's layer sources (Tencent/ncnn
  * src/layer/*.cpp): the independent reference the ONNX conversion is checked against.
- * A blob is CHW float32 (`Map`) or a 1-D vector.
+ * A blob is CHW float32 (`FeatureMap`) or a 1-D vector.
  */
-export interface Map {
+export interface FeatureMap {
   c: number
   h: number
   w: number
   data: Float32Array
 }
 
-export function map(c: number, h: number, w: number, fill: (i: number) => number = () => 0): Map {
+export function map(c: number, h: number, w: number, fill: (i: number) => number = () => 0): FeatureMap {
   return { c, h, w, data: Float32Array.from({ length: c * h * w }, (_, i) => fill(i)) }
 }
 
@@ -25,7 +25,7 @@ export function random(seed: number): () => number {
   }
 }
 
-const at = (m: Map, c: number, y: number, x: number) => m.data[(c * m.h + y) * m.w + x]
+const at = (m: FeatureMap, c: number, y: number, x: number) => m.data[(c * m.h + y) * m.w + x]
 
 export function activation(v: number, type: number, params: number[]): number {
   if (type === 1) return Math.max(v, 0)
@@ -49,7 +49,7 @@ export interface ConvParams {
 }
 
 /** ncnn Convolution: weights [out][in/group][kh][kw], zero padding. */
-export function convolution(input: Map, p: ConvParams): Map {
+export function convolution(input: FeatureMap, p: ConvParams): FeatureMap {
   const { kernel: k, stride = 1, dilation = 1, pad = [0, 0, 0, 0], group = 1 } = p
   const [left, right, top, bottom] = pad
   const extent = (k - 1) * dilation + 1
@@ -81,7 +81,7 @@ export function convolution(input: Map, p: ConvParams): Map {
 }
 
 /** ncnn Deconvolution: each input pixel scatters weights [out][in][kh][kw], then the padding is cut. */
-export function deconvolution(input: Map, p: ConvParams & { outputPad?: number }): Map {
+export function deconvolution(input: FeatureMap, p: ConvParams & { outputPad?: number }): FeatureMap {
   const { kernel: k, stride = 1, dilation = 1, pad = [0, 0, 0, 0], outputPad = 0 } = p
   const extent = (k - 1) * dilation + 1
   const fullW = (input.w - 1) * stride + extent + outputPad
@@ -106,7 +106,7 @@ export function deconvolution(input: Map, p: ConvParams & { outputPad?: number }
   return cut
 }
 
-export function crop(input: Map, c0: number, y0: number, x0: number, c: number, h: number, w: number): Map {
+export function crop(input: FeatureMap, c0: number, y0: number, x0: number, c: number, h: number, w: number): FeatureMap {
   return map(c, h, w, (i) => {
     const x = i % w
     const y = Math.floor(i / w) % h
@@ -143,7 +143,7 @@ function linearTaps(fx: number, length: number): Array<[number, number]> {
 }
 
 /** ncnn Interp by scale factors: 1 nearest (floor), 2 bilinear, 3 bicubic, half-pixel centres. */
-export function interp(input: Map, type: number, factorY: number, factorX: number): Map {
+export function interp(input: FeatureMap, type: number, factorY: number, factorX: number): FeatureMap {
   const outW = Math.floor(input.w * factorX)
   const outH = Math.floor(input.h * factorY)
   const taps = (d: number, inLength: number, outLength: number): Array<[number, number]> => {
@@ -162,7 +162,7 @@ export function interp(input: Map, type: number, factorY: number, factorX: numbe
 }
 
 /** ncnn PixelShuffle: mode 0 reads channel c·r² + i·r + j, mode 1 channel (i·r + j)·C + c. */
-export function pixelShuffle(input: Map, r: number, mode: number): Map {
+export function pixelShuffle(input: FeatureMap, r: number, mode: number): FeatureMap {
   const c = input.c / (r * r)
   return map(c, input.h * r, input.w * r, (i) => {
     const x = i % (input.w * r)
@@ -174,7 +174,7 @@ export function pixelShuffle(input: Map, r: number, mode: number): Map {
 }
 
 /** ncnn Padding: 0 constant, 1 replicate, 2 reflect (without the edge pixel). */
-export function padding(input: Map, top: number, bottom: number, left: number, right: number, type: number, value: number): Map {
+export function padding(input: FeatureMap, top: number, bottom: number, left: number, right: number, type: number, value: number): FeatureMap {
   const index = (i: number, n: number) => (type === 1 ? Math.min(n - 1, Math.max(0, i)) : i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i)
   const w = input.w + left + right
   const h = input.h + top + bottom
@@ -187,7 +187,7 @@ export function padding(input: Map, top: number, bottom: number, left: number, r
   })
 }
 
-export function globalAverage(input: Map): Float32Array {
+export function globalAverage(input: FeatureMap): Float32Array {
   return Float32Array.from({ length: input.c }, (_, c) => {
     let sum = 0
     for (let i = 0; i < input.h * input.w; i++) sum += input.data[c * input.h * input.w + i]
@@ -204,12 +204,12 @@ export function innerProduct(input: Float32Array, outputs: number, weights: Floa
   })
 }
 
-export function elementwise(a: Map, b: Map | Float32Array | number, op: (x: number, y: number) => number): Map {
+export function elementwise(a: FeatureMap, b: FeatureMap | Float32Array | number, op: (x: number, y: number) => number): FeatureMap {
   const hw = a.h * a.w
   return map(a.c, a.h, a.w, (i) => op(a.data[i], typeof b === 'number' ? b : b instanceof Float32Array ? b[Math.floor(i / hw)] : b.data[i]))
 }
 
-export function concat(maps: Map[]): Map {
+export function concat(maps: FeatureMap[]): FeatureMap {
   const data = new Float32Array(maps.reduce((n, m) => n + m.data.length, 0))
   let offset = 0
   for (const m of maps) {
