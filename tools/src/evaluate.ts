@@ -3,34 +3,42 @@
  * ./evaluation.ts; this file parses the arguments and prints markdown tables.
  *
  *   evaluate pair <upscaled> <reference>
- *   evaluate bird  [--fixtures DIR] [--models LIST]
- *   evaluate suite [--fixtures DIR] [--models LIST]
+ *   evaluate bird  [--fixtures DIR] [--models LIST] [--models-dir DIR]
+ *   evaluate suite [--fixtures DIR] [--models LIST] [--models-dir DIR]
+ *   evaluate ncnn  [--fixtures DIR] [--ncnn DIR] [--no-tta]
  *
  * `bird` reproduces the published Anime4K Bird benchmark (bird_lr.png upscaled 2x vs bird_hr.png).
  * `suite` takes every fixture image (cropped to even size), downscales it 2x by area averaging and upscales it
  * back 2x with our resamplers and with each model.
  * LIST is comma-separated model names or .onnx paths for `createUpscaler` from @anime-upscaler/stage-upscale
- * (default anime4k-s,anime4k-l; `none` for resampler rows only).
+ * (default anime4k-s,anime4k-l; `none` for resampler rows only); `NAME+tta` runs NAME with TTA.
+ * `ncnn` imports every model of the ncnn test material and scores it on Bird with and without TTA.
  * The default fixtures directory is ../shared/fixtures relative to the repository root.
  */
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { BIRD_KERNELS, evaluateBird, evaluatePair, evaluateSuite, SUITE_BASELINE, type Score } from './evaluation'
+import { BIRD_KERNELS, evaluateBird, evaluatePair, evaluateSuite, SUITE_BASELINE, type EvaluationOptions, type Score } from './evaluation'
+import { evaluateNcnnBird } from './ncnn-models'
 import { findRepoRoot } from './repo-root'
 
 const DEFAULT_MODELS = ['anime4k-s', 'anime4k-l']
 
 const USAGE = `Usage:
   evaluate pair <upscaled> <reference>       PSNR / SSIM (full-range luma) of two image files
-  evaluate bird  [--fixtures DIR] [--models LIST]
+  evaluate bird  [--fixtures DIR] [--models LIST] [--models-dir DIR]
                                              bird_lr.png upscaled 2x vs bird_hr.png, next to the published table
-  evaluate suite [--fixtures DIR] [--models LIST]
+  evaluate suite [--fixtures DIR] [--models LIST] [--models-dir DIR]
                                              every fixture image: 2x area downscale, 2x upscale back, per image and mean
+  evaluate ncnn  [--fixtures DIR] [--ncnn DIR] [--no-tta]
+                                             every ncnn test model imported and scored on Bird, with and without TTA
 Options:
   --fixtures DIR   fixtures directory (holding images/); default ../shared/fixtures from the repository root
-  --models LIST    comma-separated models for createUpscaler (names or .onnx paths); default ${DEFAULT_MODELS.join(',')};
-                   'none' to skip the model rows`
+  --models LIST    comma-separated models for createUpscaler (names or .onnx paths, NAME+tta for TTA);
+                   default ${DEFAULT_MODELS.join(',')}; 'none' to skip the model rows
+  --models-dir DIR where imported models are (default: the user's models folder)
+  --ncnn DIR       the ncnn test material; default ../shared/models/ncnn from the repository root
+  --no-tta         ncnn: skip the TTA rows (8x the time)`
 
 /** Published full-range luma PSNR of bloc97/Anime4K results/Comparisons/Bird/RESULTS.txt. */
 const PUBLISHED_BIRD: ReadonlyArray<{ name: string; psnr: number; ours?: string }> = [
@@ -92,6 +100,14 @@ function imagesDir(fixtures: string | undefined): string {
   return existsSync(images) && statSync(images).isDirectory() ? images : dir
 }
 
+/** The ncnn test material (../shared/models/ncnn from the repository root, or `--ncnn DIR`). */
+function ncnnDir(given: string | undefined): string {
+  const root = findRepoRoot()
+  const dir = path.resolve(given ?? (root ? path.resolve(root, '../shared/models/ncnn') : 'models/ncnn'))
+  if (!existsSync(path.join(dir, 'reference'))) throw new Error(`ncnn test material not found at ${dir} (pass --ncnn DIR, the folder holding SOURCES.md and reference/)`)
+  return dir
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Commands
 
@@ -103,8 +119,8 @@ async function commandPair(upscaledFile: string, referenceFile: string): Promise
   console.log(`SSIM (full-range luma): ${fmt(result.ssim, 4)}`)
 }
 
-async function commandBird(dir: string, models: string[]): Promise<void> {
-  const { lr, scores } = await evaluateBird(dir, models)
+async function commandBird(dir: string, models: string[], options: EvaluationOptions): Promise<void> {
+  const { lr, scores } = await evaluateBird(dir, models, options)
   reportErrors(scores, 'bird_lr.png')
   console.log(`## Bird: bird_lr.png (${lr.width}x${lr.height}) upscaled 2x vs bird_hr.png\n`)
   console.log('PSNR and SSIM on full-range luma; published: bloc97/Anime4K results/Comparisons/Bird/RESULTS.txt.\n')
@@ -116,16 +132,36 @@ async function commandBird(dir: string, models: string[]): Promise<void> {
       s.error ? 'failed' : fmt(s.ssim, 4),
       published ? `${published.psnr.toFixed(2)} (${published.name})` : '—',
       published && !s.error ? signed(s.psnr - published.psnr, 2) : '—',
+      s.msPerMegapixel === undefined || s.error ? '—' : fmt(s.msPerMegapixel, 0),
     ]
   })
   for (const p of PUBLISHED_BIRD) {
-    if (!scores.some((s) => s.method === p.ours)) lines.push([`${p.name} (published only)`, '—', '—', p.psnr.toFixed(2), '—'])
+    if (!scores.some((s) => s.method === p.ours)) lines.push([`${p.name} (published only)`, '—', '—', p.psnr.toFixed(2), '—', '—'])
   }
-  console.log(table(['method', 'PSNR dB', 'SSIM', 'published PSNR dB', 'Δ dB'], lines))
+  console.log(table(['method', 'PSNR dB', 'SSIM', 'published PSNR dB', 'Δ dB', 'ms / output MP'], lines))
 }
 
-async function commandSuite(dir: string, models: string[]): Promise<void> {
-  const { images, means } = await evaluateSuite(dir, models)
+async function commandNcnn(dir: string, ncnnDir: string, tta: boolean): Promise<void> {
+  const rows = await evaluateNcnnBird(ncnnDir, dir, { tta })
+  console.log('## Bird: imported ncnn models, bird_lr.png upscaled 2x vs bird_hr.png\n')
+  console.log('PSNR and SSIM on full-range luma; 4x models are brought to 2x by our lanczos3. ms per output megapixel: wall time of')
+  console.log('one upscale through createUpscaler with default options (one worker, one thread per image). Program: the ncnn')
+  console.log("program's own stored output (../shared/models/ncnn/reference).\n")
+  const cells = (s: Score | undefined) => (!s ? ['—', '—', '—'] : s.error ? ['failed', 'failed', '—'] : [fmt(s.psnr, 2), fmt(s.ssim, 4), fmt(s.msPerMegapixel ?? NaN, 0)])
+  for (const { plain, tta: withTta } of rows) for (const s of [plain, withTta]) if (s?.error) console.log(`model ${s.method} failed: ${s.error}`)
+  const header = ['model', 'PSNR dB', 'SSIM', 'ms / MP', ...(tta ? ['TTA PSNR dB', 'TTA SSIM', 'TTA ms / MP'] : []), 'program PSNR dB', 'program SSIM']
+  const lines = rows.map(({ model, plain, tta: withTta, program }) => [
+    `${model.name} (${model.scale}x)`,
+    ...cells(plain),
+    ...(tta ? cells(withTta) : []),
+    program ? fmt(program.psnr, 2) : '—',
+    program ? fmt(program.ssim, 4) : '—',
+  ])
+  console.log(table(header, lines))
+}
+
+async function commandSuite(dir: string, models: string[], options: EvaluationOptions): Promise<void> {
+  const { images, means } = await evaluateSuite(dir, models, options)
   console.log('# Suite: HR (cropped to even size) → 2x area downscale → 2x upscale, vs HR\n')
   console.log('PSNR and SSIM on full-range luma, RGB only (alpha dropped without compositing).\n')
   for (const { file, hr, lr, scores } of images) {
@@ -168,6 +204,9 @@ async function main(argv: string[]): Promise<number> {
       options: {
         fixtures: { type: 'string' },
         models: { type: 'string' },
+        'models-dir': { type: 'string' },
+        ncnn: { type: 'string' },
+        'no-tta': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -205,7 +244,10 @@ async function main(argv: string[]): Promise<number> {
         console.error(`Unexpected argument(s) for ${command}: ${rest.join(' ')}\n\n${USAGE}`)
         return 2
       }
-      await (command === 'bird' ? commandBird : commandSuite)(imagesDir(values.fixtures), models)
+      await (command === 'bird' ? commandBird : commandSuite)(imagesDir(values.fixtures), models, { modelsDir: values['models-dir'] })
+      return 0
+    case 'ncnn':
+      await commandNcnn(imagesDir(values.fixtures), ncnnDir(values.ncnn), !values['no-tta'])
       return 0
     default:
       console.error(`Unknown command '${command}'\n\n${USAGE}`)

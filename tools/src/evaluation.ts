@@ -13,7 +13,22 @@ export interface Score {
   method: string
   psnr: number
   ssim: number
+  /** Models only: wall-clock milliseconds of the upscale per megapixel of output. */
+  msPerMegapixel?: number
   error?: string
+}
+
+/** Where `evaluateBird` and `evaluateSuite` find imported models (names of `--models`). */
+export interface EvaluationOptions {
+  modelsDir?: string
+}
+
+/**
+ * A model to evaluate: a name for createUpscaler (built-in id, imported name or .onnx path),
+ * with `+tta` appended for the best-quality mode (e.g. `cunet+tta`).
+ */
+export function parseModelSpec(spec: string): { model: string; tta: boolean } {
+  return spec.endsWith('+tta') ? { model: spec.slice(0, -'+tta'.length), tta: true } : { model: spec, tta: false }
 }
 
 export interface Size {
@@ -87,15 +102,18 @@ function resamplerScores(kernels: readonly ResampleKernel[], { input, reference 
  * Each model's score on every case (`[case][model]`): one upscaler per model, used for all cases, then closed.
  * A failure (model not found, engine error) becomes a failed score instead of an exception.
  */
-async function modelScores(modelNames: readonly string[], cases: readonly Case[]): Promise<Score[][]> {
+async function modelScores(modelNames: readonly string[], cases: readonly Case[], options: EvaluationOptions): Promise<Score[][]> {
   const scores: Score[][] = cases.map(() => [])
   for (const model of modelNames) {
-    const upscaler = createUpscaler({ model })
+    const upscaler = createUpscaler({ ...parseModelSpec(model), modelsDir: options.modelsDir })
     try {
       for (const [i, { input, reference }] of cases.entries()) {
         try {
-          const output = await (await upscaler).upscale(input, { width: reference.width, height: reference.height })
-          scores[i].push(score(model, output, reference))
+          const ready = await upscaler
+          const started = performance.now()
+          const output = await ready.upscale(input, { width: reference.width, height: reference.height })
+          const msPerMegapixel = (performance.now() - started) / ((reference.width * reference.height) / 1e6)
+          scores[i].push({ ...score(model, output, reference), msPerMegapixel })
         } catch (error) {
           scores[i].push({ method: model, psnr: NaN, ssim: NaN, error: errorMessage(error) })
         }
@@ -127,7 +145,7 @@ export async function evaluatePair(upscaledFile: string, referenceFile: string):
 }
 
 /** The published Anime4K Bird benchmark: bird_lr.png upscaled 2x by each resampler and model vs bird_hr.png. */
-export async function evaluateBird(imagesDir: string, modelNames: readonly string[]): Promise<BirdResult> {
+export async function evaluateBird(imagesDir: string, modelNames: readonly string[], options: EvaluationOptions = {}): Promise<BirdResult> {
   const lrFile = path.join(imagesDir, 'bird_lr.png')
   const hrFile = path.join(imagesDir, 'bird_hr.png')
   for (const file of [lrFile, hrFile]) if (!existsSync(file)) throw new Error(`Fixture not found: ${file}`)
@@ -136,7 +154,7 @@ export async function evaluateBird(imagesDir: string, modelNames: readonly strin
     throw new Error(`Expected bird_hr.png to be twice bird_lr.png but they are ${hr.width}x${hr.height} and ${lr.width}x${lr.height}`)
   }
   const bird: Case = { input: lr, reference: hr }
-  const [models] = await modelScores(modelNames, [bird])
+  const [models] = await modelScores(modelNames, [bird], options)
   return { lr: size(lr), hr: size(hr), scores: [...resamplerScores(BIRD_KERNELS, bird), ...models] }
 }
 
@@ -174,7 +192,7 @@ function suiteMeans(images: readonly SuiteImage[]): SuiteMean[] {
  * Every suite image (cropped to even size) downscaled 2x by area averaging, then upscaled back 2x by each
  * resampler and model and compared with the cropped original. Alpha is dropped without compositing.
  */
-export async function evaluateSuite(imagesDir: string, modelNames: readonly string[]): Promise<SuiteResult> {
+export async function evaluateSuite(imagesDir: string, modelNames: readonly string[], options: EvaluationOptions = {}): Promise<SuiteResult> {
   const files = suiteFiles(imagesDir)
   if (files.length === 0) throw new Error(`No images in ${imagesDir}`)
   const cases: Case[] = []
@@ -182,7 +200,7 @@ export async function evaluateSuite(imagesDir: string, modelNames: readonly stri
     const hr = cropEven(await readRgb(path.join(imagesDir, file)))
     cases.push({ input: resample(hr, hr.width / 2, hr.height / 2, 'area'), reference: hr })
   }
-  const models = await modelScores(modelNames, cases)
+  const models = await modelScores(modelNames, cases, options)
   const images = files.map((file, i) => ({
     file,
     hr: size(cases[i].reference),

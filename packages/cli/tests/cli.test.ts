@@ -96,7 +96,7 @@ describe('anime-upscaler upscale', () => {
 
 describe('anime-upscaler models', () => {
   test('lists the built-in models with scale, cost and source', () => {
-    const { code, stdout } = cli('models', '--json')
+    const { code, stdout } = cli('models', '--json', '--models-dir', join(dir, 'no-models'))
     expect(code).toBe(0)
     const models = JSON.parse(stdout)
     expect(models.map((m: { id: string }) => m.id)).toEqual(['anime4k-s', 'anime4k-l'])

@@ -1,4 +1,4 @@
-import { DEFAULT_MODEL, listModels, type PipelineMode, type Preset, type VideoCodec } from '@anime-upscaler/core'
+import { DEFAULT_MODEL, listImportedModels, listModels, type ImportedModel, type PipelineMode, type Preset, type VideoCodec } from '@anime-upscaler/core'
 
 /**
  * core's defaults, which the page starts from. The model and its scale come from core; the mode,
@@ -10,11 +10,27 @@ export function coreDefaults(): { model: string; scale: number; mode: PipelineMo
   return { model: DEFAULT_MODEL, scale: model?.scale ?? 2, mode: 'concurrent', codec: 'libx264', preset: 'medium' }
 }
 
+/** The page's words for where an imported model came from. */
+function importedDescription({ origin }: ImportedModel): string {
+  return `Imported from ${origin.files.join(' + ')}${origin.program ? ` (reproduces ${origin.program})` : ''}`
+}
+
+/** The imported models in the default models folder, none when it cannot be read (the built-in ones still work). */
+function importedModels(): ImportedModel[] {
+  try {
+    return listImportedModels()
+  } catch {
+    return []
+  }
+}
+
 /**
- * The models the page may choose: whatever core lists (built-in and, once models can be imported,
- * the imported ones, resolved by name). Only names from this list are accepted: a file path from
- * the browser would make the server load any file as a model.
+ * The models the page may choose: core's built-in ones, then the models imported with
+ * `anime-upscaler models import` into the default models folder (core resolves them by name).
+ * Only names from this list are accepted: a file path from the browser would make the server load
+ * any file as a model.
  */
 export function selectableModels(): { id: string; description: string; scale: number }[] {
-  return listModels().map(({ id, description, scale }) => ({ id, description, scale }))
+  const builtin = listModels().map(({ id, description, scale }) => ({ id, description, scale }))
+  return [...builtin, ...importedModels().map((model) => ({ id: model.name, description: importedDescription(model), scale: model.scale }))]
 }

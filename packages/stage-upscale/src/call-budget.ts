@@ -14,10 +14,11 @@ const PRIOR_FLOP_PER_MS = 40e6
 /** Side of a square probe image timed to estimate an imported model's cost. */
 const PROBE_SIDE = 64
 
-/** Milliseconds one input pixel costs in one call of this model: from its FLOPs when built in, else timed once. */
+/** Milliseconds one input pixel costs in one call of this model: from its FLOPs when known (built-in models, ncnn imports), else timed once. */
 export async function msPerInputPixel(model: ModelSession, threads: number): Promise<number> {
   const builtin = findBuiltinModel(model.info.id)
-  if (builtin) return (builtin.flopsPerOutputPixel * builtin.scale ** 2) / (PRIOR_FLOP_PER_MS * threads)
+  const flops = builtin?.flopsPerOutputPixel ?? model.info.imported?.flopsPerOutputPixel
+  if (flops !== undefined) return (flops * model.info.scale ** 2) / (PRIOR_FLOP_PER_MS * threads)
   const side = model.info.fixedSize ? undefined : PROBE_SIDE
   const width = side ?? model.info.fixedSize!.width
   const height = side ?? model.info.fixedSize!.height
@@ -27,7 +28,11 @@ export async function msPerInputPixel(model: ModelSession, threads: number): Pro
   return (performance.now() - started) / (width * height)
 }
 
-/** The largest square tile interior whose window (with `overlap` on each side) stays within the budget. */
+/**
+ * The largest square tile interior whose window (with `overlap` on each side) stays within the
+ * budget; but at least 4x the overlap: a model whose halo is wide (imported RRDBNet: 94 px) cannot
+ * keep a call under the budget without computing its halo many times over, so its calls run longer.
+ */
 export function tileForBudget(budgetMs: number, msPerPixel: number, overlap: number): number {
-  return Math.max(32, Math.floor(Math.sqrt(budgetMs / msPerPixel)) - 2 * overlap)
+  return Math.max(32, 4 * overlap, Math.floor(Math.sqrt(budgetMs / msPerPixel)) - 2 * overlap)
 }

@@ -1,9 +1,12 @@
 import { DEFAULT_CALL_BUDGET_MS, msPerInputPixel, tileForBudget } from './call-budget'
 import { UpscaleError, assertPositiveInteger, invalidArgument } from './errors'
+import { padPicture } from './padding'
 import { resample } from './resample'
-import { ModelSession, type ModelInfo, type RgbImage, type SessionOptions } from './session'
+import type { PicturePlan } from './pooled'
+import { ModelSession, type ModelInfo, type ModelPass, type RgbImage, type SessionOptions } from './session'
 import { planOutput, type TargetSize } from './target'
-import { planTiles, type Tile } from './tiling'
+import { paddedLength, planTiles, type Tile } from './tiling'
+import { averageOrientations } from './tta'
 import type { RawImage } from './types'
 import { assertYuvColor, yuv420Format, type Yuv420Image, type YuvColor } from './yuv'
 
@@ -26,6 +29,11 @@ export interface EngineOptions extends SessionOptions {
    * to keep each call under this, whatever `tile` says.
    */
   callBudgetMs?: number
+  /**
+   * Best-quality mode: every pass runs on the 8 flips and rotations of the picture and averages
+   * them (8x the time). RGB output only.
+   */
+  tta?: boolean
 }
 
 const DEFAULT_MEMORY_BUDGET = 1024 ** 3
@@ -54,6 +62,12 @@ export class UpscaleEngine {
     private readonly model: ModelSession,
     private readonly tile: number,
     private readonly overlap: number,
+    private readonly tta: boolean,
+    /**
+     * `wholePixels`: with tile 'auto', pictures (padded) of at most this many pixels are one window
+     * (they fit the memory and call budgets); `memoryPixels`: how many pixels' inference fits the memory budget.
+     */
+    private readonly limits: { wholePixels: number; memoryPixels: number },
   ) {}
 
   static async create(options: EngineOptions = {}): Promise<UpscaleEngine> {
@@ -64,27 +78,35 @@ export class UpscaleEngine {
     if (options.memoryBudget !== undefined) assertPositiveInteger('memoryBudget', options.memoryBudget)
     if (options.threads !== undefined) assertPositiveInteger('threads', options.threads)
     if (options.callBudgetMs !== undefined) assertPositiveInteger('callBudgetMs', options.callBudgetMs)
+    if (options.tta !== undefined && typeof options.tta !== 'boolean') throw invalidArgument('true or false', 'tta', options.tta)
     const model = await ModelSession.load(options)
-    const builtin = model.info.receptiveRadius !== undefined
-    const overlap = options.tileOverlap ?? model.info.receptiveRadius ?? IMPORTED_MODEL_OVERLAP
-    let tile: number
-    if (typeof options.tile === 'number') {
-      tile = options.tile
-    } else {
-      const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET
-      const pixels = budget / (builtin ? BUILTIN_BYTES_PER_PIXEL : IMPORTED_BYTES_PER_PIXEL)
-      tile = Math.max(32, Math.floor(Math.sqrt(pixels)) - 2 * overlap)
-    }
+    const { info } = model
+    const builtin = info.receptiveRadius !== undefined && !info.imported
+    // A window must at least cover what the model's valid convolutions consume.
+    const overlap = Math.max(options.tileOverlap ?? info.receptiveRadius ?? IMPORTED_MODEL_OVERLAP, info.geometry.border)
+    const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET
+    const memoryPixels = Math.floor(budget / (info.bytesPerPixel ?? (builtin ? BUILTIN_BYTES_PER_PIXEL : IMPORTED_BYTES_PER_PIXEL)))
+    const auto = typeof options.tile !== 'number'
+    let tile = typeof options.tile === 'number' ? options.tile : Math.max(32, Math.floor(Math.sqrt(memoryPixels)) - 2 * overlap)
+    let callPixels = Infinity
     // A fixed-size model's calls are one window each, whatever the tile.
-    if (!model.info.fixedSize) {
+    if (!info.fixedSize) {
       const cost = await msPerInputPixel(model, options.threads ?? 1)
-      tile = Math.min(tile, tileForBudget(options.callBudgetMs ?? DEFAULT_CALL_BUDGET_MS, cost, overlap))
+      const callBudget = options.callBudgetMs ?? DEFAULT_CALL_BUDGET_MS
+      tile = Math.min(tile, tileForBudget(callBudget, cost, overlap))
+      callPixels = callBudget / cost
     }
-    return new UpscaleEngine(model, tile, overlap)
+    return new UpscaleEngine(model, tile, overlap, options.tta ?? false, { wholePixels: auto ? Math.min(memoryPixels, callPixels) : 0, memoryPixels })
   }
 
+  /** The tile size for a picture: the whole picture when it fits the memory and call budgets as one window. */
+  private tileFor(width: number, height: number): number {
+    return width * height <= this.limits.wholePixels ? Infinity : this.tile
+  }
+
+  /** The model's info; with `tta`, `yuv420` is false (the averaged passes return RGB). */
   get info(): ModelInfo {
-    return this.model.info
+    return this.tta ? { ...this.model.info, yuv420: false } : this.model.info
   }
 
   /** The tile interior in use (input pixels): from `tile`, the memory budget and the call budget. */
@@ -119,7 +141,8 @@ export class UpscaleEngine {
     validateImage(image)
     const plan = planOutput(image.width, image.height, this.model.info.scale, target)
     let current = image
-    for (let pass = 0; pass < plan.passes; pass++) current = await this.runPass(current)
+    const runPass = (picture: EngineImage) => this.runPass(picture)
+    for (let pass = 0; pass < plan.passes; pass++) current = this.tta ? await averageOrientations(current, runPass) : await runPass(current)
     if (current.width !== plan.width || current.height !== plan.height) {
       current = resample(current, plan.width, plan.height, 'lanczos3') as EngineImage
     }
@@ -139,23 +162,30 @@ export class UpscaleEngine {
     await this.model.release()
   }
 
-  /** One model pass: colour through the model tile by tile, alpha (when not opaque) as a grey image. */
+  /**
+   * One model pass: the picture padded as the model needs (imported models), colour through the model
+   * tile by tile, alpha (when not opaque) as a grey picture through the model or bicubic, as the model says.
+   */
   private async runPass(image: EngineImage): Promise<EngineImage> {
-    const tiles = planTiles(image.width, image.height, { tile: this.tile, overlap: this.overlap, fixedSize: this.model.info.fixedSize })
-    // An RGB image that is one tile goes through as it is: the model's output is the pass's output.
-    const toRgb = (window: RgbImage) => this.model.run(window)
-    if (image.channels === 3 && tiles.length === 1 && coversImage(tiles[0], image)) return this.infer(image, toRgb)
-    const { scale } = this.model.info
+    const { geometry, paddingMode, scale, fixedSize, alpha } = this.model.info
+    const [paddedWidth, paddedHeight] = [paddedLength(image.width, geometry), paddedLength(image.height, geometry)]
+    const tiles = planTiles(image.width, image.height, { tile: this.tileFor(paddedWidth, paddedHeight), overlap: this.overlap, fixedSize, ...geometry })
+    const source = padPicture(image, geometry.padding, paddedWidth, paddedHeight, paddingMode)
+    const picture = { tiles, padding: geometry.padding, paddedWidth: source.width, paddedHeight: source.height }
+    const colour = await this.beginPass(picture, (tile) => readWindow(source, tile, false))
+    // An RGB picture that is one window and whose result is the pass's output goes through as it is.
+    if (source.channels === 3 && tiles.length === 1 && coversImage(tiles[0], source, image, geometry.border)) return this.infer(source, (window) => colour.run(window, tiles[0]))
     const width = image.width * scale
     const height = image.height * scale
     const data = image.data instanceof Uint8Array ? new Uint8Array(width * height * image.channels) : new Uint16Array(width * height * image.channels)
     const output = { data, width, height, channels: image.channels } as EngineImage
-    const opaque = image.channels === 4 && isOpaque(image)
-    for (const tile of tiles) {
-      writeInterior(output, await this.infer(readWindow(image, tile, false), toRgb), tile, scale, false)
-      if (image.channels === 4 && !opaque) writeInterior(output, await this.infer(readWindow(image, tile, true), toRgb), tile, scale, true)
+    for (const tile of tiles) writeInterior(output, await this.infer(readWindow(source, tile, false), (window) => colour.run(window, tile)), tile, scale, false)
+    if (image.channels === 4 && isOpaque(image)) fillAlpha(output)
+    else if (image.channels === 4 && alpha === 'bicubic') writeAlpha(output, resample(alphaPlane(image), width, height, 'bicubic-a075'))
+    else if (image.channels === 4) {
+      const grey = await this.beginPass(picture, (tile) => readWindow(source, tile, true))
+      for (const tile of tiles) writeInterior(output, await this.infer(readWindow(source, tile, true), (window) => grey.run(window, tile)), tile, scale, true)
     }
-    if (opaque) fillAlpha(output)
     return output
   }
 
@@ -163,14 +193,23 @@ export class UpscaleEngine {
   private async upscaleYuv420(image: EngineImage, color: YuvColor): Promise<Yuv420Image> {
     validateImage(image)
     if (image.channels !== 3) throw invalidArgument('3 (RGB: yuv420p output has no alpha)', 'image.channels', image.channels)
-    const tiles = planTiles(image.width, image.height, { tile: this.tile, overlap: this.overlap, fixedSize: this.model.info.fixedSize })
+    if (this.tta) throw new UpscaleError('E_INVALID_ARGUMENT', 'yuv420p output is not available with tta (the averaged passes return RGB); upscale to RGB instead')
+    const tiles = planTiles(image.width, image.height, { tile: this.tileFor(image.width, image.height), overlap: this.overlap, fixedSize: this.model.info.fixedSize })
     const toYuv = (window: RgbImage) => this.model.runYuv420(window, color)
-    if (tiles.length === 1 && coversImage(tiles[0], image)) return this.infer(image, toYuv)
+    if (tiles.length === 1 && coversImage(tiles[0], image, image, 0)) return this.infer(image, toYuv)
     const [width, height] = [2 * image.width, 2 * image.height]
     const samples = (width * height * 3) / 2
     const output: Yuv420Image = { format: yuv420Format(color), data: color.bitDepth === 10 ? new Uint16Array(samples) : new Uint8Array(samples), width, height, ...color }
     for (const tile of tiles) writeYuvInterior(output, await this.infer(readWindow(image, tile, false), toYuv), tile)
     return output
+  }
+
+  /** Starts a model pass over a picture's windows, counting the inference it runs up front (global poolings). */
+  private async beginPass(picture: PicturePlan, read: (tile: Tile) => RgbImage): Promise<ModelPass> {
+    const before = this.model.inferenceMs
+    const pass = await this.model.beginPass(picture, read, { hold: picture.paddedWidth * picture.paddedHeight <= this.limits.memoryPixels })
+    this.inferenceMs += this.model.inferenceMs - before
+    return pass
   }
 
   /** Runs the model on one window, counting its inference time and checking the output size. */
@@ -179,9 +218,10 @@ export class UpscaleEngine {
     const before = this.model.inferenceMs
     const result = await run(window)
     this.inferenceMs += this.model.inferenceMs - before
-    const { scale } = this.model.info
-    if (result.width !== window.width * scale || result.height !== window.height * scale) {
-      throw new UpscaleError('E_MODEL_UNSUPPORTED', `Model ${this.model.info.id} turned a ${window.width}x${window.height} tile into ${result.width}x${result.height}; expected ${scale}x`)
+    const { scale, geometry } = this.model.info
+    const [width, height] = [(window.width - 2 * geometry.border) * scale, (window.height - 2 * geometry.border) * scale]
+    if (result.width !== width || result.height !== height) {
+      throw new UpscaleError('E_MODEL_UNSUPPORTED', `Model ${this.model.info.id} turned a ${window.width}x${window.height} tile into ${result.width}x${result.height}; expected ${width}x${height}`)
     }
     return result
   }
@@ -217,8 +257,21 @@ function fillAlpha(image: EngineImage): void {
   for (let i = 3; i < data.length; i += 4) data[i] = max
 }
 
-function coversImage(tile: Tile, image: EngineImage): boolean {
-  return tile.windowX === 0 && tile.windowY === 0 && tile.windowWidth === image.width && tile.windowHeight === image.height
+/** True when the tile's window is all of `source` and its result is exactly the pass's output for `image`. */
+function coversImage(tile: Tile, source: EngineImage, image: EngineImage, border: number): boolean {
+  const whole = tile.windowX === 0 && tile.windowY === 0 && tile.windowWidth === source.width && tile.windowHeight === source.height
+  return whole && tile.resultX === 0 && tile.resultY === 0 && source.width - 2 * border === image.width && source.height - 2 * border === image.height
+}
+
+/** The alpha channel of an RGBA image as a one-channel image. */
+function alphaPlane(image: EngineImage): EngineImage {
+  const plane = image.data instanceof Uint8Array ? new Uint8Array(image.width * image.height) : new Uint16Array(image.width * image.height)
+  for (let i = 0; i < plane.length; i++) plane[i] = image.data[4 * i + 3]
+  return { data: plane, width: image.width, height: image.height, channels: 1 }
+}
+
+function writeAlpha(image: EngineImage, alpha: EngineImage): void {
+  for (let i = 0; i < alpha.data.length; i++) image.data[4 * i + 3] = alpha.data[i]
 }
 
 /**
@@ -274,9 +327,9 @@ function writeInterior(output: EngineImage, result: RgbImage, tile: Tile, scale:
   const { width, channels, data } = output
   const x0 = tile.x0 * scale
   const x1 = tile.x1 * scale
-  const offsetX = tile.windowX * scale
+  const offsetX = tile.resultX * scale
   for (let y = tile.y0 * scale; y < tile.y1 * scale; y++) {
-    const row = (y - tile.windowY * scale) * result.width - offsetX
+    const row = (y - tile.resultY * scale) * result.width - offsetX
     if (channels === 3) {
       data.set(result.data.subarray((row + x0) * 3, (row + x1) * 3), (y * width + x0) * 3)
       continue

@@ -13,12 +13,12 @@ import type { PixelData, RawImage } from './types'
  *   (an exact block mean for integer factors, pixel mixing when enlarging).
  * - Integer samples are rounded and clamped to their range; float samples are not clamped.
  */
-export type ResampleKernel = 'bilinear' | 'bicubic' | 'lanczos3' | 'area'
+export type ResampleKernel = 'bilinear' | 'bicubic' | 'bicubic-a075' | 'lanczos3' | 'area'
 
-const KERNELS: readonly ResampleKernel[] = ['bilinear', 'bicubic', 'lanczos3', 'area']
+const KERNELS: readonly ResampleKernel[] = ['bilinear', 'bicubic', 'bicubic-a075', 'lanczos3', 'area']
 
 /** Half-width of each kernel at scale 1 (in source pixels). */
-const KERNEL_RADIUS: Record<ResampleKernel, number> = { bilinear: 1, bicubic: 2, lanczos3: 3, area: 0.5 }
+const KERNEL_RADIUS: Record<ResampleKernel, number> = { bilinear: 1, bicubic: 2, 'bicubic-a075': 2, lanczos3: 3, area: 0.5 }
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`
@@ -41,9 +41,8 @@ function bilinear(x: number): number {
   return x < 1 ? 1 - x : 0
 }
 
-/** Keys cubic convolution with a = -0.5 (Catmull-Rom). */
-function bicubic(x: number): number {
-  const a = -0.5
+/** Keys cubic convolution with a = -0.5 (Catmull-Rom), or another `a` (−0.75: OpenCV's, PyTorch's and ncnn's bicubic). */
+function bicubic(x: number, a = -0.5): number {
   x = Math.abs(x)
   if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1
   if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
@@ -109,7 +108,7 @@ function computeAxisTaps(srcSize: number, dstSize: number, kernel: ResampleKerne
     return pack(raw, bound, starts, counts, maxCount, srcSize)
   }
 
-  const fn = kernel === 'bilinear' ? bilinear : kernel === 'bicubic' ? bicubic : lanczos3
+  const fn = kernel === 'bilinear' ? bilinear : kernel === 'bicubic' ? bicubic : kernel === 'bicubic-a075' ? (x: number) => bicubic(x, -0.75) : lanczos3
   const filterScale = scale < 1 ? 1 / scale : 1
   const radius = KERNEL_RADIUS[kernel] * filterScale
   const bound = Math.ceil(2 * radius) + 2
@@ -464,7 +463,7 @@ export function resample<T extends PixelData>(
   assertPositiveInteger('width', width)
   assertPositiveInteger('height', height)
   if (!KERNELS.includes(kernel)) {
-    throw new RangeError(`Expected kernel 'bilinear', 'bicubic', 'lanczos3' or 'area' but received ${describe(kernel)}`)
+    throw new RangeError(`Expected kernel 'bilinear', 'bicubic', 'bicubic-a075', 'lanczos3' or 'area' but received ${describe(kernel)}`)
   }
 
   const Ctor = data.constructor as new (length: number) => T

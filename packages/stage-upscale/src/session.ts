@@ -1,9 +1,13 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import * as ort from 'onnxruntime-node'
 import { UpscaleError } from './errors'
 import { float16ToFloat32, float32ToFloat16 } from './float16'
-import { DEFAULT_MODEL, findBuiltinModel, listModels } from './models'
+import { readImportedMetadata, type ImportedModelMetadata, type PaddingMode } from './model-metadata'
+import { DEFAULT_MODEL, findBuiltinModel } from './models'
+import { PooledNetwork, type PicturePlan, type PlaneWindow } from './pooled'
 import { fallbackWarning, providerUnavailableReason, type Provider } from './providers'
+import { resolveModel, type ModelStoreOptions } from './store'
+import { PLAIN_GEOMETRY, type Tile, type WindowGeometry } from './tiling'
 import { sampleTypeOf, type RawImage, type SampleType } from './types'
 import { assertYuvColor, yuv420Format, type Yuv420Image, type YuvColor } from './yuv'
 
@@ -24,10 +28,27 @@ export interface ModelInfo {
   /** True when the model can return 8- or 10-bit Y'CbCr 4:2:0 itself (`runYuv420`): built-in 2x models. */
   yuv420: boolean
   provider: Provider
+  /** How windows relate to the picture (padding, border, alignment): nothing for built-in and plain ONNX models. */
+  geometry: WindowGeometry
+  /** How `geometry.padding` is filled: repeated edge pixels, a mirror, or zeros. */
+  paddingMode: PaddingMode
+  /** How alpha is upscaled: through the model as a grey picture, or bicubic (ncnn imports, as their programs do). */
+  alpha: 'model' | 'bicubic'
+  /** The model averages features over the whole picture (squeeze-and-excitation): tiled passes then run it once per pooling to stay exact. */
+  globalPooling: boolean
+  /** Estimated inference memory per input pixel of a window, when known (imported models); sizes tiles when `tile` is 'auto'. */
+  bytesPerPixel?: number
+  /** For models made by our importer: the conversion's metadata (scale, border, padding, poolings, origin). */
+  imported?: ImportedModelMetadata
 }
 
-export interface SessionOptions {
-  /** Built-in model id or path to an .onnx file. */
+/** One model pass over a picture's windows: `run` upscales the window of `tile`. */
+export interface ModelPass {
+  run(window: RgbImage, tile: Tile): Promise<RgbImage>
+}
+
+export interface SessionOptions extends ModelStoreOptions {
+  /** Built-in model id, path to an .onnx file, or the name of an imported model (in `modelsDir`). */
   model?: string
   provider?: Provider
   /** onnxruntime intra-op threads of this session. */
@@ -50,6 +71,10 @@ const PROBE_SIZE = 32
 type Sessions =
   | { kind: 'samples'; byOutput: Map<string, Promise<ort.InferenceSession>>; create(type: SampleType, yuv420?: YuvColor): Promise<ort.InferenceSession> }
   | { kind: 'planes'; session: ort.InferenceSession }
+  | { kind: 'pooled'; network: PooledNetwork }
+
+/** What built-in and plain ONNX models need around them: nothing. */
+const PLAIN = { geometry: PLAIN_GEOMETRY, paddingMode: 'edge', alpha: 'model', globalPooling: false } as const
 
 /** The key of a built-in model's session: its sample type, and its Y'CbCr output if any. */
 function outputKey(type: SampleType, yuv420?: YuvColor): string {
@@ -67,19 +92,57 @@ export class ModelSession {
 
   static async load(options: SessionOptions = {}): Promise<ModelSession> {
     const id = options.model ?? DEFAULT_MODEL
-    const builtin = findBuiltinModel(id)
-    const first: SampleType = 'uint8'
-    const { session, provider } = await createSession(id, builtin ? builtin.build(first) : readModelBytes(id), options)
-    if (builtin) {
-      const create = async (type: SampleType, yuv420?: YuvColor) => (await createSession(id, builtin.build(type, yuv420), { ...options, provider })).session
-      const sessions: Sessions = { kind: 'samples', byOutput: new Map([[outputKey(first), Promise.resolve(session)]]), create }
-      const names = { inputName: session.inputNames[0], outputName: session.outputNames[0] }
-      const { scale, receptiveRadius } = builtin
-      return new ModelSession(sessions, { id, ...names, dtype: 'float32', scale, receptiveRadius, yuv420: scale === 2, provider })
-    }
-    const model = new ModelSession({ kind: 'planes', session }, { ...describeModel(id, session), scale: 0, yuv420: false, provider })
+    const resolved = resolveModel(id, options)
+    if (resolved.kind === 'builtin') return ModelSession.loadBuiltin(id, options)
+    return ModelSession.fromBytes(id, readFileSync(resolved.file), options)
+  }
+
+  /** Loads an ONNX model from its bytes: one made by our importer (its metadata says how to run it) or any other. */
+  static async fromBytes(id: string, bytes: Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
+    const imported = readImportedMetadata(bytes, id)
+    const { session, provider } = await createSession(id, bytes, options)
+    if (imported) return ModelSession.loadImported(id, bytes, imported, session, { ...options, provider })
+    const model = new ModelSession({ kind: 'planes', session }, { ...describeModel(id, session), scale: 0, yuv420: false, provider, ...PLAIN })
     model.info.scale = await model.probeScale(session)
     return model
+  }
+
+  private static async loadBuiltin(id: string, options: SessionOptions): Promise<ModelSession> {
+    const builtin = findBuiltinModel(id)!
+    const first: SampleType = 'uint8'
+    const { session, provider } = await createSession(id, builtin.build(first), options)
+    const create = async (type: SampleType, yuv420?: YuvColor) => (await createSession(id, builtin.build(type, yuv420), { ...options, provider })).session
+    const sessions: Sessions = { kind: 'samples', byOutput: new Map([[outputKey(first), Promise.resolve(session)]]), create }
+    const names = { inputName: session.inputNames[0], outputName: session.outputNames[0] }
+    const { scale, receptiveRadius } = builtin
+    return new ModelSession(sessions, { id, ...names, dtype: 'float32', scale, receptiveRadius, yuv420: scale === 2, provider, ...PLAIN })
+  }
+
+  private static async loadImported(id: string, bytes: Uint8Array, imported: ImportedModelMetadata, session: ort.InferenceSession, options: SessionOptions & { provider: Provider }): Promise<ModelSession> {
+    const { scale, border, receptiveRadius, align, padding, alpha, pools } = imported
+    const info: ModelInfo = {
+      ...describeModel(id, session),
+      scale,
+      receptiveRadius,
+      yuv420: false,
+      provider: options.provider,
+      geometry: { padding: padding.size, border, align, minWindow: imported.minWindow },
+      paddingMode: padding.mode,
+      alpha,
+      globalPooling: pools.length > 0,
+      bytesPerPixel: imported.bytesPerPixel,
+      imported,
+    }
+    const whole = new ModelSession({ kind: 'planes', session }, info)
+    await whole.checkGeometry(session)
+    if (pools.length === 0) return whole
+    // Models with global pooling run as cut models (see PooledNetwork); the whole graph is not needed.
+    await session.release()
+    const pooled: ModelSession = new ModelSession(
+      { kind: 'pooled', network: new PooledNetwork(bytes, imported, async (cut) => (await createSession(id, cut, options)).session, (cut, feeds) => pooled.inferFeeds(cut, feeds)) },
+      info,
+    )
+    return pooled
   }
 
   /** Milliseconds spent inside onnxruntime's session.run since the model was loaded. */
@@ -90,7 +153,24 @@ export class ModelSession {
   /** Upscales one RGB image (a tile) by the model's scale; samples keep their type. */
   async run(image: RgbImage): Promise<RgbImage> {
     if (image.channels !== 3) throw new UpscaleError('E_INVALID_ARGUMENT', `Expected 3 channels (RGB) for a model input but received ${image.channels}`)
+    if (this.sessions.kind === 'pooled') return this.runPooled(image, this.sessions.network)
     return this.sessions.kind === 'samples' ? this.runSamples(image, this.sessions) : this.runPlanes(image, this.sessions.session)
+  }
+
+  /**
+   * Starts a pass over one picture whose windows `read` gives. Most models run each window on its
+   * own; a model with global pooling first computes the picture's means over all the windows,
+   * keeping their intermediate results when `hold` says they fit in memory (see PooledNetwork).
+   */
+  async beginPass(picture: PicturePlan, read: (tile: Tile) => RgbImage, options: { hold: boolean }): Promise<ModelPass> {
+    if (this.sessions.kind !== 'pooled') return { run: (window) => this.run(window) }
+    const { network } = this.sessions
+    if (options.hold || picture.tiles.length === 1) {
+      const finish = await network.chained(picture, (tile) => planesOf(read(tile)))
+      return { run: async (window, tile) => this.fromNetwork(await finish(tile), window) }
+    }
+    const means = await network.means(picture, (tile) => planesOf(read(tile)))
+    return { run: async (window) => this.fromNetwork(await network.run(planesOf(window), means), window) }
   }
 
   /**
@@ -111,6 +191,7 @@ export class ModelSession {
 
   async release(): Promise<void> {
     if (this.sessions.kind === 'planes') return this.sessions.session.release()
+    if (this.sessions.kind === 'pooled') return this.sessions.network.release()
     const sessions = await Promise.allSettled(this.sessions.byOutput.values())
     await Promise.all(sessions.map((session) => (session.status === 'fulfilled' ? session.value.release() : undefined)))
   }
@@ -130,6 +211,21 @@ export class ModelSession {
       sessions.byOutput.set(key, session)
     }
     return session
+  }
+
+  /** A window run on its own through a model with global pooling: its means are the window's. */
+  private async runPooled(image: RgbImage, network: PooledNetwork): Promise<RgbImage> {
+    const { width, height } = image
+    const tile = { x0: 0, y0: 0, x1: width, y1: height, windowX: 0, windowY: 0, windowWidth: width, windowHeight: height, resultX: 0, resultY: 0 }
+    const finish = await network.chained({ tiles: [tile], padding: 0, paddedWidth: width, paddedHeight: height }, () => planesOf(image))
+    return this.fromNetwork(await finish(tile), image)
+  }
+
+  /** A network output tensor (NCHW float planes) → samples of the window's type. */
+  private fromNetwork(output: ort.Tensor, window: RgbImage): RgbImage {
+    const [, , height, width] = output.dims
+    const max = maxSample(sampleTypeOf(window.data))
+    return fromPlanes(output.data as Float32Array, width, height, window.data instanceof Uint8Array ? new Uint8Array(width * height * 3) : new Uint16Array(width * height * 3), max)
   }
 
   private async runPlanes(image: RgbImage, session: ort.InferenceSession): Promise<RgbImage> {
@@ -152,15 +248,35 @@ export class ModelSession {
   }
 
   private async infer(session: ort.InferenceSession, input: ort.Tensor, size: { width: number; height: number }): Promise<ort.Tensor> {
-    const started = performance.now()
     try {
-      const result = await session.run({ [this.info.inputName]: input })
-      return result[this.info.outputName]
-    } catch (error) {
-      throw new UpscaleError('E_INFERENCE', `Model ${this.info.id} failed on a ${size.width}x${size.height} input: ${firstLine(error)}`, { cause: error })
+      return (await this.inferFeeds(session, { [this.info.inputName]: input }, size))[this.info.outputName]
     } finally {
       input.dispose()
+    }
+  }
+
+  /** Runs `session`, counting the time; errors name the model and the input size. */
+  private async inferFeeds(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, size?: { width: number; height: number }): Promise<Record<string, ort.Tensor>> {
+    const started = performance.now()
+    const [, , height, width] = feeds[this.info.inputName]?.dims ?? []
+    try {
+      return await session.run(feeds)
+    } catch (error) {
+      const input = size ?? { width, height }
+      throw new UpscaleError('E_INFERENCE', `Model ${this.info.id} failed on a ${input.width}x${input.height} input: ${firstLine(error)}`, { cause: error })
+    } finally {
       this.inferenceTime += performance.now() - started
+    }
+  }
+
+  /** Checks an imported model's metadata against the model itself: its smallest window must give scale·(L − 2·border) pixels. */
+  private async checkGeometry(session: ort.InferenceSession): Promise<void> {
+    const { align, minWindow, border } = this.info.geometry
+    const size = Math.ceil(minWindow / align) * align
+    const output = await this.inferPlanes(session, new Float32Array(3 * size * size).fill(0.5), size, size)
+    const expected = this.info.scale * (size - 2 * border)
+    if (output.width !== expected || output.height !== expected) {
+      throw new UpscaleError('E_MODEL_INVALID', `Model ${this.info.id} turns ${size}x${size} into ${output.width}x${output.height} but its metadata says ${expected}x${expected}; import it again`)
     }
   }
 
@@ -211,6 +327,10 @@ function maxSample(type: SampleType): number {
   return type === 'uint8' ? 255 : 65535
 }
 
+function planesOf(window: RgbImage): PlaneWindow {
+  return { planes: toPlanes(window, maxSample(sampleTypeOf(window.data))), width: window.width, height: window.height }
+}
+
 /** Interleaved samples → NCHW float planes in 0..1. */
 function toPlanes(image: RgbImage, max: number): Float32Array {
   const { data } = image
@@ -240,16 +360,7 @@ function clampRound(value: number, max: number): number {
   return value <= 0 ? 0 : value >= max ? max : Math.round(value)
 }
 
-function readModelBytes(id: string): Uint8Array {
-  if (!existsSync(id)) {
-    const known = listModels().map((m) => m.id).join(', ')
-    throw new UpscaleError('E_MODEL_NOT_FOUND', `Model not found: '${id}' is neither a built-in model (${known}) nor an existing .onnx file`)
-  }
-  if (statSync(id).isDirectory()) throw new UpscaleError('E_MODEL_NOT_FOUND', `Model path ${id} is a directory; give the path of an .onnx file`)
-  return readFileSync(id)
-}
-
-function describeModel(id: string, session: ort.InferenceSession): Omit<ModelInfo, 'scale' | 'receptiveRadius' | 'provider' | 'yuv420'> {
+function describeModel(id: string, session: ort.InferenceSession): Pick<ModelInfo, 'id' | 'inputName' | 'outputName' | 'dtype' | 'fixedSize'> {
   const inputs = session.inputMetadata
   const outputs = session.outputMetadata
   if (inputs.length !== 1 || outputs.length < 1) {

@@ -3,6 +3,7 @@ import { TestScheduler } from 'rxjs/testing'
 import { lastValueFrom, of, toArray } from 'rxjs'
 import type { EngineImage } from '../src/engine'
 import { upscale, type Frame } from '../src/operator'
+import { PLAIN_GEOMETRY } from '../src/tiling'
 import type { Upscaler } from '../src/upscaler'
 
 const image = (width: number): EngineImage => ({ data: new Uint8Array(width * 3), width, height: 1, channels: 3 })
@@ -10,7 +11,7 @@ const image = (width: number): EngineImage => ({ data: new Uint8Array(width * 3)
 /** A pool whose upscale is a cold marble: lets TestScheduler control when each frame finishes. */
 function fakePool(upscaleImage: (image: EngineImage) => unknown, workers = 2): Upscaler {
   return {
-    info: { id: 'fake', inputName: 'input', outputName: 'output', dtype: 'float32', scale: 2, yuv420: false, provider: 'cpu' },
+    info: { id: 'fake', inputName: 'input', outputName: 'output', dtype: 'float32', scale: 2, yuv420: false, provider: 'cpu', geometry: PLAIN_GEOMETRY, paddingMode: 'edge', alpha: 'model', globalPooling: false },
     workers,
     threads: 1,
     timing: { inferenceMs: 0, totalMs: 0 },

@@ -40,7 +40,7 @@ describe('resample: argument validation', () => {
 
   it('rejects unknown kernels', () => {
     expect(() => resample(img, 8, 6, 'foo' as ResampleKernel)).toThrow(
-      "Expected kernel 'bilinear', 'bicubic', 'lanczos3' or 'area' but received 'foo'",
+      "Expected kernel 'bilinear', 'bicubic', 'bicubic-a075', 'lanczos3' or 'area' but received 'foo'",
     )
   })
 

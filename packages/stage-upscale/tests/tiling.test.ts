@@ -9,7 +9,7 @@ function coverage(width: number, height: number, tiles: ReturnType<typeof planTi
 
 describe('planTiles', () => {
   test('an infinite tile is the whole image with no context', () => {
-    expect(planTiles(70, 50, { tile: Infinity, overlap: 8 })).toEqual([{ x0: 0, y0: 0, x1: 70, y1: 50, windowX: 0, windowY: 0, windowWidth: 70, windowHeight: 50 }])
+    expect(planTiles(70, 50, { tile: Infinity, overlap: 8 })).toEqual([{ x0: 0, y0: 0, x1: 70, y1: 50, windowX: 0, windowY: 0, windowWidth: 70, windowHeight: 50, resultX: 0, resultY: 0 }])
   })
 
   test('interiors partition the image and windows add the overlap inside the image', () => {
@@ -38,7 +38,7 @@ describe('planTiles', () => {
 
   test('an image smaller than a fixed-size window gets one window at the origin (edge-padded by the reader)', () => {
     expect(planTiles(10, 5, { tile: 64, overlap: 4, fixedSize: { width: 32, height: 32 } })).toEqual([
-      { x0: 0, y0: 0, x1: 10, y1: 5, windowX: 0, windowY: 0, windowWidth: 32, windowHeight: 32 },
+      { x0: 0, y0: 0, x1: 10, y1: 5, windowX: 0, windowY: 0, windowWidth: 32, windowHeight: 32, resultX: 0, resultY: 0 },
     ])
   })
 })

@@ -23,12 +23,15 @@ import {
 } from '@anime-upscaler/core'
 import type { CommandContext } from '../context'
 import { fraction, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../options'
+import { modelsDirOption } from './models'
 import { upscaleImagesCommand } from './upscale-images'
 import { upscaleVideoCommand } from './upscale-video'
 
 export interface UpscaleFlags {
   output: string
   model: string
+  modelsDir?: string
+  tta?: boolean
   scale?: number
   width?: number
   height?: number
@@ -69,6 +72,8 @@ export interface UpscaleFlags {
 export function poolOptions(flags: UpscaleFlags) {
   return {
     model: flags.model,
+    modelsDir: flags.modelsDir,
+    tta: flags.tta,
     provider: flags.provider,
     workers: flags.workers,
     threads: flags.threads,
@@ -80,7 +85,9 @@ export function poolOptions(flags: UpscaleFlags) {
 
 function addModelOptions(command: Command): Command {
   return command
-    .option('-m, --model <id|file.onnx>', 'built-in model id or path to an .onnx model', DEFAULTS.model)
+    .option('-m, --model <name|file.onnx>', 'built-in model id, imported model name (see: models) or path to an .onnx model', DEFAULTS.model)
+    .addOption(modelsDirOption())
+    .option('--tta', 'best quality: average the 8 flips and rotations of every pass (8x the time)')
     .option('-s, --scale <factor>', "output scale, e.g. 2, 4 or 1.5 (default: the model's own)", positiveNumber('--scale'))
     .option('--width <pixels>', 'output width (height follows the aspect ratio unless --height is given)', positiveInteger('--width'))
     .option('--height <pixels>', 'output height', positiveInteger('--height'))

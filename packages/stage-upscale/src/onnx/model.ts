@@ -1,8 +1,8 @@
 /**
  * Encodes an ONNX ModelProto (onnx.proto field numbers) from plain objects.
  * Covers what our generated models use: float32/float16/uint8/uint16 inputs and outputs with
- * symbolic dims, float32/int64/uint8/uint16 initializers stored as raw_data, and int/ints/string
- * attributes.
+ * symbolic dims, float32/float16/int64/uint8/uint16 initializers stored as raw_data,
+ * int/ints/float/string attributes and metadata_props.
  */
 import { ProtoWriter } from './protobuf'
 
@@ -30,12 +30,13 @@ export function onnxElementType(type: OnnxElementType): number {
   return ELEMENT_TYPES[type]
 }
 
+const ATTRIBUTE_FLOAT = 1
 const ATTRIBUTE_INT = 2
 const ATTRIBUTE_STRING = 3
 const ATTRIBUTE_INTS = 7
 
-/** `number` is an INT attribute, `number[]` INTS, `string` STRING. */
-export type OnnxAttribute = number | number[] | string
+/** `number` is an INT attribute, `number[]` INTS, `string` STRING, `{ float }` FLOAT. */
+export type OnnxAttribute = number | number[] | string | { float: number }
 
 export interface OnnxNode {
   opType: string
@@ -44,11 +45,15 @@ export interface OnnxNode {
   attributes?: Record<string, OnnxAttribute>
 }
 
-/** A constant tensor: float32 for weights, int64 for shape-like operands, uint8/uint16 for zero points. */
+/**
+ * A constant tensor: float32 for weights, int64 for shape-like operands, uint8/uint16 for zero points.
+ * A Uint16Array with `elementType: 'float16'` holds float16 bits.
+ */
 export interface OnnxInitializer {
   name: string
   dims: number[]
   data: Float32Array | BigInt64Array | Uint8Array | Uint16Array
+  elementType?: 'float16'
 }
 
 /** A graph input or output (float32 unless said otherwise); string dims are symbolic (e.g. 'height'). */
@@ -73,6 +78,8 @@ export interface OnnxModel {
   /** Version of the default ("ai.onnx") operator set. */
   opsetVersion: number
   graph: OnnxGraph
+  /** metadata_props: free key/value strings stored with the model. */
+  metadata?: Record<string, string>
 }
 
 export function encodeOnnxModel(model: OnnxModel): Uint8Array {
@@ -81,6 +88,9 @@ export function encodeOnnxModel(model: OnnxModel): Uint8Array {
   writer.string(2, model.producerName)
   writer.message(7, (graph) => writeGraph(graph, model.graph))
   writer.message(8, (opset) => opset.string(1, '').int(2, model.opsetVersion))
+  for (const [key, value] of Object.entries(model.metadata ?? {})) {
+    writer.message(14, (entry) => entry.string(1, key).string(2, value))
+  }
   return writer.finish()
 }
 
@@ -106,6 +116,8 @@ function writeAttribute(writer: ProtoWriter, name: string, value: OnnxAttribute)
   writer.string(1, name)
   if (typeof value === 'string') {
     writer.string(4, value).int(20, ATTRIBUTE_STRING)
+  } else if (typeof value === 'object' && !Array.isArray(value)) {
+    writer.float(2, value.float).int(20, ATTRIBUTE_FLOAT)
   } else if (typeof value === 'number') {
     writer.int(3, value).int(20, ATTRIBUTE_INT)
   } else {
@@ -120,7 +132,7 @@ function writeTensor(writer: ProtoWriter, tensor: OnnxInitializer): void {
     throw new RangeError(`Initializer '${tensor.name}' has dims [${tensor.dims}] but ${tensor.data.length} values`)
   }
   for (const dim of tensor.dims) writer.int(1, dim)
-  writer.int(2, initializerType(tensor.data))
+  writer.int(2, tensor.elementType === 'float16' ? TENSOR_FLOAT16 : initializerType(tensor.data))
   writer.string(8, tensor.name)
   writer.bytes(9, littleEndianBytes(tensor.data))
 }
@@ -140,6 +152,13 @@ function littleEndianBytes(data: OnnxInitializer['data']): Uint8Array {
   else if (data instanceof BigInt64Array) data.forEach((value, i) => view.setBigInt64(i * 8, value, true))
   else data.forEach((value, i) => view.setUint16(i * 2, value, true))
   return bytes
+}
+
+/** A ValueInfoProto on its own, for graphs assembled from parts (see ./submodel.ts). */
+export function encodeValueInfo(info: OnnxValueInfo): Uint8Array {
+  const writer = new ProtoWriter()
+  writeValueInfo(writer, info)
+  return writer.finish()
 }
 
 function writeValueInfo(writer: ProtoWriter, info: OnnxValueInfo): void {

@@ -5,6 +5,7 @@
 
 const WIRE_VARINT = 0
 const WIRE_LENGTH_DELIMITED = 2
+const WIRE_FIXED32 = 5
 
 const textEncoder = new TextEncoder()
 
@@ -19,6 +20,15 @@ export class ProtoWriter {
     this.tag(field, WIRE_VARINT)
     if (value >= 0) this.varint(value)
     else this.varint64(BigInt.asUintN(64, BigInt(value)))
+    return this
+  }
+
+  /** 32-bit float field (wire type 5, little-endian). */
+  float(field: number, value: number): this {
+    this.tag(field, WIRE_FIXED32)
+    this.reserve(4)
+    new DataView(this.buffer.buffer, this.buffer.byteOffset + this.length, 4).setFloat32(0, value, true)
+    this.length += 4
     return this
   }
 
