@@ -99,7 +99,7 @@ test('three videos, one of them corrupt: the two others are written, the corrupt
   const again = cli('upscale', 'three/ep01.mkv', 'three/ep03.mp4', '-o', 'three-2x', ...FAST)
   expect(again.stderr).toContain('Output already exists: three-2x/ep01.mkv, three-2x/ep03.mp4: use --overwrite to replace')
   expect(again.code).toBe(2)
-})
+}, 240_000)
 
 test('a folder mixing images and videos, with a glob: layout kept, containers kept or Matroska, images first; the display numbers the files', async () => {
   await image('season/cover.png')
@@ -116,7 +116,7 @@ test('a folder mixing images and videos, with a glob: layout kept, containers ke
   expect(await frames('season-2x/extras/op.mkv')).toEqual([128, 96, 12])
   const webm = await probe(join(dir, 'season-2x/sp1.webm'))
   expect([webm.video.codec, webm.streams.find((s) => s.type === 'audio')?.codec]).toEqual(['vp9', 'opus'])
-})
+}, 180_000)
 
 test('inputs that would write one output are refused before any work (exit 2)', () => {
   clip('clash/a/ep.mkv', '-c:v', 'libx264')

@@ -40,7 +40,7 @@ test('images first, then each video; the corrupt one is named and the batch goes
   expect((await probe(at('out', 'b.mkv'))).video).toMatchObject({ width: 96, height: 64, frameCount: 10 })
   expect(readdirSync(at('out')).sort()).toEqual(['a.mkv', 'b.mkv', 'still.png'])
   expect(ffmpegChildren()).toEqual([])
-})
+}, 120_000)
 
 test('paused: the next file does not start until resumed', async () => {
   const paused = new Subject<boolean>()
@@ -67,7 +67,7 @@ test('paused: the next file does not start until resumed', async () => {
   expect(new Set(seen.slice(seen.indexOf('paused'), resumedAt))).toEqual(new Set(['paused', 'progress']))
   expect(seen.slice(resumedAt, resumedAt + 3)).toEqual(['resumed', 'progress', 'video start'])
   expect(existsSync(at('paused', 'a.mkv'))).toBe(true)
-})
+}, 120_000)
 
 test('a stop before any work ends with E_ABORTED and writes nothing', async () => {
   const stop = new AbortController()
