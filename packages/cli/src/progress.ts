@@ -6,8 +6,8 @@ import { describeForCli } from './wording'
 export class ProgressDisplay {
   private readonly status: StatusLine
 
-  constructor(stream: ProgressStream = process.stderr) {
-    this.status = new StatusLine(stream)
+  constructor(stream: ProgressStream | StatusLine = process.stderr) {
+    this.status = StatusLine.on(stream)
   }
 
   handle(event: ImageEvent): void {

@@ -10,6 +10,11 @@ export class StatusLine {
 
   constructor(readonly stream: ProgressStream) {}
 
+  /** The status line of `stream`, or `stream` itself when it is one (displays that take turns share it). */
+  static on(stream: ProgressStream | StatusLine): StatusLine {
+    return stream instanceof StatusLine ? stream : new StatusLine(stream)
+  }
+
   get interactive(): boolean {
     return this.stream.isTTY === true
   }

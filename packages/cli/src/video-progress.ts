@@ -7,10 +7,12 @@ export class VideoProgressDisplay {
   private lastPlainLine = 0
 
   constructor(
-    stream: ProgressStream = process.stderr,
+    stream: ProgressStream | StatusLine = process.stderr,
     private readonly plainIntervalMs = 2000,
+    /** Frames the status text (a batch adds the file's number and the batch's ETA). */
+    private readonly decorate: (status: string) => string = (status) => status,
   ) {
-    this.status = new StatusLine(stream)
+    this.status = StatusLine.on(stream)
   }
 
   handle(event: VideoEvent): void {
@@ -27,7 +29,7 @@ export class VideoProgressDisplay {
       case 'progress': {
         const eta = event.etaSeconds === undefined ? '?' : formatDuration(event.etaSeconds)
         const skipped = event.duplicates > 0 ? ` (${event.duplicates} duplicates, ${(event.skippedShare * 100).toFixed(0)}% skipped)` : ''
-        const text = `decoded ${event.decoded}${skipped} · upscaled ${event.upscaled} · encoded ${event.encoded}/${event.total}  ${event.percent.toFixed(1)}%  ${event.fps.toFixed(2)} fps  ETA ${eta}${event.paused ? '  [paused]' : ''}`
+        const text = this.decorate(`decoded ${event.decoded}${skipped} · upscaled ${event.upscaled} · encoded ${event.encoded}/${event.total}  ${event.percent.toFixed(1)}%  ${event.fps.toFixed(2)} fps  ETA ${eta}${event.paused ? '  [paused]' : ''}`)
         if (this.status.interactive) this.status.redraw(text)
         else if (performance.now() - this.lastPlainLine >= this.plainIntervalMs || event.encoded === event.total) {
           this.lastPlainLine = performance.now()
@@ -54,7 +56,7 @@ export class VideoProgressDisplay {
   }
 }
 
-function formatDuration(seconds: number): string {
+export function formatDuration(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`
   const minutes = Math.floor(seconds / 60)
   return `${minutes} min ${Math.round(seconds - minutes * 60)} s`

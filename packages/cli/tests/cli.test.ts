@@ -63,7 +63,7 @@ describe('anime-upscaler upscale', () => {
 
   test.each([
     [['upscale', 'missing.png', '-o', 'x.png'], 'Input not found: missing.png'],
-    [['upscale', 'emptydir', '-o', 'x'], 'No images found in folder emptydir'],
+    [['upscale', 'emptydir', '-o', 'x'], 'No images or videos found in folder emptydir'],
     [['upscale', 'exists.png', '-o', 'x.png', '--tile', '-3'], "Expected positive integer for --tile but received '-3'"],
     [['upscale', 'exists.png', '-o', 'x.png', '--scale', 'big'], "Expected positive number for --scale but received 'big'"],
     [['upscale', 'exists.png', '-o', 'x.png', '--format', 'gif'], "Expected --format 'png', 'jpg', 'webp', 'avif' but received 'gif'"],

@@ -3,10 +3,10 @@
 // No stop may abort the process (onnxruntime's "terminate called … Napi::Error", exit 134): exit 130,
 // within 2 s of the signal, with nothing at the destination, nothing in TMPDIR, no process left.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { resolveFfmpeg } from '@anime-upscaler/core'
+import { probe, resolveFfmpeg } from '@anime-upscaler/core'
 
 const BIN = resolve(__dirname, '../dist/bin.js')
 /** What "honoured" means for a stop. */
@@ -109,4 +109,26 @@ describe('stops at any moment', () => {
     expect(result.stopMs).toBeDefined()
     expectCleanStop(result, output)
   }, 180_000)
+})
+
+describe('a stop in the middle of a batch', () => {
+  test('SIGINT during the second of three videos: exit 130 within 2 s; the first output stays whole, nothing else is written or left', async () => {
+    mkdirSync(join(dir, 'batch'))
+    for (const name of ['b1', 'b2', 'b3']) {
+      execFileSync(resolveFfmpeg(), ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', join(dir, 'batch', `${name}.mkv`)])
+    }
+    let secondAt: number | undefined
+    const result = await runAndStop(['upscale', 'batch', '-o', 'batch-2x', '--model', 'anime4k-s', '--preset', 'ultrafast'], 'SIGINT', (stderr, elapsed) => {
+      if (secondAt === undefined && stderr.includes('Upscaling batch/b2.mkv')) secondAt = elapsed
+      return secondAt !== undefined && elapsed >= secondAt + 500
+    })
+    expect(result.stderr).toContain('Stopped: 1 file written before the stop is kept (batch-2x/b1.mkv); nothing partial was left.')
+    expect(result).toMatchObject({ code: 130, stopMs: expect.any(Number) })
+    expect(result.stopMs).toBeLessThanOrEqual(STOP_WITHIN_MS)
+    expect(readdirSync(join(dir, 'batch-2x'))).toEqual(['b1.mkv'])
+    expect((await probe(join(dir, 'batch-2x', 'b1.mkv'))).video.frameCount).toBe(48)
+    expect(readdirSync(result.temp)).toEqual([])
+    expect(leftoverProcesses()).toEqual([])
+    rmSync(result.temp, { recursive: true })
+  }, 120_000)
 })

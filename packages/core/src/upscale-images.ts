@@ -1,10 +1,9 @@
-import { message, optionSetting } from '@anime-upscaler/common'
 import { BehaviorSubject, Observable, filter, firstValueFrom, lastValueFrom, type Subscriber, type Subscription } from 'rxjs'
 import { createUpscaler, planOutput, type ModelInfo, type TargetSize, type Upscaler, type UpscalerOptions } from '@anime-upscaler/stage-upscale'
 import { DEFAULTS } from './defaults'
 import { CoreError, toCoreError, type CoreErrorCode, type Stage } from './errors'
 import { readImage, writeImage, type DecodedImage } from './image-io'
-import { existingOutputs, type ImageJob } from './image-jobs'
+import { refuseExistingOutputs, type ImageJob } from './image-jobs'
 import { checkOutputSize } from './limits'
 import { WorkClock } from './work-clock'
 
@@ -112,7 +111,7 @@ class ImageBatch {
     this.options.signal?.addEventListener('abort', this.onAbort, { once: true })
     try {
       if (this.options.signal?.aborted) throw aborted()
-      await this.checkOutputs()
+      await refuseExistingOutputs(this.jobs, this.options.overwrite)
       const { target: _target, overwrite: _overwrite, quality: _quality, maxPixels: _maxPixels, maxOutputPixels: _max, paused: _paused, signal: _signal, ...pool } = this.options
       this.upscaler = await createUpscaler(pool)
       if (this.stopped) throw aborted()
@@ -123,14 +122,6 @@ class ImageBatch {
     } catch (error) {
       await this.end(error)
     }
-  }
-
-  private async checkOutputs(): Promise<void> {
-    if (this.options.overwrite) return
-    const existing = await existingOutputs(this.jobs)
-    if (existing.length === 0) return
-    const listed = existing.slice(0, 3).join(', ') + (existing.length > 3 ? ` and ${existing.length - 3} more` : '')
-    throw new CoreError('E_OUTPUT_EXISTS', 'output', `Output already exists: ${listed}`, { option: 'overwrite', value: false, hint: message`use ${optionSetting('overwrite', true)} to replace` })
   }
 
   private startBatch(upscaler: Upscaler): void {

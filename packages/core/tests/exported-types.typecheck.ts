@@ -3,15 +3,20 @@
 import { Subject, type Observable } from 'rxjs'
 import {
   readFrame,
+  resolveMediaJobs,
+  upscaleBatch,
   upscaleImage,
   upscaleImages,
   upscaleVideo,
   upscaleVideoToFile,
   writeImage,
+  type BatchEvent,
   type EncoderOptions,
   type ImageEvent,
   type ImageJob,
+  type MediaJob,
   type ReadFrameOptions,
+  type UpscaleBatchOptions,
   type UpscaleImagesOptions,
   type UpscaleVideoOptions,
   type VideoEvent,
@@ -24,6 +29,8 @@ declare const encoder: EncoderOptions
 declare const writeOptions: WriteImageOptions
 declare const readOptions: ReadFrameOptions
 declare const jobs: ImageJob[]
+declare const batchOptions: UpscaleBatchOptions
+declare const mediaJobs: MediaJob[]
 
 const imageEvents: Observable<ImageEvent> = upscaleImages(jobs, imagesOptions)
 void upscaleImage(jobs[0], imagesOptions)
@@ -34,9 +41,13 @@ void readFrame('in.mkv', 3, readOptions)
 // Literal options as the README writes them.
 upscaleVideo('in.mkv', 'out.mkv', { model: 'anime4k-s', target: { width: 1920 }, paused: new Subject<boolean>(), dedup: { detector: 'hash', maxRun: 24 }, encoder: { crf: 18, preset: 'medium' } })
 upscaleImages(jobs, { model: 'anime4k-s', overwrite: true, quality: 90, workers: 2 })
-void [imageEvents, videoEvents]
+const batchEvents: Observable<BatchEvent> = upscaleBatch(mediaJobs, batchOptions)
+void resolveMediaJobs(['./season1', 'extra.png'], './season1-2x', { format: 'webp' }).then((found) => upscaleBatch(found, { ...videoOptions, quality: 90 }))
+void [imageEvents, videoEvents, batchEvents]
 
 // @ts-expect-error the encoder's output is upscaleVideo's own argument
 upscaleVideo('in.mkv', 'out.mkv', { encoder: { output: 'elsewhere.mkv' } })
 // @ts-expect-error frameFormat is auto or rgb
 upscaleVideo('in.mkv', 'out.mkv', { frameFormat: 'yuv444p' })
+// @ts-expect-error a plan file names one video: not a batch option
+upscaleBatch(mediaJobs, { planFile: 'plan.json' })

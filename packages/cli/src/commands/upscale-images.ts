@@ -1,5 +1,5 @@
 import { Subject, lastValueFrom, tap } from 'rxjs'
-import { resolveImageJobs, upscaleImages, type ImageEvent } from '@anime-upscaler/core'
+import { upscaleImages, type ImageEvent, type ImageJob } from '@anime-upscaler/core'
 import type { CliIo } from '../context'
 import { EXIT, type ExitCode } from '../exit-codes'
 import { listenForKeys } from '../keys'
@@ -7,19 +7,20 @@ import { ProgressDisplay } from '../progress'
 import { describeForCli } from '../wording'
 import { poolOptions, type UpscaleFlags } from './upscale'
 
+/** A failure for JSON: its words for this command line instead of the error object. */
+export function failureJson<T extends { message: string; error?: unknown }>({ error, ...failure }: T): Omit<T, 'error'> {
+  return { ...failure, message: describeForCli(error ?? failure.message) }
+}
+
 /** An image event as one JSON line: the model by its id, failures by their words (not the error object). */
 function jsonLine(event: ImageEvent): string {
   if (event.type === 'start') return JSON.stringify({ ...event, model: event.model.id })
-  if (event.type === 'failed') {
-    const { error, ...failure } = event
-    return JSON.stringify({ ...failure, message: describeForCli(error ?? failure.message) })
-  }
-  if (event.type === 'done') return JSON.stringify({ ...event, failures: event.failures.map(({ error, ...failure }) => ({ ...failure, message: describeForCli(error ?? failure.message) })) })
+  if (event.type === 'failed') return JSON.stringify(failureJson(event))
+  if (event.type === 'done') return JSON.stringify({ ...event, failures: event.failures.map(failureJson) })
   return JSON.stringify(event)
 }
 
-export async function upscaleImagesCommand(inputs: string[], flags: UpscaleFlags, io: CliIo): Promise<ExitCode> {
-  const jobs = await resolveImageJobs(inputs, flags.output, flags.format)
+export async function upscaleImagesCommand(jobs: ImageJob[], flags: UpscaleFlags, io: CliIo): Promise<ExitCode> {
   const display = new ProgressDisplay(io.stderr)
   const paused = new Subject<boolean>()
   const restoreTerminal = io.stdin ? listenForKeys(io.stdin, paused, () => io.requestStop?.()) : () => undefined

@@ -11,12 +11,12 @@ function jsonLine(event: VideoEvent): string {
 }
 
 /** Which ffmpeg does the work, and why that one: said at the start of every video run. */
-function ffmpegLine(): string {
+export function ffmpegLine(): string {
   const ffmpeg = binaryChoice('ffmpeg')
   return `ffmpeg: ${ffmpeg.path}${ffmpeg.version ? ` ${ffmpeg.version}` : ''} (${ffmpeg.source === 'environment' ? 'FFMPEG_PATH' : ffmpeg.source}${ffmpeg.reason ? `; ${ffmpeg.reason}` : ''})`
 }
 
-function videoOptions(flags: UpscaleFlags) {
+export function videoOptions(flags: UpscaleFlags) {
   return {
     ...poolOptions(flags),
     mode: flags.mode,
@@ -41,13 +41,13 @@ function videoOptions(flags: UpscaleFlags) {
   }
 }
 
-export async function upscaleVideoCommand(input: string, flags: UpscaleFlags, io: CliIo): Promise<ExitCode> {
+export async function upscaleVideoCommand(input: string, output: string, flags: UpscaleFlags, io: CliIo): Promise<ExitCode> {
   const display = new VideoProgressDisplay(io.stderr)
   const paused = new Subject<boolean>()
   const restoreTerminal = io.stdin ? listenForKeys(io.stdin, paused, () => io.requestStop?.()) : () => undefined
   try {
     display.line(ffmpegLine())
-    const events = upscaleVideo(input, flags.output, { ...videoOptions(flags), paused, signal: io.signal, onWarning: (message) => display.line(message) })
+    const events = upscaleVideo(input, output, { ...videoOptions(flags), paused, signal: io.signal, onWarning: (message) => display.line(message) })
     const last = await lastValueFrom(
       events.pipe(
         tap((event: VideoEvent) => {

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises'
 import { Option, type Command } from 'commander'
 import {
   AUDIO_CODECS,
@@ -12,7 +11,7 @@ import {
   PROVIDERS,
   SUBTITLE_CODECS,
   VIDEO_CODECS,
-  isVideoJob,
+  resolveMediaJobs,
   type FrameFormat,
   type ImageFormat,
   type PipelineMode,
@@ -22,8 +21,10 @@ import {
   type VideoCodec,
 } from '@anime-upscaler/core'
 import type { CommandContext } from '../context'
+import type { ExitCode } from '../exit-codes'
 import { fraction, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../options'
 import { modelsDirOption } from './models'
+import { upscaleBatchCommand } from './upscale-batch'
 import { upscaleImagesCommand } from './upscale-images'
 import { upscaleVideoCommand } from './upscale-video'
 
@@ -142,11 +143,6 @@ function addPipelineOptions(command: Command): Command {
     .option('--dedup-max-run <n>', 'video: most duplicates in a row', positiveInteger('--dedup-max-run'))
 }
 
-/** A file (not a folder, glob or missing path), or an image-sequence pattern: its content decides whether it is a video. */
-async function isSingleFile(input: string): Promise<boolean> {
-  return /%0?\d*d/.test(input) || ((await stat(input).catch(() => undefined))?.isFile() ?? false)
-}
-
 /** Flag combinations that cannot work, refused before anything is read. */
 function checkFlags(flags: UpscaleFlags): void {
   if (flags.scale !== undefined && (flags.width !== undefined || flags.height !== undefined)) {
@@ -160,17 +156,21 @@ function checkFlags(flags: UpscaleFlags): void {
 export function registerUpscale(program: Command, { io, setResult }: CommandContext): void {
   const command = program
     .command('upscale')
-    .description('Upscale a video, or images: files, folders (recursive, layout kept) and globs')
-    .argument('<inputs...>', 'one video file, or image files, folders or quoted globs')
+    .description('Upscale videos and images: files, folders (recursive, layout kept) and globs')
+    .argument('<inputs...>', 'video and image files, folders or quoted globs')
     .requiredOption('-o, --output <path>', 'output file (one input) or folder')
   for (const add of [addModelOptions, addImageOptions, addEncoderOptions, addPipelineOptions]) add(command)
   command.action((inputs: string[], flags: UpscaleFlags) => {
     checkFlags(flags)
-    setResult(
-      (async () => {
-        const video = inputs.length === 1 && (await isSingleFile(inputs[0])) && (await isVideoJob(inputs[0], flags.output))
-        return video ? upscaleVideoCommand(inputs[0], flags, io) : upscaleImagesCommand(inputs, flags, io)
-      })(),
-    )
+    setResult(upscaleCommand(inputs, flags, io))
   })
+}
+
+/** Images alone, one video, or a batch with videos: each has its own display. */
+async function upscaleCommand(inputs: string[], flags: UpscaleFlags, io: CommandContext['io']): Promise<ExitCode> {
+  const jobs = await resolveMediaJobs(inputs, flags.output, { format: flags.format })
+  const images = jobs.flatMap((job) => (job.kind === 'image' ? [job] : []))
+  if (images.length === jobs.length) return upscaleImagesCommand(images, flags, io)
+  if (jobs.length === 1) return upscaleVideoCommand(jobs[0].input, jobs[0].output, flags, io)
+  return upscaleBatchCommand(jobs, flags, io)
 }

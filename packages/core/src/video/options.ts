@@ -94,7 +94,8 @@ export interface ResolvedVideoOptions {
   pool: UpscalerOptions
 }
 
-const check: Validators = createValidators((parts, details) => new CoreError('E_INVALID_ARGUMENT', 'input', parts, details))
+/** core's argument checks: E_INVALID_ARGUMENT errors naming the option. */
+export const check: Validators = createValidators((parts, details) => new CoreError('E_INVALID_ARGUMENT', 'input', parts, details))
 
 /** Validates core's own options (the stages validate theirs) and fills in the defaults. */
 export function resolveVideoOptions(options: UpscaleVideoOptions): ResolvedVideoOptions {
