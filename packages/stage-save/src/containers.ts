@@ -1,7 +1,7 @@
 import { message, optionName, optionSetting, type MessagePart } from '@anime-upscaler/common'
 
-/** The output containers stage-save writes, chosen by the output's extension. */
-export type Muxer = 'matroska' | 'webm' | 'mp4' | 'mov'
+/** The output containers stage-save writes, chosen by the output's extension (NUT only for segments, see `segmentPlan`). */
+export type Muxer = 'matroska' | 'webm' | 'mp4' | 'mov' | 'nut'
 
 export const MUXER_BY_EXTENSION: Record<string, Muxer> = {
   '.mkv': 'matroska',
@@ -50,6 +50,16 @@ const PCM = ['pcm_s16le', 'pcm_s16be', 'pcm_s24le', 'pcm_s24be', 'pcm_s32le', 'p
  * supported, mov_text in Matroska is not supported.
  */
 const RULES: Record<Muxer, ContainerRules> = {
+  // A segment's own container: video only, any codec, exact time bases (its streams come from the join).
+  nut: {
+    label: 'NUT (a segment)',
+    video: 'any',
+    audio: new Set(),
+    subtitle: new Set(),
+    attachments: false,
+    audioFix: { codec: 'none', note: '' },
+    subtitleFix: { codec: 'none', note: '' },
+  },
   matroska: {
     label: 'Matroska (.mkv)',
     video: 'any',
@@ -171,9 +181,10 @@ export function planSourceStreams(
 }
 
 /** Parses the stream list that `ffmpeg -i FILE` prints on stderr. */
-export function parseStreamList(stderr: string): { streams: SourceStream[]; chapters: number; hasInput: boolean } {
+export function parseStreamList(stderr: string): { streams: SourceStream[]; chapters: number; hasInput: boolean; start?: number } {
   const streams: SourceStream[] = []
   let chapters = 0
+  let start: number | undefined
   let hasInput = false
   let inFirstInput = false
   for (const line of stderr.split(/\r?\n/)) {
@@ -184,6 +195,8 @@ export function parseStreamList(stderr: string): { streams: SourceStream[]; chap
     }
     if (/^(Input|Output) #\d+/.test(line)) inFirstInput = false
     if (!inFirstInput) continue
+    const startMatch = /^\s*Duration: .*, start: (-?\d+\.\d+)/.exec(line)
+    if (startMatch) start = Number(startMatch[1])
     const m = /^\s*Stream #0:(\d+)(?:\[[^\]]*\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Attachment|Data): ([^\s,]+)/.exec(line)
     if (m) {
       const language = m[2] && m[2] !== 'und' ? { language: m[2] } : {}
@@ -192,5 +205,5 @@ export function parseStreamList(stderr: string): { streams: SourceStream[]; chap
     }
     if (/^\s*Chapter #0:\d+/.test(line)) chapters++
   }
-  return { streams, chapters, hasInput }
+  return { streams, chapters, hasInput, ...(start !== undefined ? { start } : {}) }
 }

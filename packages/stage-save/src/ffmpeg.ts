@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { BinaryError, ManagedProcess, resolveBinary } from '@anime-upscaler/common'
+import { BinaryError, ManagedProcess, resolveBinary, type ExitStatus } from '@anime-upscaler/common'
 import { SaveError, messageOf } from './errors'
 import { parseStreamList, type SourceStream } from './containers'
 
@@ -46,6 +46,8 @@ export function notFoundError(ffmpegPath: string, cause: unknown): SaveError {
 export interface SourceInfo {
   streams: SourceStream[]
   chapters: number
+  /** The file's start time as ffmpeg counts it (seconds, to the microsecond). */
+  start?: number
 }
 
 /** Lists the source's streams with `ffmpeg -i` (used when the caller did not give them). */
@@ -55,7 +57,7 @@ export async function probeSource(ffmpegPath: string, source: string): Promise<S
   await proc.exited
   if (proc.spawnError && proc.pid === undefined) throw notFoundError(ffmpegPath, proc.spawnError)
   const text = lines.join('\n')
-  const { streams, chapters, hasInput } = parseStreamList(text)
+  const { streams, chapters, hasInput, start } = parseStreamList(text)
   if (!hasInput) {
     const shown = lines.filter((l) => l.trim() && !/must be specified/.test(l))
     const reason = shown.slice(-3).join(' ').replace(source, '').replace(/^:\s*/, '').trim()
@@ -63,5 +65,14 @@ export async function probeSource(ffmpegPath: string, source: string): Promise<S
       stderr: shown.slice(-TAIL_LINES).join('\n'),
     })
   }
-  return { streams, chapters }
+  return { streams, chapters, ...(start !== undefined ? { start } : {}) }
+}
+
+/** A stream copy into `output` failed: the full disk called by its name, else ffmpeg's words. */
+export function copyError(proc: FfmpegProcess, status: ExitStatus, output: string): SaveError {
+  const tail = proc.stderrText()
+  if (/No space left on device/i.test(tail)) {
+    return new SaveError('E_NO_SPACE', `The output disk is full (ffmpeg: No space left on device) while writing ${output}: free some space or choose another folder`, { stderr: tail })
+  }
+  return new SaveError('E_FFMPEG', `ffmpeg ${status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`} while copying the encoded video into ${output}:\n${tail}`, { stderr: tail })
 }
