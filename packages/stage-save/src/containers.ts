@@ -181,10 +181,9 @@ export function planSourceStreams(
 }
 
 /** Parses the stream list that `ffmpeg -i FILE` prints on stderr. */
-export function parseStreamList(stderr: string): { streams: SourceStream[]; chapters: number; hasInput: boolean; start?: number } {
+export function parseStreamList(stderr: string): { streams: SourceStream[]; chapters: number; hasInput: boolean } {
   const streams: SourceStream[] = []
   let chapters = 0
-  let start: number | undefined
   let hasInput = false
   let inFirstInput = false
   for (const line of stderr.split(/\r?\n/)) {
@@ -195,8 +194,6 @@ export function parseStreamList(stderr: string): { streams: SourceStream[]; chap
     }
     if (/^(Input|Output) #\d+/.test(line)) inFirstInput = false
     if (!inFirstInput) continue
-    const startMatch = /^\s*Duration: .*, start: (-?\d+\.\d+)/.exec(line)
-    if (startMatch) start = Number(startMatch[1])
     const m = /^\s*Stream #0:(\d+)(?:\[[^\]]*\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Attachment|Data): ([^\s,]+)/.exec(line)
     if (m) {
       const language = m[2] && m[2] !== 'und' ? { language: m[2] } : {}
@@ -205,5 +202,5 @@ export function parseStreamList(stderr: string): { streams: SourceStream[]; chap
     }
     if (/^\s*Chapter #0:\d+/.test(line)) chapters++
   }
-  return { streams, chapters, hasInput, ...(start !== undefined ? { start } : {}) }
+  return { streams, chapters, hasInput }
 }

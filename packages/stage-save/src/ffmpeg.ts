@@ -46,8 +46,6 @@ export function notFoundError(ffmpegPath: string, cause: unknown): SaveError {
 export interface SourceInfo {
   streams: SourceStream[]
   chapters: number
-  /** The file's start time as ffmpeg counts it (seconds, to the microsecond). */
-  start?: number
 }
 
 /** Lists the source's streams with `ffmpeg -i` (used when the caller did not give them). */
@@ -57,7 +55,7 @@ export async function probeSource(ffmpegPath: string, source: string): Promise<S
   await proc.exited
   if (proc.spawnError && proc.pid === undefined) throw notFoundError(ffmpegPath, proc.spawnError)
   const text = lines.join('\n')
-  const { streams, chapters, hasInput, start } = parseStreamList(text)
+  const { streams, chapters, hasInput } = parseStreamList(text)
   if (!hasInput) {
     const shown = lines.filter((l) => l.trim() && !/must be specified/.test(l))
     const reason = shown.slice(-3).join(' ').replace(source, '').replace(/^:\s*/, '').trim()
@@ -65,7 +63,7 @@ export async function probeSource(ffmpegPath: string, source: string): Promise<S
       stderr: shown.slice(-TAIL_LINES).join('\n'),
     })
   }
-  return { streams, chapters, ...(start !== undefined ? { start } : {}) }
+  return { streams, chapters }
 }
 
 /** A stream copy into `output` failed: the full disk called by its name, else ffmpeg's words. */

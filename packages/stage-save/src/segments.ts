@@ -1,9 +1,9 @@
 import { promises as fsp } from 'node:fs'
 import * as path from 'node:path'
-import { temporarySibling } from '@anime-upscaler/common'
+import { runProcess, temporarySibling } from '@anime-upscaler/common'
 import { copyArgs } from './args'
 import { SaveError, ioError } from './errors'
-import { FfmpegProcess, copyError, probeSource, resolveFfmpegPath } from './ffmpeg'
+import { FfmpegProcess, copyError, resolveFfmpegPath } from './ffmpeg'
 import type { SavePlan } from './plan'
 import { moveIntoPlace } from './sinks'
 
@@ -64,26 +64,37 @@ function quoted(file: string): string {
 }
 
 /**
- * The concat list. The concat demuxer shifts each file by the durations before it minus the file's
- * own start, so each duration is the gap between two files' starts, in whole microseconds as ffmpeg
- * reports them: the sums telescope exactly, and every frame keeps its time (less the first file's
- * start, which `-itsoffset` gives back).
+ * The concat list. The concat demuxer shifts each file's packets by the durations before it minus
+ * the file's in point; each in point is the file's first frame's time (else the demuxer takes the
+ * file's start time, which ffmpeg cannot always tell for a short NUT file) and each duration is the
+ * gap to the next file's first frame, in whole microseconds: the sums telescope exactly, and every
+ * frame keeps its time (less the first file's, which `-itsoffset` gives back). A segment starts
+ * with a keyframe, so seeking to its in point reads it whole.
  */
 function concatList(segments: readonly string[], startsUs: readonly number[]): string {
   const lines = ['ffconcat version 1.0']
+  const seconds = (us: number) => (us / 1e6).toFixed(6)
   segments.forEach((file, i) => {
-    lines.push(`file ${quoted(path.resolve(file))}`)
-    if (i + 1 < segments.length) lines.push(`duration ${((startsUs[i + 1] - startsUs[i]) / 1e6).toFixed(6)}`)
+    lines.push(`file ${quoted(path.resolve(file))}`, `inpoint ${seconds(startsUs[i])}`)
+    if (i + 1 < segments.length) lines.push(`duration ${seconds(startsUs[i + 1] - startsUs[i])}`)
   })
   return `${lines.join('\n')}\n`
 }
 
-async function segmentStartsUs(ffmpegPath: string, segments: readonly string[]): Promise<number[]> {
-  const infos = await Promise.all(segments.map((file) => probeSource(ffmpegPath, file)))
-  return infos.map((info, i) => {
-    if (info.start === undefined) throw new SaveError('E_SOURCE', `ffmpeg reports no start time for the segment '${segments[i]}'`)
-    return Math.round(info.start * 1e6)
-  })
+/**
+ * The presentation time of a segment's first packet, in whole microseconds, from one packet copied
+ * as it is (`-copyts`, no shift) into framecrc (`#tb` and the packet's pts). A segment starts with a
+ * keyframe that no frame precedes, so its first packet is its first frame.
+ */
+async function firstFrameUs(ffmpegPath: string, segment: string, signal?: AbortSignal): Promise<number> {
+  const args = ['-hide_banner', '-v', 'error', '-copyts', '-i', segment, '-map', '0:v:0', '-c', 'copy', '-frames:v', '1', '-avoid_negative_ts', 'disabled', '-f', 'framecrc', '-']
+  const result = await runProcess(ffmpegPath, args, signal ? { signal } : {})
+  const base = /^#tb 0: (\d+)\/(\d+)$/m.exec(result.stdout)
+  const packet = /^0,\s*-?\d+,\s*(-?\d+),/m.exec(result.stdout)
+  if (result.code !== 0 || !base || !packet) {
+    throw new SaveError('E_SOURCE', `ffmpeg cannot read the first frame's time of the segment '${segment}'`, { stderr: result.stderr.trim() })
+  }
+  return Math.round((Number(packet[1]) * Number(base[1]) * 1e6) / Number(base[2]))
 }
 
 /**
@@ -104,7 +115,7 @@ export async function joinSegments({ plan, segments, signal }: JoinOptions): Pro
   const stop = () => void proc?.stop(0)
   signal?.addEventListener('abort', stop, { once: true })
   try {
-    const startsUs = await segmentStartsUs(ffmpegPath, segments)
+    const startsUs = await Promise.all(segments.map((file) => firstFrameUs(ffmpegPath, file, signal)))
     await fsp.writeFile(list, concatList(segments, startsUs)).catch((error: unknown) => Promise.reject(ioError(error, `writing the list of segments beside ${output}`)))
     const offset = startsUs[0] === 0 ? [] : ['-itsoffset', (startsUs[0] / 1e6).toFixed(6)]
     const args = copyArgs(video, [...offset, '-f', 'concat', '-safe', '0', '-i', list], temporary, plan.streams, plan.videoLanguage)
