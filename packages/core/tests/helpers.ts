@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { deflateSync, crc32 } from 'node:zlib'
+import { resolveFfprobe } from '@anime-upscaler/stage-extract'
 
 /** A temp folder removed after the test file's tests. */
 export function useTempDir(): () => string {
@@ -53,4 +55,14 @@ export function ffmpegChildren(): number[] {
       }
     })
     .map(Number)
+}
+
+/** Every video frame's presentation time (ffprobe's best effort), in presentation order. */
+export function frameTimes(file: string): number[] {
+  const text = execFileSync(resolveFfprobe(), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file], { encoding: 'utf8' })
+  return text
+    .split('\n')
+    .map((line) => Number.parseFloat(line))
+    .filter((t) => Number.isFinite(t))
+    .sort((a, b) => a - b)
 }

@@ -2,15 +2,14 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { lastValueFrom } from 'rxjs'
-import { probe, resolveFfmpeg, resolveFfprobe } from '@anime-upscaler/stage-extract'
+import { probe, resolveFfmpeg } from '@anime-upscaler/stage-extract'
 import { upscaleVideo } from '../src'
-import { FIXTURES, useTempDir } from './helpers'
+import { FIXTURES, frameTimes, useTempDir } from './helpers'
 
 // MKV is how most anime arrives: H.264 with B-frames, timestamps rounded to milliseconds, a video
 // that may start a little after zero, several audio codecs, ASS subtitles with their fonts, chapters.
 const tempDir = useTempDir()
 const ffmpeg = resolveFfmpeg()
-const ffprobe = resolveFfprobe()
 const options = { model: 'anime4k-s', workers: 1, threads: 2, encoder: { preset: 'ultrafast' as const } }
 
 const ASS = `[Script Info]
@@ -58,16 +57,6 @@ function makeMkv(source: Source): string {
   if (source.extras) args.push('-c:s', 'ass')
   execFileSync(ffmpeg, [...args, '-y', file])
   return file
-}
-
-/** Every video frame's presentation time, in presentation order. */
-function frameTimes(file: string): number[] {
-  const text = execFileSync(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file], { encoding: 'utf8' })
-  return text
-    .split('\n')
-    .map((line) => Number.parseFloat(line))
-    .filter((t) => Number.isFinite(t))
-    .sort((a, b) => a - b)
 }
 
 async function expectSameFrames(input: string, output: string): Promise<void> {
