@@ -115,7 +115,9 @@ export async function joinSegments({ plan, segments, signal }: JoinOptions): Pro
   const stop = () => void proc?.stop(0)
   signal?.addEventListener('abort', stop, { once: true })
   try {
-    const startsUs = await Promise.all(segments.map((file) => firstFrameUs(ffmpegPath, file, signal)))
+    // One ffmpeg at a time: a season's episode has dozens of segments, each read in milliseconds.
+    const startsUs: number[] = []
+    for (const file of segments) startsUs.push(await firstFrameUs(ffmpegPath, file, signal))
     await fsp.writeFile(list, concatList(segments, startsUs)).catch((error: unknown) => Promise.reject(ioError(error, `writing the list of segments beside ${output}`)))
     const offset = startsUs[0] === 0 ? [] : ['-itsoffset', (startsUs[0] / 1e6).toFixed(6)]
     const args = copyArgs(video, [...offset, '-f', 'concat', '-safe', '0', '-i', list], temporary, plan.streams, plan.videoLanguage)
