@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { resolveFfmpeg, resolveFfprobe } from '@anime-upscaler/core'
+import { processesMentioning } from './helpers'
 
 const BIN = resolve(__dirname, '../dist/bin.js')
 const WORKERS = 2
@@ -41,20 +42,6 @@ function journal(): { event: string; run: number; segment?: number; index?: numb
     .map((line) => JSON.parse(line))
 }
 
-/** Processes whose command line mentions this test's folder: the killed CLI's ffmpeg children end on their own. */
-function leftoverProcesses(): string[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid) && Number(pid) !== process.pid)
-    .map((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
-      } catch {
-        return ''
-      }
-    })
-    .filter((cmdline) => cmdline.includes(dir) && !cmdline.includes('jest'))
-}
-
 /** Starts the command and SIGKILLs it once the journal has `segments` segments done. */
 function killAfter(segments: number, extra: string[]): Promise<void> {
   return new Promise((done, fail) => {
@@ -71,8 +58,8 @@ function killAfter(segments: number, extra: string[]): Promise<void> {
 }
 
 async function noProcessesLeft(): Promise<string[]> {
-  for (let waited = 0; waited < 10_000 && leftoverProcesses().length > 0; waited += 100) await new Promise((r) => setTimeout(r, 100))
-  return leftoverProcesses()
+  for (let waited = 0; waited < 10_000 && processesMentioning(dir).length > 0; waited += 100) await new Promise((r) => setTimeout(r, 100))
+  return processesMentioning(dir)
 }
 
 /** Every frame's time (a segment's first frame also has a line for its side data: x264's settings). */
