@@ -12,7 +12,7 @@
  * is reported. Results and method: docs/speed.md, "Long videos".
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -40,6 +40,8 @@ interface Settings {
 interface Result {
   config: Config
   wallS: number
+  /** CPU seconds of the whole run, ffmpeg included: the work, whatever else runs on the machine. */
+  cpuS: number
   /** Of wallS, the final encode pass of the lossless design. */
   finalPassS?: number
   segments: number
@@ -48,6 +50,15 @@ interface Result {
   intermediateBytes?: number
   keyframes: number
   frames: number
+}
+
+/** CPU seconds of this process (its threads: model workers, detection) and of its children that ended (ffmpeg). */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage()
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
+  // Fields 16 and 17 of stat (cutime, cstime), counted from the state field (3): clock ticks, 100 a second.
+  const children = (Number(fields[13]) + Number(fields[14])) / 100
+  return (user + system) / 1e6 + children
 }
 
 function keyframes(file: string): number {
@@ -71,6 +82,7 @@ async function runOne(config: Config, settings: Settings, dir: string): Promise<
   const options: UpscaleVideoOptions =
     config === 'whole' ? base : config === 'lossless' ? { ...base, encoder: { codec: 'ffv1' }, segments, resume: false } : { ...base, segments, resume: false }
   const started = performance.now()
+  const cpuStart = cpuSeconds()
   const target = config === 'lossless' ? path.join(dir, 'lossless-ffv1.mkv') : output
   const events = await lastValueFrom(upscaleVideo(settings.clip, target, options).pipe(toArray()))
   const start = events.find((event) => event.type === 'start')
@@ -81,6 +93,7 @@ async function runOne(config: Config, settings: Settings, dir: string): Promise<
   return {
     config,
     wallS,
+    cpuS: cpuSeconds() - cpuStart,
     ...(finalPassS !== undefined ? { finalPassS, intermediateBytes: statSync(target).size } : {}),
     segments: start.segments?.count ?? 1,
     bytes: statSync(output).size,
@@ -101,14 +114,15 @@ function report(results: Result[], settings: Settings, repeat: number, load: num
     const ratio = whole ? `${(r.wallS / whole.wallS).toFixed(3)}x` : ''
     const pass = r.finalPassS !== undefined ? ` (final pass ${r.finalPassS.toFixed(1)} s)` : ''
     const intermediate = r.intermediateBytes !== undefined ? `${(r.intermediateBytes / 1e6).toFixed(1)} MB` : ''
-    return `| ${LABEL[r.config]} | ${r.segments} | ${r.frames} | ${r.wallS.toFixed(1)} s${pass} | ${ratio} | ${(r.bytes / 1e6).toFixed(2)} MB | ${r.keyframes} | ${intermediate} |`
+    const cpu = whole ? `${r.cpuS.toFixed(1)} s (${(r.cpuS / whole.cpuS).toFixed(3)}x)` : `${r.cpuS.toFixed(1)} s`
+    return `| ${LABEL[r.config]} | ${r.segments} | ${r.frames} | ${r.wallS.toFixed(1)} s${pass} | ${ratio} | ${cpu} | ${(r.bytes / 1e6).toFixed(2)} MB | ${r.keyframes} | ${intermediate} |`
   })
   return [
     `clip ${path.basename(settings.clip)}, model ${settings.model}, libx264 crf 18 preset ${settings.preset}, segments of ~${settings.seconds} s`,
     `${availableParallelism()} cores; load average before: ${load.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}${repeat > 1 ? `; median of ${repeat} runs each, in turn` : ''}`,
     '',
-    '| run | segments | frames | wall | vs unsegmented | output | keyframes | intermediate |',
-    '|---|---|---|---|---|---|---|---|',
+    '| run | segments | frames | wall | vs unsegmented | CPU | output | keyframes | intermediate |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n')
 }
