@@ -1,4 +1,5 @@
 import type { VideoEvent } from '@anime-upscaler/core'
+import { segmentsLine } from './commands/segment-flags'
 import { StatusLine, type ProgressStream } from './status-line'
 
 /** Renders video events on stderr: a redrawn status line on a terminal, a line every few seconds otherwise. */
@@ -23,6 +24,8 @@ export class VideoProgressDisplay {
         this.line(
           `Upscaling ${event.input} (${source.width}x${source.height}, ${source.framesExact ? '' : '~'}${source.frames} frames, ${rate}) → ${event.output} (${event.outputWidth}x${event.outputHeight})`,
         )
+        const segments = segmentsLine(event)
+        if (segments) this.line(segments)
         this.line(`${event.model.id}, ${event.workers} worker${event.workers === 1 ? '' : 's'} x ${event.threads} thread${event.threads === 1 ? '' : 's'}, ${event.mode} mode, up to ${event.capacity} frames in flight, ${event.frameFormat === 'rgb' ? 'RGB' : `Y'CbCr 4:2:0 from the model (${event.frameFormat})`} to the encoder${this.status.interactive ? ' — p: pause/resume, q: stop' : ''}`)
         break
       }

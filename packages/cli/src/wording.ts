@@ -38,6 +38,9 @@ const FLAGS: Record<string, string> = {
   'dedup.lo': '--dedup-lo',
   'dedup.frac': '--dedup-frac',
   'dedup.maxRun': '--dedup-max-run',
+  segments: '--segments',
+  'segments.seconds': '--segments',
+  'resume.restart': '--restart',
   // The web app's ServerOptions.
   host: '--host',
   port: '--port',

@@ -32,6 +32,8 @@ export const DEFAULTS = Object.freeze({
   autoThreshold: 100,
   frameFormat: 'auto' as const,
   capacity: CAPACITY,
+  /** Target length of a segment of a segmented job, in seconds (see docs/speed.md). */
+  segmentSeconds: 60,
   /** Bytes the frames in flight may take. */
   bufferMemory: 1024 ** 3,
   maxInputPixels: MAX_INPUT_PIXELS,

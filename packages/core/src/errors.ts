@@ -24,6 +24,10 @@ export type CoreErrorCode =
   | 'E_ENCODE'
   | 'E_NO_SPACE'
   | 'E_ABORTED'
+  /** A segmented job's folder belongs to another source or other settings (`resume.restart` discards it). */
+  | 'E_JOB_MISMATCH'
+  /** A segmented job's folder is in use by a live process. */
+  | 'E_JOB_BUSY'
 
 /**
  * An error of the pipeline: a stable `code`, the `stage` that failed, a message that says what to
@@ -60,6 +64,8 @@ export const REQUEST_ERRORS: ReadonlySet<CoreErrorCode> = new Set([
   'E_OUTPUT_EXISTS',
   'E_OUTPUT_NOT_WRITABLE',
   'E_MODEL',
+  'E_JOB_MISMATCH',
+  'E_JOB_BUSY',
 ])
 
 /** stage-save options that core sets itself, by the name of core's option they come from. */

@@ -6,11 +6,25 @@ export { VIDEO_EXTENSIONS, resolveMediaJobs, type MediaJob, type ResolveMediaOpt
 export { upscaleBatch, type UpscaleBatchOptions } from './upscale-batch'
 export type { BatchEvent, BatchFailure, BatchFile, BatchProgress, BatchResult, BatchVideoEvent } from './batch-events'
 export { upscaleImage, upscaleImages, type ImageEvent, type ImageFailure, type ImageResult, type UpscaleImagesOptions } from './upscale-images'
-export { FRAME_FORMATS, PIPELINE_MODES, type EncoderOptions, type FrameFormat, type PipelineMode, type UpscaleVideoOptions } from './video/options'
+export { FRAME_FORMATS, PIPELINE_MODES, type EncoderOptions, type FrameFormat, type PipelineMode, type ResumeOptions, type SegmentOptions, type UpscaleVideoOptions } from './video/options'
 export type { StageCounts, VideoEvent } from './video/events'
 export type { VideoPlan, VideoSummary } from './video/plan'
 export { CreditGate } from './video/credit-gate'
 export { upscaleVideo, upscaleVideoToFile } from './video/upscale-video'
+export {
+  joinSegmentedJob,
+  openSegmentUpscaler,
+  planSegmentedJob,
+  type JoinSegmentedJobOptions,
+  type SegmentUpscaler,
+  type SegmentedJob,
+  type UpscaleSegmentOptions,
+} from './video/segments/job'
+export type { SegmentRange } from './video/segments/plan-segments'
+export type { SegmentResult } from './video/segments/run-segment'
+export type { JobSettings } from './video/segments/settings'
+export { JobFolder, defaultJobFolder, type JobDescription, type SegmentDone } from './video/segments/job-folder'
+export { discardJob, listInterruptedJobs, type InterruptedJob } from './video/segments/registry'
 export { outputContainer, type OutputContainer, type StreamChoices } from './output-container'
 export { inputKind, isVideoJob, VIDEO_OUTPUT_EXTENSIONS, type InputKind } from './media-kind'
 export { CHECKED_ENCODERS, systemReport, type BinaryReport, type SystemReport } from './system-report'

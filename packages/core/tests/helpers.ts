@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { deflateSync, crc32 } from 'node:zlib'
+import { resolveFfprobe } from '@anime-upscaler/stage-extract'
 
 /** A temp folder removed after the test file's tests. */
 export function useTempDir(): () => string {
@@ -53,4 +55,31 @@ export function ffmpegChildren(): number[] {
       }
     })
     .map(Number)
+}
+
+/** Every video frame's presentation time (ffprobe's best effort), in presentation order. */
+export function frameTimes(file: string): number[] {
+  const text = execFileSync(resolveFfprobe(), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file], { encoding: 'utf8' })
+  return text
+    .split('\n')
+    .map((line) => Number.parseFloat(line))
+    .filter((t) => Number.isFinite(t))
+    .sort((a, b) => a - b)
+}
+
+/** An ASS subtitle script for a `width`x`height` video, its one line from 0.5 s to 2 s, styled with "Test Sans". */
+export function assScript(width: number, height: number): string {
+  return `[Script Info]
+ScriptType: v4.00+
+PlayResX: ${width}
+PlayResY: ${height}
+
+[V4+ Styles]
+Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
+Style: Default,Test Sans,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1
+
+[Events]
+Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+Dialogue: 0,0:00:00.50,0:00:02.00,Default,,0,0,0,,Hello
+`
 }

@@ -2,30 +2,15 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { lastValueFrom } from 'rxjs'
-import { probe, resolveFfmpeg, resolveFfprobe } from '@anime-upscaler/stage-extract'
+import { probe, resolveFfmpeg } from '@anime-upscaler/stage-extract'
 import { upscaleVideo } from '../src'
-import { FIXTURES, useTempDir } from './helpers'
+import { FIXTURES, assScript, frameTimes, useTempDir } from './helpers'
 
 // MKV is how most anime arrives: H.264 with B-frames, timestamps rounded to milliseconds, a video
 // that may start a little after zero, several audio codecs, ASS subtitles with their fonts, chapters.
 const tempDir = useTempDir()
 const ffmpeg = resolveFfmpeg()
-const ffprobe = resolveFfprobe()
 const options = { model: 'anime4k-s', workers: 1, threads: 2, encoder: { preset: 'ultrafast' as const } }
-
-const ASS = `[Script Info]
-ScriptType: v4.00+
-PlayResX: 160
-PlayResY: 90
-
-[V4+ Styles]
-Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
-Style: Default,Test Sans,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1
-
-[Events]
-Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
-Dialogue: 0,0:00:00.00,0:00:01.00,Default,,0,0,0,,Hello
-`
 
 const CHAPTERS = ';FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\nTITLE=Part A\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\nTITLE=Part B\n'
 
@@ -48,7 +33,7 @@ function makeMkv(source: Source): string {
   execFileSync(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=160x90:rate=${source.rate}:duration=2`, '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '3', '-pix_fmt', pixFmt, '-y', video])
   const args = ['-v', 'error', '-itsoffset', String(source.start), '-i', video, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=2']
   if (source.extras) {
-    writeFileSync(join(dir, 'subs.ass'), ASS)
+    writeFileSync(join(dir, 'subs.ass'), assScript(160, 90))
     writeFileSync(join(dir, 'chapters.txt'), CHAPTERS)
     writeFileSync(join(dir, 'TestSans.ttf'), Buffer.from('not really a font, but attached as one'))
     args.push('-i', join(dir, 'subs.ass'), '-i', join(dir, 'chapters.txt'), '-map', '0:v', '-map', '1:a', '-map', '2:s', '-map_chapters', '3')
@@ -58,16 +43,6 @@ function makeMkv(source: Source): string {
   if (source.extras) args.push('-c:s', 'ass')
   execFileSync(ffmpeg, [...args, '-y', file])
   return file
-}
-
-/** Every video frame's presentation time, in presentation order. */
-function frameTimes(file: string): number[] {
-  const text = execFileSync(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file], { encoding: 'utf8' })
-  return text
-    .split('\n')
-    .map((line) => Number.parseFloat(line))
-    .filter((t) => Number.isFinite(t))
-    .sort((a, b) => a - b)
 }
 
 async function expectSameFrames(input: string, output: string): Promise<void> {

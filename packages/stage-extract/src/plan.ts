@@ -97,6 +97,15 @@ export function validateExtractOptions(options: unknown): asserts options is Ext
   if (o.info !== undefined && (typeof o.info !== 'object' || o.info === null || typeof o.info.video?.width !== 'number')) throw invalidArgument('a MediaInfo from probe()', 'info', o.info)
 }
 
+/**
+ * ffmpeg's -ss for a source timestamp: relative to the file's start time (the earliest stream's:
+ * a WebM whose Opus starts at -6.5 ms has its video's frame at 1.000 s at 1.0065 s), in
+ * microseconds (what ffmpeg parses), never negative.
+ */
+export function seekArgument(seekTo: number, fileStart: number): string {
+  return (Math.max(0, Math.round((seekTo - fileStart) * 1e6)) / 1e6).toFixed(6)
+}
+
 /** zscale's names of the matrices it handles in the 2018 build (its smpte240m is misspelt there; fcc goes to swscale). */
 const ZIMG_MATRICES: Partial<Record<SwsMatrix, string>> = { bt601: '170m', bt709: '709', bt2020: '2020_ncl' }
 
@@ -161,8 +170,9 @@ export function planExtraction(info: MediaInfo, options: ExtractOptions = {}): E
   args.push('-copyts', '-noautorotate')
   const sequenceRate = options.frameRate !== undefined ? parseFrameRateOption('frameRate', options.frameRate) : undefined
   if (input.imageSequence && sequenceRate) args.push('-framerate', `${sequenceRate.num}/${sequenceRate.den}`)
-  // Before -i: a seek in the input (fast); with -copyts the time is the source's own timestamp.
-  if (options.seekTo !== undefined) args.push('-ss', String(options.seekTo))
+  // Before -i: a seek in the input (fast). ffmpeg counts -ss (its seek and its trim of the frames
+  // before) from the file's start time, even with -copyts, so a source timestamp is made relative to it.
+  if (options.seekTo !== undefined) args.push('-ss', seekArgument(options.seekTo, info.format.startTime ?? 0))
   args.push('-i', input.arg)
   args.push('-map', `0:${video.index}`, '-an', '-sn', '-dn')
   args.push('-vf', filters, '-vsync', 'passthrough')

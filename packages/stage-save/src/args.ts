@@ -1,4 +1,4 @@
-import type { StreamPlan } from './containers'
+import type { Muxer, StreamPlan } from './containers'
 import type { StreamTiming } from './frame-order'
 import type { RawPixelFormat } from './matroska'
 import type { ColorRequest, Preset, ResolvedImages, ResolvedVideo } from './options'
@@ -72,7 +72,21 @@ export interface VideoArgsInput {
  * encoder writes Matroska first, then the video is copied into the container.
  */
 export function needsRemux(video: ResolvedVideo, timing: StreamTiming): boolean {
+  return !video.segment && needsMatroskaFirst(video, timing)
+}
+
+/** MP4/MOV off the rate's grid are encoded without B-frames into Matroska first: whole outputs (then remuxed) and their segments alike. */
+function needsMatroskaFirst(video: ResolvedVideo, timing: StreamTiming): boolean {
   return (video.muxer === 'mp4' || video.muxer === 'mov') && !timing.onGrid
+}
+
+/**
+ * What the encoder writes: the container itself; Matroska for a first pass (see needsRemux); for a
+ * segment, NUT (exact time bases, any codec), or Matroska when the final container needs that first pass.
+ */
+function encodedMuxer(video: ResolvedVideo, timing: StreamTiming): Muxer {
+  if (needsMatroskaFirst(video, timing)) return 'matroska'
+  return video.segment ? 'nut' : video.muxer
 }
 
 /**
@@ -120,9 +134,9 @@ export function videoArgs(input: VideoArgsInput): { args: string[]; color: Resol
   const { width, height } = v.size ?? input
   const resize = width !== input.width || height !== input.height
   const color = resolveColor(v.color, width, height)
-  const remux = needsRemux(v, input.timing)
-  const muxer = remux ? 'matroska' : v.muxer
-  const withSource = !remux && !!v.source
+  const noBFrames = needsMatroskaFirst(v, input.timing)
+  const muxer = encodedMuxer(v, input.timing)
+  const withSource = muxer === v.muxer && !!v.source
   const args = [...COMMON, '-thread_queue_size', '4', '-f', 'matroska', '-i', 'pipe:0']
   if (withSource) args.push('-i', v.source!)
   args.push('-map', '0:v:0')
@@ -143,11 +157,11 @@ export function videoArgs(input: VideoArgsInput): { args: string[]; color: Resol
       args.push('-preset', v.preset ?? 'medium', '-crf', String(v.crf))
       // Variable rate into MP4: without B-frames dts = pts, so the mov muxer's dts-based track
       // length cannot cut the last frames.
-      if (remux) args.push('-bf', '0')
+      if (noBFrames) args.push('-bf', '0')
       break
     case 'libx265':
       args.push('-preset', v.preset ?? 'medium', '-crf', String(v.crf))
-      args.push('-x265-params', remux ? 'log-level=error:bframes=0' : 'log-level=error')
+      args.push('-x265-params', noBFrames ? 'log-level=error:bframes=0' : 'log-level=error')
       break
     case 'libvpx-vp9':
       args.push('-crf', String(v.crf), '-b:v', '0', '-deadline', 'good', '-cpu-used', String(VP9_CPU_USED[v.preset ?? 'medium']), '-row-mt', '1')
@@ -166,21 +180,32 @@ export function videoArgs(input: VideoArgsInput): { args: string[]; color: Resol
   // Matroska stores presentation times only, so negative decode times (B-frames) need no shift; the
   // shift this ffmpeg applies when a copied stream starts below zero (AAC priming at −21 ms) moved
   // B-frames by that amount while the other frames stayed put.
-  if (muxer === 'matroska' || muxer === 'webm') args.push('-avoid_negative_ts', 'disabled')
+  if (muxer === 'matroska' || muxer === 'webm' || muxer === 'nut') args.push('-avoid_negative_ts', 'disabled')
   args.push('-max_interleave_delta', '0', '-max_muxing_queue_size', '9999')
   args.push(...v.extraArgs)
   args.push('-f', muxer, '-y', temporary)
   return { args, color }
 }
 
-/** Second pass of a two-pass output: copy the encoded video and the source's streams into the container. */
-export function remuxArgs(v: ResolvedVideo, encoded: string, temporary: string, streams?: StreamPlan, videoLanguage?: string): string[] {
-  const args = [...COMMON, '-i', encoded]
+/**
+ * Copies encoded video (input #0, opened with `videoInput`: a file, or a concat list of segments)
+ * and the source's streams (input #1) into the output container, timestamps as they are.
+ */
+export function copyArgs(v: ResolvedVideo, videoInput: readonly string[], temporary: string, streams?: StreamPlan, videoLanguage?: string): string[] {
+  const args = [...COMMON, ...videoInput]
   if (v.source) args.push('-i', v.source)
   args.push('-map', '0:v:0', ...sourceStreamArgs(v, streams, videoLanguage))
-  args.push('-c:v', 'copy', '-copyts', '-movflags', '+write_colr', '-max_interleave_delta', '0', '-max_muxing_queue_size', '9999')
+  args.push('-c:v', 'copy', '-copyts')
+  if (v.muxer === 'mp4' || v.muxer === 'mov') args.push('-movflags', '+write_colr')
+  if (v.muxer === 'matroska' || v.muxer === 'webm') args.push('-avoid_negative_ts', 'disabled')
+  args.push('-max_interleave_delta', '0', '-max_muxing_queue_size', '9999')
   args.push('-f', v.muxer, '-y', temporary)
   return args
+}
+
+/** Second pass of a two-pass output: copy the encoded video and the source's streams into the container. */
+export function remuxArgs(v: ResolvedVideo, encoded: string, temporary: string, streams?: StreamPlan, videoLanguage?: string): string[] {
+  return copyArgs(v, ['-i', encoded], temporary, streams, videoLanguage)
 }
 
 /** The ffmpeg command line of the image mode: one png/webp per frame, concatenated on stdout. */

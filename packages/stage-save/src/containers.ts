@@ -1,7 +1,7 @@
 import { message, optionName, optionSetting, type MessagePart } from '@anime-upscaler/common'
 
-/** The output containers stage-save writes, chosen by the output's extension. */
-export type Muxer = 'matroska' | 'webm' | 'mp4' | 'mov'
+/** The output containers stage-save writes, chosen by the output's extension (NUT only for segments, see `segmentPlan`). */
+export type Muxer = 'matroska' | 'webm' | 'mp4' | 'mov' | 'nut'
 
 export const MUXER_BY_EXTENSION: Record<string, Muxer> = {
   '.mkv': 'matroska',
@@ -50,6 +50,16 @@ const PCM = ['pcm_s16le', 'pcm_s16be', 'pcm_s24le', 'pcm_s24be', 'pcm_s32le', 'p
  * supported, mov_text in Matroska is not supported.
  */
 const RULES: Record<Muxer, ContainerRules> = {
+  // A segment's own container: video only, any codec, exact time bases (its streams come from the join).
+  nut: {
+    label: 'NUT (a segment)',
+    video: 'any',
+    audio: new Set(),
+    subtitle: new Set(),
+    attachments: false,
+    audioFix: { codec: 'none', note: '' },
+    subtitleFix: { codec: 'none', note: '' },
+  },
   matroska: {
     label: 'Matroska (.mkv)',
     video: 'any',

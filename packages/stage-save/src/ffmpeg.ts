@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { BinaryError, ManagedProcess, resolveBinary } from '@anime-upscaler/common'
+import { BinaryError, ManagedProcess, resolveBinary, type ExitStatus } from '@anime-upscaler/common'
 import { SaveError, messageOf } from './errors'
 import { parseStreamList, type SourceStream } from './containers'
 
@@ -64,4 +64,13 @@ export async function probeSource(ffmpegPath: string, source: string): Promise<S
     })
   }
   return { streams, chapters }
+}
+
+/** A stream copy into `output` failed: the full disk called by its name, else ffmpeg's words. */
+export function copyError(proc: FfmpegProcess, status: ExitStatus, output: string): SaveError {
+  const tail = proc.stderrText()
+  if (/No space left on device/i.test(tail)) {
+    return new SaveError('E_NO_SPACE', `The output disk is full (ffmpeg: No space left on device) while writing ${output}: free some space or choose another folder`, { stderr: tail })
+  }
+  return new SaveError('E_FFMPEG', `ffmpeg ${status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`} while copying the encoded video into ${output}:\n${tail}`, { stderr: tail })
 }

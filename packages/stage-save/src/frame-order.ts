@@ -128,7 +128,8 @@ const GRID_TOLERANCE_S = 0.5e-6
  * Turns frames' pts into microsecond timecodes for the pipe. With a frame rate, every frame lands
  * on the rate's grid anchored at the first frame's pts (its pts rounded to the nearest tick, or
  * the next tick when it has none), so the encoder sees an exact constant rate that starts where
- * the source starts (a Matroska source whose video starts at 21 ms keeps that start); without,
+ * the source starts (a Matroska source whose video starts at 21 ms keeps that start), or at
+ * `gridStart` (a segment of a longer video stays on that video's grid); without,
  * each frame keeps its own pts.
  */
 export class Timeline {
@@ -137,7 +138,13 @@ export class Timeline {
   private lastUs = -1
   private lastPts?: number
 
-  constructor(private readonly rate?: Rational) {}
+  /** `gridStart`: where the grid is anchored (default: the first frame's pts). */
+  constructor(
+    private readonly rate?: Rational,
+    gridStart?: number,
+  ) {
+    this.anchor = gridStart
+  }
 
   /** Nominal frame duration in ns (constant rate only). */
   get frameDurationNs(): number | undefined {

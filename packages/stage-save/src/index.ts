@@ -27,3 +27,4 @@ export {
 } from './options'
 export { resolveFfmpegPath } from './ffmpeg'
 export { MUXER_BY_EXTENSION, type Muxer, type SourceStream } from './containers'
+export { joinSegments, segmentPlan, type JoinOptions, type SegmentOptions } from './segments'

@@ -76,6 +76,11 @@ export interface SaveOptions {
   size?: { width: number; height: number }
   /** Constant output rate as a rational ('24000/1001') or integer. Omit to keep each frame's own pts (VFR). */
   frameRate?: string | number
+  /**
+   * Constant rate: the time (seconds) the rate's grid starts at. Default: the first frame's pts. A
+   * segment of a longer video gives the video's first pts, so its frames land on the video's grid.
+   */
+  gridStart?: number
   /** RGB->YUV matrix, also written as the tag (default 'auto': bt709 for HD, smpte170m below). */
   colorspace?: string
   /** Primaries tag (default: the matrix's own). Colours are not converted, only tagged. */
@@ -127,6 +132,9 @@ export interface ResolvedVideo {
   pixFmt: PixFmt
   size?: { width: number; height: number }
   frameRate?: Rational
+  gridStart?: number
+  /** A segment of an output of `muxer`, to be joined by `joinSegments` (see `segmentPlan`). */
+  segment?: boolean
   color: ColorRequest
   source?: string
   audioCodec: (typeof AUDIO_CODECS)[number]
@@ -287,6 +295,7 @@ function resolveVideo(o: SaveOptions, output: string): ResolvedVideo {
   assertOneOf('pixFmt', pixFmt, PIX_FMTS)
   const size = o.size === undefined ? undefined : resolveSize(o.size, pixFmt)
   const frameRate = o.frameRate === undefined ? undefined : parseRational('frameRate', o.frameRate)
+  if (o.gridStart !== undefined && !(typeof o.gridStart === 'number' && Number.isFinite(o.gridStart))) throw invalidArgument('number of seconds', 'gridStart', o.gridStart)
 
   let colorspace = optionalString('colorspace', o.colorspace) ?? 'auto'
   if (UNSPECIFIED.includes(colorspace)) colorspace = 'auto'
@@ -320,6 +329,7 @@ function resolveVideo(o: SaveOptions, output: string): ResolvedVideo {
     ...(crf !== undefined ? { crf } : {}),
     ...(preset !== undefined ? { preset } : {}),
     ...(frameRate ? { frameRate } : {}),
+    ...(o.gridStart !== undefined ? { gridStart: o.gridStart } : {}),
     ...(size ? { size } : {}),
     ...(source !== undefined ? { source: path.resolve(source) } : {}),
   }

@@ -59,7 +59,7 @@ class SaveRun {
     const ffmpegPath = resolveFfmpegPath(o.ffmpegPath)
     this.reorder = new ReorderBuffer(o.firstIndex, o.reorderCapacity)
     this.cache = new ResultCache(o.duplicateCacheSize)
-    this.timeline = new Timeline(o.video?.frameRate)
+    this.timeline = new Timeline(o.video?.frameRate, o.video?.gridStart)
     const emit = (event: SaveEvent) => this.emit(event)
     this.sink = o.mode === 'images' ? new ImageSink(o, planned, ffmpegPath, emit) : new VideoSink(o, planned, ffmpegPath, emit)
     this.sink.onFailure = (error) => void this.stop(error, 'error')

@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import { imageArgs, needsRemux, remuxArgs, resolveColor, videoArgs } from './args'
 import type { StreamPlan } from './containers'
 import { SaveError, describeValue, ioError, messageOf } from './errors'
-import { FfmpegProcess, notFoundError, type ExitStatus } from './ffmpeg'
+import { FfmpegProcess, copyError, notFoundError, type ExitStatus } from './ffmpeg'
 import { ImageSplitter } from './image-splitter'
 import type { StreamTiming } from './frame-order'
 import { frameHeader, streamHeader, type RawPixelFormat } from './matroska'
@@ -324,13 +324,7 @@ export class VideoSink extends PipeSink {
     this.remuxProc = proc
     proc.child.stdin?.end()
     const status = await proc.exited
-    if (status.code !== 0) {
-      const tail = proc.stderrText()
-      if (/No space left on device/i.test(tail)) {
-        throw new SaveError('E_NO_SPACE', `The output disk is full (ffmpeg: No space left on device) while writing ${this.options.output}: free some space or choose another folder`, { stderr: tail })
-      }
-      throw new SaveError('E_FFMPEG', `ffmpeg ${status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`} while copying the encoded video into ${this.options.output}:\n${tail}`, { stderr: tail })
-    }
+    if (status.code !== 0) throw copyError(proc, status, this.options.output)
     await fsp.rm(this.encodedTemp, { force: true })
   }
 

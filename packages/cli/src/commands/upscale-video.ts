@@ -4,6 +4,7 @@ import type { CliIo } from '../context'
 import { EXIT, type ExitCode } from '../exit-codes'
 import { listenForKeys } from '../keys'
 import { VideoProgressDisplay } from '../video-progress'
+import { segmentOptions } from './segment-flags'
 import { poolOptions, type UpscaleFlags } from './upscale'
 
 function jsonLine(event: VideoEvent): string {
@@ -38,6 +39,7 @@ export function videoOptions(flags: UpscaleFlags) {
     keepPartial: flags.keepPartial,
     allowTruncated: flags.allowTruncated,
     planFile: flags.plan,
+    ...segmentOptions(flags),
   }
 }
 

@@ -25,10 +25,11 @@ import type { ExitCode } from '../exit-codes'
 import { fraction, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../options'
 import { modelsDirOption } from './models'
 import { upscaleBatchCommand } from './upscale-batch'
+import { addSegmentOptions, checkSegmentFlags, type SegmentFlags } from './segment-flags'
 import { upscaleImagesCommand } from './upscale-images'
 import { upscaleVideoCommand } from './upscale-video'
 
-export interface UpscaleFlags {
+export interface UpscaleFlags extends SegmentFlags {
   output: string
   model: string
   modelsDir?: string
@@ -159,9 +160,10 @@ export function registerUpscale(program: Command, { io, setResult }: CommandCont
     .description('Upscale videos and images: files, folders (recursive, layout kept) and globs')
     .argument('<inputs...>', 'video and image files, folders or quoted globs')
     .requiredOption('-o, --output <path>', 'output file (one input) or folder')
-  for (const add of [addModelOptions, addImageOptions, addEncoderOptions, addPipelineOptions]) add(command)
+  for (const add of [addModelOptions, addImageOptions, addEncoderOptions, addPipelineOptions, addSegmentOptions]) add(command)
   command.action((inputs: string[], flags: UpscaleFlags) => {
     checkFlags(flags)
+    checkSegmentFlags(flags)
     setResult(upscaleCommand(inputs, flags, io))
   })
 }

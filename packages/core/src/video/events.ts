@@ -28,6 +28,8 @@ export type VideoEvent =
       model: ModelInfo
       workers: number
       threads: number
+      /** A segmented job: its segments, those an earlier run finished (kept, not done again) and its folder. */
+      segments?: { count: number; done: number; folder: string }
     }
   | ({
       type: 'progress'

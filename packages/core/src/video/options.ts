@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs'
-import { createValidators, type Validators } from '@anime-upscaler/common'
+import { createValidators, message, optionName, type Validators } from '@anime-upscaler/common'
 import type { DetectOptions } from '@anime-upscaler/stage-detect'
 import type { DecodedFrame } from '@anime-upscaler/stage-extract'
 import type { SaveOptions } from '@anime-upscaler/stage-save'
@@ -68,6 +68,47 @@ export interface UpscaleVideoOptions extends UpscalerOptions {
   allowTruncated?: boolean
   ffmpegPath?: string
   ffprobePath?: string
+  /**
+   * Splits the video into segments of about `seconds` (default 60), cut at keyframes: each is
+   * upscaled and encoded to its own file, then one stream copy joins them with the source's other
+   * streams. The output has the same frames at the same times as without segments. The first frame
+   * of every segment is upscaled (duplicate detection starts anew in each). `true`: the defaults.
+   */
+  segments?: boolean | SegmentOptions
+  /**
+   * With `segments`: the job folder (hidden, beside the output) keeps the finished segments, so the
+   * same call after a crash, a kill or a stop continues where it was (default true). `false`: the
+   * folder is removed however the job ends. See `ResumeOptions`.
+   */
+  resume?: boolean | ResumeOptions
+}
+
+export interface SegmentOptions {
+  /** Target length of a segment in seconds (cuts go to the keyframe nearest each target). Default 60. */
+  seconds?: number
+  /** Segments upscaled at once, sharing the model's workers (default: 2, at most `workers`). */
+  concurrency?: number
+}
+
+export interface ResumeOptions {
+  /** Discard an earlier run's job folder instead of continuing it (a changed source or settings needs this). */
+  restart?: boolean
+  /** The job folder (default: `.<output name>.job` beside the output). */
+  folder?: string
+  /** Anything JSON the caller wants back from `listInterruptedJobs` (the request, to resume it from elsewhere). */
+  request?: unknown
+}
+
+/** The segmented mode's options, resolved. */
+export interface ResolvedSegments {
+  seconds: number
+  /** undefined: 2, at most the model's workers. */
+  concurrency?: number
+  /** Keep the job folder for a later run when this one fails or stops. */
+  resume: boolean
+  restart: boolean
+  folder?: string
+  request?: unknown
 }
 
 /** The options with their defaults, validated. */
@@ -90,6 +131,8 @@ export interface ResolvedVideoOptions {
   allowTruncated: boolean
   ffmpegPath?: string
   ffprobePath?: string
+  /** Set for a segmented job. */
+  segments?: ResolvedSegments
   /** What goes to stage-upscale's worker pool. */
   pool: UpscalerOptions
 }
@@ -113,14 +156,38 @@ export function resolveVideoOptions(options: UpscaleVideoOptions): ResolvedVideo
   if (signal !== undefined) check.signal('signal', signal)
   if (planFile !== undefined) check.nonEmptyString('planFile', planFile)
   const pool = poolOptionsOf(options)
+  const segments = resolveSegments(options)
   return {
     target, mode, autoThreshold, capacity: capacity ?? DEFAULTS.capacity, capacityGiven: capacity !== undefined, bufferMemory, maxOutputPixels,
     encoder, frameFormat, dedup, overwrite, keepPartial, paused, signal, planFile, allowTruncated, ffmpegPath, ffprobePath, pool,
+    ...(segments ? { segments } : {}),
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** `segments` and `resume`, checked; undefined without segments (then `resume` must not be asked for). */
+function resolveSegments({ segments, resume, keepPartial }: UpscaleVideoOptions): ResolvedSegments | undefined {
+  if (segments !== undefined && typeof segments !== 'boolean' && !isPlainObject(segments)) throw check.invalid('boolean or { seconds, concurrency }', 'segments', segments)
+  if (resume !== undefined && typeof resume !== 'boolean' && !isPlainObject(resume)) throw check.invalid('boolean or { restart, folder, request }', 'resume', resume)
+  if (!segments) {
+    if (resume) throw new CoreError('E_INVALID_ARGUMENT', 'input', message`${optionName('resume')} needs ${optionName('segments')}: only a segmented job can be resumed`, { option: 'resume', value: resume })
+    return undefined
+  }
+  if (keepPartial) throw new CoreError('E_INVALID_ARGUMENT', 'input', message`${optionName('keepPartial')} does not apply to a segmented job: its finished segments are kept for ${optionName('resume')} instead`, { option: 'keepPartial', value: true })
+  const { seconds = DEFAULTS.segmentSeconds, concurrency } = segments === true ? {} : segments
+  check.positiveNumber('segments.seconds', seconds)
+  if (concurrency !== undefined) check.positiveInteger('segments.concurrency', concurrency)
+  const { restart = false, folder, request } = isPlainObject(resume) ? (resume as ResumeOptions) : {}
+  check.boolean('resume.restart', restart)
+  if (folder !== undefined) check.nonEmptyString('resume.folder', folder)
+  return { seconds, ...(concurrency !== undefined ? { concurrency } : {}), resume: resume !== false, restart, ...(folder !== undefined ? { folder } : {}), ...(request !== undefined ? { request } : {}) }
 }
 
 /** The options that belong to stage-upscale's pool. */
 function poolOptionsOf(options: UpscaleVideoOptions): UpscalerOptions {
-  const { target: _t, mode: _m, autoThreshold: _a, capacity: _c, bufferMemory: _b, maxOutputPixels: _x, encoder: _e, frameFormat: _f, dedup: _d, overwrite: _o, keepPartial: _k, paused: _p, signal: _s, planFile: _pf, allowTruncated: _at, ffmpegPath: _fm, ffprobePath: _fp, ...pool } = options
+  const { target: _t, mode: _m, autoThreshold: _a, capacity: _c, bufferMemory: _b, maxOutputPixels: _x, encoder: _e, frameFormat: _f, dedup: _d, overwrite: _o, keepPartial: _k, paused: _p, signal: _s, planFile: _pf, allowTruncated: _at, ffmpegPath: _fm, ffprobePath: _fp, segments: _sg, resume: _rs, ...pool } = options
   return pool
 }

@@ -5,13 +5,16 @@ import { saveFrames, type FrameToSave, type SaveEvent, type SaveImage } from '@a
 import { upscale, type Upscaler } from '@anime-upscaler/stage-upscale'
 import type { CreditGate } from './credit-gate'
 import type { VideoPlan } from './plan'
-import type { ProgressRecorder } from './progress'
+import type { FrameRecorder } from './progress'
+import { decodeRange, startsAt, type DecodeRange } from './segments/range'
 
 export interface PipelineParts {
   plan: VideoPlan
   upscaler: Upscaler
   gate: CreditGate
-  recorder: ProgressRecorder
+  recorder: FrameRecorder
+  /** A segment: only its frames are decoded (frame 0 is its first), checked to start where planned. */
+  range?: DecodeRange
   dedup: DetectOptions<DecodedFrame>
   ffmpegPath?: string
   /** Accept the frames that decode from a damaged file instead of failing. */
@@ -38,9 +41,10 @@ function upscaleKept({ plan, upscaler, recorder }: PipelineParts): OperatorFunct
  * events; each `written` frame must be released to the gate.
  */
 export function framePipeline(parts: PipelineParts): Observable<SaveEvent> {
-  const { plan, gate, recorder, dedup, ffmpegPath, allowTruncated, onDecoderStart } = parts
-  return extractFrames(plan.input, { info: plan.info, ffmpegPath, demand: gate.demand, allowTruncated, onStart: ({ pid }) => onDecoderStart(pid) }).pipe(
+  const { plan, gate, recorder, dedup, ffmpegPath, allowTruncated, range, onDecoderStart } = parts
+  return extractFrames(plan.input, { info: plan.info, ffmpegPath, demand: gate.demand, allowTruncated, ...decodeRange(range), onStart: ({ pid }) => onDecoderStart(pid) }).pipe(
     gate.admit(),
+    startsAt(range),
     tap((frame) => recorder.decoded(frame.index, frame.pts)),
     detectDuplicates(dedup),
     connect((detected) =>

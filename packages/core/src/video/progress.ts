@@ -16,11 +16,22 @@ interface PlannedFrame {
   encodedAt?: number
 }
 
+/** What the pipeline tells about each frame, by its index. */
+export interface FrameRecorder {
+  decoded(index: number, pts: number): void
+  kept(): void
+  duplicate(index: number, duplicateOf: number): void
+  upscaled(index: number): void
+  encoded(index: number): void
+}
+
 /** Counts what each stage did, times each frame, and words it as progress events and the plan file. */
-export class ProgressRecorder {
+export class ProgressRecorder implements FrameRecorder {
   readonly counts: StageCounts = { decoded: 0, unique: 0, duplicates: 0, upscaled: 0, encoded: 0 }
   /** Of the encoded frames, those that repeat a kept one: what the output holds, also when it is partial. */
   private encodedDuplicates = 0
+  /** Frames an earlier run of a segmented job did (its finished segments are kept). */
+  private readonly earlier = { encoded: 0, unique: 0, duplicates: 0 }
   private readonly frames: PlannedFrame[] = []
   private readonly clock = new WorkClock()
   private total: number
@@ -59,6 +70,24 @@ export class ProgressRecorder {
     if (this.frames[index].decision === 'duplicate') this.encodedDuplicates++
   }
 
+  /** The same recorder for a segment whose frame 0 is frame `offset` of the video. */
+  at(offset: number): FrameRecorder {
+    return {
+      decoded: (index, pts) => this.decoded(offset + index, pts),
+      kept: () => this.kept(),
+      duplicate: (index, duplicateOf) => this.duplicate(offset + index, offset + duplicateOf),
+      upscaled: (index) => this.upscaled(offset + index),
+      encoded: (index) => this.encoded(offset + index),
+    }
+  }
+
+  /** Frames done by an earlier run (segments kept from it): they count as encoded, not in the speed. */
+  reused(frames: number, unique: number, duplicates: number): void {
+    this.earlier.encoded += frames
+    this.earlier.unique += unique
+    this.earlier.duplicates += duplicates
+  }
+
   setPaused(paused: boolean): void {
     this.clock.setPaused(paused)
   }
@@ -67,17 +96,29 @@ export class ProgressRecorder {
     return this.counts.decoded === 0 ? 0 : this.counts.duplicates / this.counts.decoded
   }
 
+  /** The counts with an earlier run's frames in: they were decoded, upscaled or repeated, and encoded then. */
+  private allCounts(): StageCounts {
+    const { counts, earlier } = this
+    return {
+      decoded: counts.decoded + earlier.encoded,
+      unique: counts.unique + earlier.unique,
+      duplicates: counts.duplicates + earlier.duplicates,
+      upscaled: counts.upscaled + earlier.unique,
+      encoded: counts.encoded + earlier.encoded,
+    }
+  }
+
   progress(): Extract<VideoEvent, { type: 'progress' }> {
-    const { encoded, decoded } = this.counts
-    this.total = Math.max(this.total, decoded)
-    const fps = encoded / this.clock.workingSeconds()
+    const all = this.allCounts()
+    this.total = Math.max(this.total, all.decoded)
+    const fps = this.counts.encoded / this.clock.workingSeconds()
     return {
       type: 'progress',
-      ...this.counts,
+      ...all,
       total: this.total,
-      percent: Math.min(100, (100 * encoded) / Math.max(this.total, 1)),
+      percent: Math.min(100, (100 * all.encoded) / Math.max(this.total, 1)),
       fps,
-      etaSeconds: encoded === 0 ? undefined : Math.max(0, this.total - encoded) / fps,
+      etaSeconds: this.counts.encoded === 0 ? undefined : Math.max(0, this.total - all.encoded) / fps,
       paused: this.clock.paused,
       skippedShare: this.skippedShare(),
     }
@@ -86,7 +127,8 @@ export class ProgressRecorder {
   /** The end: `unique` and `duplicates` count the frames in the output (a partial one holds fewer than were decoded). */
   done(output: string, frames: number, partial: boolean): Extract<VideoEvent, { type: 'done' }> {
     const seconds = this.elapsed() / 1000
-    return { type: 'done', output, frames, seconds, fps: frames / seconds, partial, unique: frames - this.encodedDuplicates, duplicates: this.encodedDuplicates }
+    const duplicates = this.encodedDuplicates + this.earlier.duplicates
+    return { type: 'done', output, frames, seconds, fps: (frames - this.earlier.encoded) / seconds, partial, unique: frames - duplicates, duplicates }
   }
 
   /** Writes the JSON processing plan: settings, totals and every frame's decision and times. */

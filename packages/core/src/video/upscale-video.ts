@@ -1,17 +1,16 @@
-import { checkOutputPath, waitForExit } from '@anime-upscaler/common'
-import { probe, type MediaInfo } from '@anime-upscaler/stage-extract'
-import { planSave, type SavePlan } from '@anime-upscaler/stage-save'
-import { createUpscaler, listModels, type Upscaler } from '@anime-upscaler/stage-upscale'
+import { waitForExit } from '@anime-upscaler/common'
+import type { Upscaler } from '@anime-upscaler/stage-upscale'
 import { Observable, filter, type Subscriber, type Subscription } from 'rxjs'
-import { DEFAULTS } from '../defaults'
-import { CoreError, toCoreError } from '../errors'
+import { toCoreError } from '../errors'
 import { CreditGate } from './credit-gate'
 import type { VideoEvent } from './events'
 import { resolveVideoOptions, type ResolvedVideoOptions, type UpscaleVideoOptions } from './options'
 import { framePipeline } from './pipeline'
-import { checkOutputSize } from '../limits'
-import { encoderRequest, pipelineMode, planVideo, targetSize, type VideoPlan } from './plan'
+import type { VideoPlan } from './plan'
+import { loadModel, probeVideo } from './prepare'
 import { ProgressRecorder } from './progress'
+import { describeJob } from './segments/job'
+import { LocalSegmentedRun } from './segments/local-run'
 
 /**
  * Upscales a video: ffmpeg decodes (stage-extract), repeated frames are found (stage-detect), the
@@ -39,11 +38,6 @@ export function upscaleVideoToFile(input: string, output: string, options: Upsca
   })
 }
 
-/** The scale of a built-in model, known without loading it. */
-function builtinScale(model: string | undefined): number | undefined {
-  return listModels().find((m) => m.id === (model ?? DEFAULTS.model))?.scale
-}
-
 /** One run of `upscaleVideo`: prepare (check, probe, plan), wire, report, and clean up before the end. */
 class VideoJob {
   private upscaler?: Upscaler
@@ -52,6 +46,8 @@ class VideoJob {
   private ended = false
   /** The decoder's pid, to wait for its exit before the end is told. */
   private decoder?: number
+  /** A segmented job (`segments`): its folder is open from the preparation on. */
+  private segmented?: LocalSegmentedRun
   /** Aborts the probe while preparing; the pipeline gets the caller's signal itself. */
   private readonly preparing = new AbortController()
 
@@ -68,41 +64,23 @@ class VideoJob {
       const onAbort = () => this.preparing.abort()
       resolved.signal?.addEventListener('abort', onAbort, { once: true })
       const plan = await this.prepare(resolved).finally(() => resolved!.signal?.removeEventListener('abort', onAbort))
-      this.start(plan, resolved)
+      if (this.segmented) this.startSegmented(plan, resolved, this.segmented)
+      else this.start(plan, resolved)
     } catch (error) {
       await this.end({ error })
     }
   }
 
-  /** Every check that can fail before any work, then the probe, the save plan, the workers and the plan. */
+  /** Every check that can fail before any work, the probe, the segments and the job folder (segmented), then the workers and the plan. */
   private async prepare(options: ResolvedVideoOptions): Promise<VideoPlan> {
-    await checkOutputPath(this.output, { option: 'output', overwrite: options.overwrite })
-    if (options.planFile) await checkOutputPath(options.planFile, { option: 'planFile', overwrite: true })
-    const info = await probe(this.input, { ffprobePath: options.ffprobePath, signal: this.preparing.signal })
-    const early = targetSize(info.video.displayWidth, info.video.displayHeight, options.target, builtinScale(options.pool.model))
-    if (early) checkOutputSize(early.width, early.height, options.maxOutputPixels)
-    const save = await this.planSave(info, options)
-    const mode = pipelineMode(options, info)
-    this.upscaler = await createUpscaler(mode === 'sequential' ? { ...options.pool, workers: 1 } : options.pool)
-    // Starting the workers cannot be interrupted: a stop that came meanwhile is honoured here.
-    if (this.preparing.signal.aborted || options.signal?.aborted) throw new CoreError('E_ABORTED', 'upscale', 'Stopped before the first frame; nothing was written')
-    return planVideo({ input: this.input, output: this.output, info, options, upscaler: this.upscaler, save })
-  }
-
-  /** stage-save's decisions for this source, checked: container against the source's streams, destination. */
-  private planSave(info: MediaInfo, options: ResolvedVideoOptions): Promise<SavePlan> {
-    return planSave({
-      ...encoderRequest(info, options),
-      output: this.output,
-      source: this.input,
-      sourceStreams: info.streams.map(({ index, type, codec, language }) => ({ index, type: type === 'unknown' ? 'data' : type, codec, ...(language ? { language } : {}) })),
-      ...(info.video.variableFrameRate ? {} : { frameRate: `${info.video.frameRate.num}/${info.video.frameRate.den}` }),
-      overwrite: options.overwrite,
-      keepPartial: options.keepPartial,
-      reorderCapacity: options.capacity,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
-    })
+    const probed = await probeVideo(this.input, this.output, options, this.preparing.signal)
+    if (options.segments) {
+      const job = await describeJob(this.input, this.output, probed.info, options, this.preparing.signal)
+      this.segmented = await LocalSegmentedRun.open(job, { ...options, segments: options.segments })
+    }
+    const { plan, upscaler } = await loadModel(this.input, this.output, probed, options, this.preparing.signal)
+    this.upscaler = upscaler
+    return plan
   }
 
   /** The workers stop after their current call (closing is idempotent: every caller waits for the same end). */
@@ -115,12 +93,7 @@ class VideoJob {
     const gate = new CreditGate(plan.capacity)
     const recorder = new ProgressRecorder(plan)
     this.emit(startEvent(plan))
-    this.pause = options.paused?.subscribe((paused) => {
-      if (!gate.setPaused(paused)) return
-      recorder.setPaused(paused)
-      this.emit({ type: paused ? 'paused' : 'resumed' })
-      this.emit(recorder.progress())
-    })
+    this.watchPause(options, recorder, (paused) => gate.setPaused(paused))
     const parts = { plan, upscaler: this.upscaler!, gate, recorder, dedup: options.dedup, ffmpegPath: options.ffmpegPath, allowTruncated: options.allowTruncated }
     this.pipeline = framePipeline({ ...parts, onDecoderStart: (pid) => (this.decoder = pid) }).subscribe({
       next: (event) => {
@@ -137,6 +110,29 @@ class VideoJob {
     // A stop: the workers start closing at once (a stop is honoured within 2 s) while stage-save,
     // told first, cleans up; its E_ABORTED is the end, not the frames the closing fails.
     options.signal?.addEventListener('abort', () => void this.closeWorkers(), { once: true })
+  }
+
+  /** Segments in turn, a few at once, then the join; the end comes after the join (or the failure) and its cleanup. */
+  private startSegmented(plan: VideoPlan, options: ResolvedVideoOptions, run: LocalSegmentedRun): void {
+    const recorder = new ProgressRecorder(plan)
+    this.emit(startEvent(plan, run.progress))
+    let pausedNow = false
+    this.watchPause(options, recorder, (paused) => paused !== pausedNow && ((pausedNow = paused), true))
+    options.signal?.addEventListener('abort', () => void this.closeWorkers(), { once: true })
+    run.run({ plan, upscaler: this.upscaler!, recorder, onEncoded: () => this.emit(recorder.progress()) }).then(
+      ({ output, frames }) => this.finish(recorder, options.planFile, output, frames, false),
+      (error: unknown) => this.end({ error }),
+    )
+  }
+
+  /** Tells pauses and resumes (`change` applies one and says whether the state changed). */
+  private watchPause(options: ResolvedVideoOptions, recorder: ProgressRecorder, change: (paused: boolean) => boolean): void {
+    this.pause = options.paused?.subscribe((paused) => {
+      if (!change(paused)) return
+      recorder.setPaused(paused)
+      this.emit({ type: paused ? 'paused' : 'resumed' })
+      this.emit(recorder.progress())
+    })
   }
 
   private async finish(recorder: ProgressRecorder, planFile: string | undefined, output: string, frames: number, partial: boolean): Promise<void> {
@@ -158,7 +154,7 @@ class VideoJob {
     this.ended = true
     this.pause?.unsubscribe()
     this.pipeline?.unsubscribe()
-    await Promise.all([this.closeWorkers(), this.decoder === undefined ? undefined : waitForExit(this.decoder)])
+    await Promise.all([this.closeWorkers(), this.decoder === undefined ? undefined : waitForExit(this.decoder), this.segmented?.release()])
     if ('done' in outcome) {
       this.subscriber.next(outcome.done)
       this.subscriber.complete()
@@ -172,12 +168,14 @@ class VideoJob {
     this.ended = true
     this.pause?.unsubscribe()
     this.pipeline?.unsubscribe()
+    this.segmented?.cancel()
     void this.closeWorkers()
   }
 }
 
-function startEvent(plan: VideoPlan): VideoEvent {
+function startEvent(plan: VideoPlan, segments?: { count: number; done: number; folder: string }): VideoEvent {
   return {
+    ...(segments ? { segments } : {}),
     type: 'start',
     input: plan.input,
     output: plan.output,

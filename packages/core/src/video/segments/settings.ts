@@ -1,0 +1,71 @@
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { message, optionName, type MessagePart } from '@anime-upscaler/common'
+import { listModels } from '@anime-upscaler/stage-upscale'
+import { DEFAULTS } from '../../defaults'
+import { CoreError } from '../../errors'
+import { CORE_VERSION } from '../../version'
+import type { ResolvedVideoOptions } from '../options'
+import { sourceFingerprint } from './checksums'
+
+/** What decides a segment's content, flat, by core's option names (`encoder.crf`, `dedup.hi`): compared key by key. */
+export type JobSettings = Record<string, string | number | boolean | null>
+
+/** Pool options that change how the work is spread, not what it gives. */
+const NOT_SETTINGS = new Set(['workers', 'threads', 'provider', 'memoryBudget', 'callBudgetMs', 'onWarning'])
+
+function flatten(prefix: string, value: unknown, into: JobSettings): void {
+  if (value === undefined || typeof value === 'function') return
+  if (value === null || typeof value !== 'object') {
+    into[prefix] = value as string | number | boolean | null
+    return
+  }
+  for (const [key, inner] of Object.entries(value)) flatten(prefix ? `${prefix}.${key}` : key, inner, into)
+}
+
+/**
+ * The model by what it is: a built-in's id, or an imported file's content (its path may differ
+ * between machines and runs; a file replaced under the same name is another model).
+ */
+async function modelIdentity(model: string): Promise<string> {
+  if (listModels().some((m) => m.id === model)) return model
+  const file = resolve(model)
+  const found = await stat(file).catch(() => undefined)
+  return found?.isFile() ? `file ${await sourceFingerprint(file)}` : model
+}
+
+/** A custom detector is named by its `name` (each machine loads its own by that name). */
+function detectorName(detector: unknown): string | undefined {
+  if (detector === undefined || typeof detector === 'string') return detector
+  const name = (detector as { name?: unknown }).name
+  if (typeof name === 'string' && name !== '') return `custom ${name}`
+  throw new CoreError('E_INVALID_ARGUMENT', 'input', message`A segmented job needs ${optionName('dedup.detector')} to be a name, a module path or a detector with a name: its segments must be made the same way on every run`, {
+    option: 'dedup.detector',
+  })
+}
+
+/**
+ * The settings of a segmented job: the core version, the model, the target, the frame format, every
+ * encoder and duplicate-detection option and the segment length. Workers, threads, capacity, mode
+ * and the provider are not settings: they change the speed, not the segments.
+ */
+export async function jobSettings(options: ResolvedVideoOptions): Promise<JobSettings> {
+  const settings: JobSettings = { coreVersion: CORE_VERSION }
+  const { model = DEFAULTS.model, ...pool } = options.pool
+  settings.model = await modelIdentity(model)
+  for (const [key, value] of Object.entries(pool)) if (!NOT_SETTINGS.has(key)) flatten(key, value, settings)
+  flatten('target', options.target, settings)
+  settings.frameFormat = options.frameFormat
+  settings.allowTruncated = options.allowTruncated
+  flatten('encoder', options.encoder, settings)
+  const { detector, ...dedup } = options.dedup
+  flatten('dedup', { ...dedup, detector: detectorName(detector), worker: undefined, concurrency: undefined }, settings)
+  settings['segments.seconds'] = options.segments?.seconds ?? DEFAULTS.segmentSeconds
+  return settings
+}
+
+/** Settings that differ, worded with the options' names: `encoder.crf 18 → 20`. */
+export function settingChanges(before: JobSettings, now: JobSettings): MessagePart[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])].filter((key) => before[key] !== now[key])
+  return keys.flatMap((key, i) => [...(i > 0 ? [', '] : []), key === 'coreVersion' ? 'the version of @anime-upscaler/core' : optionName(key), ` ${String(before[key] ?? 'unset')} → ${String(now[key] ?? 'unset')}`])
+}

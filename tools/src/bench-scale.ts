@@ -1,0 +1,173 @@
+/**
+ * Long videos on more hands. Local part: a segmented run (`upscaleVideo` with `segments`) against
+ * an unsegmented one on the same clip, model and encoder, and the choice of intermediate: the final
+ * codec in closed-GOP segments joined by a stream copy (what core does) against lossless segments
+ * (FFV1) that a final encode pass turns into the output.
+ *
+ *   pnpm bench:scale [--clip FILE] [--model anime4k-s] [--seconds 5] [--preset medium] [--repeat N]
+ *                    [--only whole,segmented,one-lane,lossless]
+ *
+ * The configurations run in turn (1, 2, 3, 1, 2, 3 … with --repeat), in this process, each with its
+ * model load, so that the machine's changing speed affects them alike; each one's median-wall run
+ * is reported. Results and method: docs/speed.md, "Long videos".
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { lastValueFrom, toArray } from 'rxjs'
+import { PRESETS, resolveFfmpeg, resolveFfprobe, upscaleVideo, type Preset, type UpscaleVideoOptions } from '@anime-upscaler/core'
+import { findRepoRoot } from './repo-root'
+
+const CONFIGS = ['whole', 'segmented', 'one-lane', 'lossless'] as const
+type Config = (typeof CONFIGS)[number]
+
+const LABEL: Record<Config, string> = {
+  whole: 'unsegmented',
+  segmented: 'segmented, final codec (2 lanes)',
+  'one-lane': 'segmented, final codec, 1 lane',
+  lossless: 'segmented, FFV1 + final encode pass',
+}
+
+interface Settings {
+  clip: string
+  model: string
+  seconds: number
+  preset: Preset
+}
+
+interface Result {
+  config: Config
+  wallS: number
+  /** CPU seconds of the whole run, ffmpeg included: the work, whatever else runs on the machine. */
+  cpuS: number
+  /** Of wallS, the final encode pass of the lossless design. */
+  finalPassS?: number
+  segments: number
+  bytes: number
+  /** Bytes of the lossless intermediate (the joined FFV1 file). */
+  intermediateBytes?: number
+  keyframes: number
+  frames: number
+}
+
+/** CPU seconds of this process (its threads: model workers, detection) and of its children that ended (ffmpeg). */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage()
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
+  // Fields 16 and 17 of stat (cutime, cstime), counted from the state field (3): clock ticks, 100 a second.
+  const children = (Number(fields[13]) + Number(fields[14])) / 100
+  return (user + system) / 1e6 + children
+}
+
+function keyframes(file: string): number {
+  const text = execFileSync(resolveFfprobe(), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=flags', '-of', 'csv=p=0', file], { encoding: 'utf8' })
+  return text.split('\n').filter((flags) => flags.includes('K')).length
+}
+
+/** The lossless design's second half: the FFV1 output encoded as the final codec, the other streams copied. */
+function finalPass(lossless: string, output: string, preset: Preset): number {
+  const started = performance.now()
+  execFileSync(resolveFfmpeg(), ['-v', 'error', '-i', lossless, '-map', '0', '-c', 'copy', '-c:v', 'libx264', '-preset', preset, '-crf', '18', '-pix_fmt', 'yuv420p', '-y', output])
+  return (performance.now() - started) / 1000
+}
+
+async function runOne(config: Config, settings: Settings, dir: string): Promise<Result> {
+  const output = path.join(dir, `${config}.mkv`)
+  rmSync(output, { force: true })
+  const encoder = { codec: 'libx264' as const, preset: settings.preset, crf: 18, pixFmt: 'yuv420p' as const }
+  const base: UpscaleVideoOptions = { model: settings.model, encoder, overwrite: true }
+  const segments = { seconds: settings.seconds, ...(config === 'one-lane' ? { concurrency: 1 } : {}) }
+  const options: UpscaleVideoOptions =
+    config === 'whole' ? base : config === 'lossless' ? { ...base, encoder: { codec: 'ffv1' }, segments, resume: false } : { ...base, segments, resume: false }
+  const started = performance.now()
+  const cpuStart = cpuSeconds()
+  const target = config === 'lossless' ? path.join(dir, 'lossless-ffv1.mkv') : output
+  const events = await lastValueFrom(upscaleVideo(settings.clip, target, options).pipe(toArray()))
+  const start = events.find((event) => event.type === 'start')
+  const done = events.at(-1)
+  if (start?.type !== 'start' || done?.type !== 'done') throw new Error(`${config}: the run did not finish`)
+  const finalPassS = config === 'lossless' ? finalPass(target, output, settings.preset) : undefined
+  const wallS = (performance.now() - started) / 1000
+  return {
+    config,
+    wallS,
+    cpuS: cpuSeconds() - cpuStart,
+    ...(finalPassS !== undefined ? { finalPassS, intermediateBytes: statSync(target).size } : {}),
+    segments: start.segments?.count ?? 1,
+    bytes: statSync(output).size,
+    keyframes: keyframes(output),
+    frames: done.frames,
+  }
+}
+
+function median(results: Result[]): Result {
+  const sorted = [...results].sort((a, b) => a.wallS - b.wallS)
+  return sorted[Math.floor((sorted.length - 1) / 2)]
+}
+
+function report(results: Result[], settings: Settings, repeat: number, load: number[]): string {
+  const byConfig = CONFIGS.map((config) => results.filter((r) => r.config === config)).filter((runs) => runs.length > 0).map(median)
+  const whole = byConfig.find((r) => r.config === 'whole')
+  const rows = byConfig.map((r) => {
+    const ratio = whole ? `${(r.wallS / whole.wallS).toFixed(3)}x` : ''
+    const pass = r.finalPassS !== undefined ? ` (final pass ${r.finalPassS.toFixed(1)} s)` : ''
+    const intermediate = r.intermediateBytes !== undefined ? `${(r.intermediateBytes / 1e6).toFixed(1)} MB` : ''
+    const cpu = whole ? `${r.cpuS.toFixed(1)} s (${(r.cpuS / whole.cpuS).toFixed(3)}x)` : `${r.cpuS.toFixed(1)} s`
+    return `| ${LABEL[r.config]} | ${r.segments} | ${r.frames} | ${r.wallS.toFixed(1)} s${pass} | ${ratio} | ${cpu} | ${(r.bytes / 1e6).toFixed(2)} MB | ${r.keyframes} | ${intermediate} |`
+  })
+  return [
+    `clip ${path.basename(settings.clip)}, model ${settings.model}, libx264 crf 18 preset ${settings.preset}, segments of ~${settings.seconds} s`,
+    `${availableParallelism()} cores; load average before: ${load.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}${repeat > 1 ? `; median of ${repeat} runs each, in turn` : ''}`,
+    '',
+    '| run | segments | frames | wall | vs unsegmented | CPU | output | keyframes | intermediate |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n')
+}
+
+function defaultClip(): string {
+  const root = findRepoRoot()
+  const clip = root ? path.resolve(root, '../shared/fixtures/video/hero_360p.webm') : ''
+  if (!existsSync(clip)) throw new Error('Cannot find ../shared/fixtures/video/hero_360p.webm: pass --clip FILE')
+  return clip
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      clip: { type: 'string' },
+      model: { type: 'string', default: 'anime4k-s' },
+      seconds: { type: 'string', default: '5' },
+      preset: { type: 'string', default: 'medium' },
+      repeat: { type: 'string', default: '1' },
+      only: { type: 'string', default: CONFIGS.join(',') },
+    },
+  })
+  if (!(PRESETS as readonly string[]).includes(values.preset)) throw new Error(`Expected --preset one of ${PRESETS.join(', ')} but received '${values.preset}'`)
+  const only = values.only.split(',') as Config[]
+  for (const config of only) if (!CONFIGS.includes(config)) throw new Error(`Expected --only from ${CONFIGS.join(', ')} but received '${config}'`)
+  const settings: Settings = { clip: values.clip ?? defaultClip(), model: values.model, seconds: Number(values.seconds), preset: values.preset as Preset }
+  const repeat = Number(values.repeat)
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-scale-'))
+  const load = loadavg()
+  const results: Result[] = []
+  try {
+    for (let round = 0; round < repeat; round++) {
+      for (const config of only) {
+        const result = await runOne(config, settings, dir)
+        process.stderr.write(`${LABEL[config]}: ${result.wallS.toFixed(1)} s\n`)
+        results.push(result)
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  process.stdout.write(`${report(results, settings, repeat, load)}\n`)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = 1
+})
