@@ -1,5 +1,7 @@
 import { isIP } from 'node:net'
-import { Redis, type RedisOptions } from 'ioredis'
+import type { ConnectionOptions } from 'bullmq'
+import type { Redis, RedisOptions } from 'ioredis'
+import { message, optionName } from '@anime-upscaler/common'
 import { CoreError } from '../../errors'
 
 /** How long the first contact with Redis may take before the command says it cannot reach it. */
@@ -11,11 +13,13 @@ export interface RedisTarget {
   options: RedisOptions
   /** The URL without its password, for messages. */
   display: string
+  /** The option that gave the URL, for errors. */
+  option: string
 }
 
-function invalidUrl(url: string, why: string): CoreError {
-  return new CoreError('E_INVALID_ARGUMENT', 'input', `Expected a Redis URL like redis://host:6379 or rediss://:password@host:6380/0 for redis but received '${redact(url)}': ${why}`, {
-    option: 'redis',
+function invalidUrl(url: string, why: string, option: string): CoreError {
+  return new CoreError('E_INVALID_ARGUMENT', 'input', message`Expected a Redis URL like redis://host:6379 or rediss://:password@host:6380/0 for ${optionName(option)} but received '${redact(url)}': ${why}`, {
+    option,
     value: redact(url),
   })
 }
@@ -29,17 +33,17 @@ function redact(url: string): string {
  * Reads a Redis URL: `redis://[user[:password]@]host[:port][/db]`, `rediss://` for TLS (the
  * server's certificate is checked against the system's CAs plus NODE_EXTRA_CA_CERTS).
  */
-export function parseRedisUrl(url: string): RedisTarget {
+export function parseRedisUrl(url: string, option = 'redis'): RedisTarget {
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    throw invalidUrl(url, 'not a URL')
+    throw invalidUrl(url, 'not a URL', option)
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw invalidUrl(url, `the scheme must be redis:// or rediss://, not ${parsed.protocol}//`)
-  if (!parsed.hostname) throw invalidUrl(url, 'no host')
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw invalidUrl(url, `the scheme must be redis:// or rediss://, not ${parsed.protocol}//`, option)
+  if (!parsed.hostname) throw invalidUrl(url, 'no host', option)
   const db = parsed.pathname.replace(/^\//, '')
-  if (db !== '' && !/^\d+$/.test(db)) throw invalidUrl(url, `the path must be a database number, not '${db}'`)
+  if (db !== '' && !/^\d+$/.test(db)) throw invalidUrl(url, `the path must be a database number, not '${db}'`, option)
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1')
   const options: RedisOptions = {
     host,
@@ -50,7 +54,7 @@ export function parseRedisUrl(url: string): RedisTarget {
     // An IP address is checked against the certificate's IP names; SNI takes host names only.
     ...(parsed.protocol === 'rediss:' ? { tls: isIP(host) ? {} : { servername: host } } : {}),
   }
-  return { options, display: redact(url) }
+  return { options, display: redact(url), option }
 }
 
 /** Why a connection failed, in a user's words. */
@@ -69,7 +73,7 @@ function reason(error: unknown): string {
  * (`E_REDIS_UNREACHABLE`, a request error) instead of after retries.
  */
 export async function checkRedis(target: RedisTarget, timeoutMs = REDIS_CONNECT_TIMEOUT_MS): Promise<void> {
-  const client = new Redis({ ...target.options, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false })
+  const client = await redisClient(target, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false })
   // The cause comes as an 'error' event; connect() itself only says "Connection is closed".
   let cause: unknown
   client.on('error', (error) => (cause ??= error))
@@ -80,9 +84,25 @@ export async function checkRedis(target: RedisTarget, timeoutMs = REDIS_CONNECT_
   try {
     await Promise.race([client.connect().then(() => client.ping()), deadline])
   } catch (error) {
-    throw new CoreError('E_REDIS_UNREACHABLE', 'input', `Cannot use Redis at ${target.display}: ${reason(cause ?? error)}`, { option: 'redis', value: target.display })
+    throw new CoreError('E_REDIS_UNREACHABLE', 'input', `Cannot use Redis at ${target.display}: ${reason(cause ?? error)}`, { option: target.option, value: target.display })
   } finally {
     clearTimeout(timer)
     client.disconnect()
   }
+}
+
+/** BullMQ's connection options for `target` (ioredis options; bullmq types them apart). */
+export function bullConnection(target: RedisTarget, extra: RedisOptions = {}): ConnectionOptions {
+  return { ...target.options, ...extra } as ConnectionOptions
+}
+
+/** The Redis and queue libraries, loaded on first use: they take a while to load and only the distributed mode needs them. */
+export function redisLibraries(): Promise<[typeof import('bullmq'), typeof import('ioredis')]> {
+  return Promise.all([import('bullmq'), import('ioredis')])
+}
+
+/** A plain Redis client for `target` (the job's state, refusals). */
+export async function redisClient(target: RedisTarget, extra: RedisOptions): Promise<Redis> {
+  const [, { Redis: Client }] = await redisLibraries()
+  return new Client({ ...target.options, ...extra })
 }
