@@ -174,8 +174,8 @@ test("a worker whose model differs from the job's refuses it, saying why; nothin
   const job = launch('upscale', 'clip.mkv', '-o', 'refused.mkv', '--redis', redis.url, '--segments', '1', '--model', join(dir, 'models-a', 'mine.onnx'), '--preset', 'ultrafast')
   await job.waitFor(/refused this job/)
   // The model file is compared by content: its fingerprint differs.
-  expect(one.stderr()).toMatch(/Refused segment \d+ of job \w+: .*other settings than here .*file \d+:\w+ → file \d+:\w+/)
-  expect(job.stderr()).toMatch(/Worker [^ ]+ refused this job: .*other settings than here/)
+  expect(one.stderr()).toMatch(/Refused segment \d+ of job \w+: .*other settings .*\(model file \d+:\w+ → file \d+:\w+\)/)
+  expect(job.stderr()).toMatch(/Worker [^ ]+ refused this job: .*\(model file /)
   expect(one.stderr().match(/Refused segment/g)).toHaveLength(1)
   job.child.kill('SIGINT')
   expect(await job.exited).toBe(130)

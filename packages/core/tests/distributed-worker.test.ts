@@ -55,7 +55,7 @@ test("a task of another core version is refused, said once, and goes back to the
     const refusals = events.filter((e) => e.type === 'refused')
     expect(refusals).toHaveLength(1)
     expect(refusals[0]).toMatchObject({ jobId: 'other-version', index: 0 })
-    expect((refusals[0] as { reason: string }).reason).toMatch(new RegExp(`the version of @anime-upscaler/core\\W+0\\.0\\.0-other → ${CORE_VERSION.replace(/\./g, '\\.')}`))
+    expect((refusals[0] as { reason: string }).reason).toContain(`the version of @anime-upscaler/core 0.0.0-other → ${CORE_VERSION}`)
     expect(await control.hget(controlKey('other-version'), `refused:${(events[0] as { worker: string }).worker}`)).toContain('0.0.0-other')
     const state = await (await queue.getJob(segmentJobId('other-version', 0)))!.getState()
     expect(['delayed', 'waiting', 'active']).toContain(state)
