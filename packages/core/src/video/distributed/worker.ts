@@ -1,4 +1,4 @@
-import { link, rm, stat } from 'node:fs/promises'
+import { link, rename, rm, stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import type { Job, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -242,14 +242,19 @@ class WorkerRun {
 /**
  * Puts a finished segment in place without replacing one that is there: a hard link fails when the
  * name exists, so of two workers that made the same segment (one was thought dead), the first one
- * stays and both report its checksum.
+ * stays and both report its checksum. A share without hard links gets a rename (the last copy stays).
  */
 async function placeSegment(partial: string, file: string, result: Omit<SegmentReport, 'worker'>): Promise<Omit<SegmentReport, 'worker'>> {
   try {
     await link(partial, file)
     return result
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') {
+      await rename(partial, file)
+      return result
+    }
+    if (code !== 'EEXIST') throw error
     const [sha256, { size }] = await Promise.all([sha256File(file), stat(file)])
     return { ...result, sha256, bytes: size }
   }
