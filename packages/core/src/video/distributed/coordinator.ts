@@ -97,6 +97,7 @@ class Distribution {
 
   async start(): Promise<void> {
     await this.control.hset(this.key, 'state', 'running')
+    await this.forgetFailures()
     await this.queue.addBulk(
       this.options.tasks.map((task) => ({
         name: `segment ${task.index}`,
@@ -105,6 +106,14 @@ class Distribution {
       })),
     )
     this.pause = this.options.paused?.subscribe((paused) => void this.control.hset(this.key, 'state', paused ? 'paused' : 'running').catch(() => undefined))
+  }
+
+  /** Segments an earlier run of this job let fail are tried afresh (their ids would otherwise keep the failure). */
+  private async forgetFailures(): Promise<void> {
+    for (const task of this.options.tasks) {
+      const job = await this.jobs.fromId(this.queue, segmentJobId(task.jobId, task.index))
+      if (job && (await job.getState()) === 'failed') await job.remove()
+    }
   }
 
   /** Reads the segments until all are done; fails on a segment out of attempts, a stop, or Redis gone too long. */

@@ -42,7 +42,8 @@ export class SegmentContexts {
     await this.closeIdle(task.jobId)
     let entry = this.loaded.get(task.jobId)
     if (!entry) {
-      const options: UpscaleVideoOptions = { ...(task.options as UpscaleVideoOptions), model, ...definedOnly(this.pool) }
+      // The output is the coordinator's to check and write (`overwrite` there); a worker only reads its plan.
+      const options: UpscaleVideoOptions = { ...(task.options as UpscaleVideoOptions), model, overwrite: true, ...definedOnly(this.pool) }
       entry = { upscaler: openSegmentUpscaler(task.job, options), users: 0 }
       this.loaded.set(task.jobId, entry)
       entry.upscaler.catch(() => this.loaded.delete(task.jobId))

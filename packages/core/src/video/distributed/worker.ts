@@ -159,6 +159,7 @@ class WorkerRun {
     this.emit({ type: 'segment', jobId: task.jobId, index: task.index, frames: range.frames, input: task.job.input })
     const started = performance.now()
     try {
+      await whileHeld(segment)
       const report = await this.upscale(job, lease, segment)
       this.emit({ type: 'segment-done', jobId: task.jobId, index: task.index, frames: report.frames, seconds: (performance.now() - started) / 1000 })
       return report
@@ -237,6 +238,21 @@ class WorkerRun {
     await this.contexts.close()
     this.control.disconnect()
   }
+}
+
+/** A segment taken while its job is paused starts once it resumes (or ends at a stop): no decoder runs meanwhile. */
+function whileHeld({ paused, stop }: ActiveSegment): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      subscription.unsubscribe()
+      stop.signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const subscription = paused.subscribe((held) => {
+      if (!held) queueMicrotask(done)
+    })
+    stop.signal.addEventListener('abort', done, { once: true })
+  })
 }
 
 /**
