@@ -1,11 +1,15 @@
 /**
- * The distributed mode's scaling: one coordinator (`upscale --redis`) and 1 or 2 worker processes
+ * Long videos on more hands, distributed part (`pnpm bench:scale` runs the local part,
+ * bench-scale.ts, then this). The distributed mode's scaling: one coordinator (`upscale --redis`) and 1 or 2 worker processes
  * (`anime-upscaler worker`), each worker pinned to its own core with taskset and given one model
  * session of one thread, on a Redis of its own (tools/src/redis-server.ts). Runs alternate (1, 2, 1,
  * 2 …) so the machine's changing load affects both alike; the table gives each count's median.
- * Then the model of docs/distributed.md for a 24-minute episode on N machines.
+ * Then the model of docs/distributed.md for a 24-minute episode on N machines. The workers' busy
+ * share (seconds on segments / (workers x segment phase)) says how well the work is spread,
+ * whatever else runs on the machine; the speed-up needs an idle machine.
  *
- *   pnpm bench:scale [--seconds 32] [--segment 4] [--repeat 2] [--model anime4k-s] [--size 640x360]
+ *   node tools/dist/bench-scale-distributed.js [--seconds 32] [--segment 4] [--repeat 2] [--model anime4k-s]
+ *                                              [--size 640x360] [--model-only]
  *
  * Throughput is frames / wall time of the whole command (planning and join included), and of
  * its segment phase alone (from the first progress event to the last frame encoded).
