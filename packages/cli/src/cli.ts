@@ -5,6 +5,7 @@ import { registerModels } from './commands/models'
 import { registerProbe } from './commands/probe'
 import { registerUi } from './commands/ui'
 import { registerUpscale } from './commands/upscale'
+import { registerWorker } from './commands/worker'
 import type { CliIo, CommandContext } from './context'
 import { EXIT, type ExitCode } from './exit-codes'
 import { VERSION } from './version'
@@ -20,7 +21,7 @@ function buildProgram(context: CommandContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')
-  for (const register of [registerUpscale, registerProbe, registerUi, registerModels, registerDoctor]) register(program, context)
+  for (const register of [registerUpscale, registerWorker, registerProbe, registerUi, registerModels, registerDoctor]) register(program, context)
   return program
 }
 

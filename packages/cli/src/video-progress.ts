@@ -1,11 +1,14 @@
 import type { VideoEvent } from '@anime-upscaler/core'
 import { segmentsLine } from './commands/segment-flags'
+import { workersLine } from './commands/distributed'
 import { StatusLine, type ProgressStream } from './status-line'
 
 /** Renders video events on stderr: a redrawn status line on a terminal, a line every few seconds otherwise. */
 export class VideoProgressDisplay {
   private readonly status: StatusLine
   private lastPlainLine = 0
+  private lastWorkers = ''
+  private lastWorkersAt = -Infinity
 
   constructor(
     stream: ProgressStream | StatusLine = process.stderr,
@@ -40,6 +43,9 @@ export class VideoProgressDisplay {
         }
         break
       }
+      case 'workers':
+        this.workers(workersLine(event))
+        break
       case 'paused':
         this.line('Paused: frames in flight finish, nothing new is decoded. Press p to resume.')
         break
@@ -52,6 +58,14 @@ export class VideoProgressDisplay {
         )
         break
     }
+  }
+
+  /** What each worker does: a line when it changes, at most every few seconds. */
+  private workers(text: string): void {
+    if (text === this.lastWorkers || performance.now() - this.lastWorkersAt < this.plainIntervalMs) return
+    this.lastWorkers = text
+    this.lastWorkersAt = performance.now()
+    this.line(text)
   }
 
   line(text: string): void {

@@ -28,6 +28,12 @@ export type CoreErrorCode =
   | 'E_JOB_MISMATCH'
   /** A segmented job's folder is in use by a live process. */
   | 'E_JOB_BUSY'
+  /** Distributed mode: Redis cannot be reached or refuses us at the start. */
+  | 'E_REDIS_UNREACHABLE'
+  /** Distributed mode: Redis went away mid-job for longer than the job waits for it. */
+  | 'E_REDIS_LOST'
+  /** Distributed mode: a segment failed on every attempt its job allows. */
+  | 'E_SEGMENT_FAILED'
 
 /**
  * An error of the pipeline: a stable `code`, the `stage` that failed, a message that says what to
@@ -66,6 +72,7 @@ export const REQUEST_ERRORS: ReadonlySet<CoreErrorCode> = new Set([
   'E_MODEL',
   'E_JOB_MISMATCH',
   'E_JOB_BUSY',
+  'E_REDIS_UNREACHABLE',
 ])
 
 /** stage-save options that core sets itself, by the name of core's option they come from. */

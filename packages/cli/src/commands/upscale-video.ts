@@ -5,6 +5,7 @@ import { EXIT, type ExitCode } from '../exit-codes'
 import { listenForKeys } from '../keys'
 import { VideoProgressDisplay } from '../video-progress'
 import { segmentOptions } from './segment-flags'
+import { distributedOptions } from './distributed'
 import { poolOptions, type UpscaleFlags } from './upscale'
 
 function jsonLine(event: VideoEvent): string {
@@ -40,6 +41,7 @@ export function videoOptions(flags: UpscaleFlags) {
     allowTruncated: flags.allowTruncated,
     planFile: flags.plan,
     ...segmentOptions(flags),
+    ...distributedOptions(flags),
   }
 }
 

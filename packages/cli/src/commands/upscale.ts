@@ -26,6 +26,7 @@ import { fraction, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger
 import { modelsDirOption } from './models'
 import { upscaleBatchCommand } from './upscale-batch'
 import { addSegmentOptions, checkSegmentFlags, type SegmentFlags } from './segment-flags'
+import { addDistributedOptions } from './distributed'
 import { upscaleImagesCommand } from './upscale-images'
 import { upscaleVideoCommand } from './upscale-video'
 
@@ -68,6 +69,7 @@ export interface UpscaleFlags extends SegmentFlags {
   dedupLo?: number
   dedupFrac?: number
   dedupMaxRun?: number
+  redis?: string
 }
 
 /** The options of core's worker pool and target, from the flags. */
@@ -160,7 +162,7 @@ export function registerUpscale(program: Command, { io, setResult }: CommandCont
     .description('Upscale videos and images: files, folders (recursive, layout kept) and globs')
     .argument('<inputs...>', 'video and image files, folders or quoted globs')
     .requiredOption('-o, --output <path>', 'output file (one input) or folder')
-  for (const add of [addModelOptions, addImageOptions, addEncoderOptions, addPipelineOptions, addSegmentOptions]) add(command)
+  for (const add of [addModelOptions, addImageOptions, addEncoderOptions, addPipelineOptions, addSegmentOptions, addDistributedOptions]) add(command)
   command.action((inputs: string[], flags: UpscaleFlags) => {
     checkFlags(flags)
     checkSegmentFlags(flags)

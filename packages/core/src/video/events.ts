@@ -1,4 +1,5 @@
 import type { ModelInfo } from '@anime-upscaler/stage-upscale'
+import type { WorkerShare } from './distributed/coordinator'
 import type { VideoSummary } from './plan'
 
 export interface StageCounts {
@@ -41,6 +42,8 @@ export type VideoEvent =
       paused: boolean
       skippedShare: number
     } & StageCounts)
+  /** Distributed mode (`queue`): what each worker does for this job, beside each progress event. */
+  | { type: 'workers'; workers: WorkerShare[] }
   | { type: 'paused' }
   | { type: 'resumed' }
   | { type: 'done'; output: string; frames: number; seconds: number; fps: number; partial: boolean; unique: number; duplicates: number }

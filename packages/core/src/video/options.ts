@@ -5,6 +5,7 @@ import type { DecodedFrame } from '@anime-upscaler/stage-extract'
 import type { SaveOptions } from '@anime-upscaler/stage-save'
 import type { TargetSize, UpscalerOptions } from '@anime-upscaler/stage-upscale'
 import { DEFAULTS } from '../defaults'
+import { resolveQueue, type QueueOptions, type ResolvedQueue } from './distributed/queue-run'
 import { CoreError } from '../errors'
 
 export const PIPELINE_MODES = ['concurrent', 'sequential', 'auto'] as const
@@ -81,6 +82,13 @@ export interface UpscaleVideoOptions extends UpscalerOptions {
    * folder is removed however the job ends. See `ResumeOptions`.
    */
   resume?: boolean | ResumeOptions
+  /**
+   * Distributed mode: the segments (`segments` is implied) are upscaled by workers on any number of
+   * machines (`runSegmentWorker`, `anime-upscaler worker`) through a Redis queue; this process plans,
+   * follows and joins. Input, output and job folder must be on storage every machine reaches at the
+   * same path. See docs/distributed.md.
+   */
+  queue?: QueueOptions
 }
 
 export interface SegmentOptions {
@@ -133,6 +141,8 @@ export interface ResolvedVideoOptions {
   ffprobePath?: string
   /** Set for a segmented job. */
   segments?: ResolvedSegments
+  /** Set for a distributed job. */
+  queue?: ResolvedQueue
   /** What goes to stage-upscale's worker pool. */
   pool: UpscalerOptions
 }
@@ -156,11 +166,13 @@ export function resolveVideoOptions(options: UpscaleVideoOptions): ResolvedVideo
   if (signal !== undefined) check.signal('signal', signal)
   if (planFile !== undefined) check.nonEmptyString('planFile', planFile)
   const pool = poolOptionsOf(options)
-  const segments = resolveSegments(options)
+  const queue = options.queue === undefined ? undefined : resolveQueue(options.queue)
+  const segments = resolveSegments(queue ? { ...options, segments: options.segments || true } : options)
   return {
     target, mode, autoThreshold, capacity: capacity ?? DEFAULTS.capacity, capacityGiven: capacity !== undefined, bufferMemory, maxOutputPixels,
     encoder, frameFormat, dedup, overwrite, keepPartial, paused, signal, planFile, allowTruncated, ffmpegPath, ffprobePath, pool,
     ...(segments ? { segments } : {}),
+    ...(queue ? { queue } : {}),
   }
 }
 
@@ -188,6 +200,6 @@ function resolveSegments({ segments, resume, keepPartial }: UpscaleVideoOptions)
 
 /** The options that belong to stage-upscale's pool. */
 function poolOptionsOf(options: UpscaleVideoOptions): UpscalerOptions {
-  const { target: _t, mode: _m, autoThreshold: _a, capacity: _c, bufferMemory: _b, maxOutputPixels: _x, encoder: _e, frameFormat: _f, dedup: _d, overwrite: _o, keepPartial: _k, paused: _p, signal: _s, planFile: _pf, allowTruncated: _at, ffmpegPath: _fm, ffprobePath: _fp, segments: _sg, resume: _rs, ...pool } = options
+  const { target: _t, mode: _m, autoThreshold: _a, capacity: _c, bufferMemory: _b, maxOutputPixels: _x, encoder: _e, frameFormat: _f, dedup: _d, overwrite: _o, keepPartial: _k, paused: _p, signal: _s, planFile: _pf, allowTruncated: _at, ffmpegPath: _fm, ffprobePath: _fp, segments: _sg, resume: _rs, queue: _q, ...pool } = options
   return pool
 }

@@ -88,6 +88,17 @@ export class ProgressRecorder implements FrameRecorder {
     this.earlier.duplicates += duplicates
   }
 
+  /** Frames of a segment another machine made in this run (distributed mode): in the output and the speed. */
+  remote(frames: number, unique: number, duplicates: number): void {
+    const { counts } = this
+    counts.decoded += frames
+    counts.unique += unique
+    counts.duplicates += duplicates
+    counts.upscaled += unique
+    counts.encoded += frames
+    this.encodedDuplicates += duplicates
+  }
+
   setPaused(paused: boolean): void {
     this.clock.setPaused(paused)
   }

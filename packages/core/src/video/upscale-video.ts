@@ -11,6 +11,7 @@ import { loadModel, probeVideo } from './prepare'
 import { ProgressRecorder } from './progress'
 import { describeJob } from './segments/job'
 import { LocalSegmentedRun } from './segments/local-run'
+import { checkRedis } from './distributed/redis'
 
 /**
  * Upscales a video: ffmpeg decodes (stage-extract), repeated frames are found (stage-detect), the
@@ -73,12 +74,14 @@ class VideoJob {
 
   /** Every check that can fail before any work, the probe, the segments and the job folder (segmented), then the workers and the plan. */
   private async prepare(options: ResolvedVideoOptions): Promise<VideoPlan> {
+    // Distributed: an unusable Redis is said before anything else takes time.
+    if (options.queue) await checkRedis(options.queue.target)
     const probed = await probeVideo(this.input, this.output, options, this.preparing.signal)
     if (options.segments) {
       const job = await describeJob(this.input, this.output, probed.info, options, this.preparing.signal)
       this.segmented = await LocalSegmentedRun.open(job, { ...options, segments: options.segments })
     }
-    const { plan, upscaler } = await loadModel(this.input, this.output, probed, options, this.preparing.signal)
+    const { plan, upscaler } = await loadModel(this.input, this.output, probed, coordinatorModel(options), this.preparing.signal)
     this.upscaler = upscaler
     return plan
   }
@@ -119,7 +122,8 @@ class VideoJob {
     let pausedNow = false
     this.watchPause(options, recorder, (paused) => paused !== pausedNow && ((pausedNow = paused), true))
     options.signal?.addEventListener('abort', () => void this.closeWorkers(), { once: true })
-    run.run({ plan, upscaler: this.upscaler!, recorder, onEncoded: () => this.emit(recorder.progress()) }).then(
+    const onWarning = options.pool.onWarning ?? (() => undefined)
+    run.run({ plan, upscaler: this.upscaler!, recorder, onEncoded: () => this.emit(recorder.progress()), emit: (event) => this.emit(event), onWarning }).then(
       ({ output, frames }) => this.finish(recorder, options.planFile, output, frames, false),
       (error: unknown) => this.end({ error }),
     )
@@ -171,6 +175,11 @@ class VideoJob {
     this.segmented?.cancel()
     void this.closeWorkers()
   }
+}
+
+/** A distributed job's coordinator loads the model only to plan (its size, its colour output): one session of one thread. */
+function coordinatorModel(options: ResolvedVideoOptions): ResolvedVideoOptions {
+  return options.queue ? { ...options, pool: { ...options.pool, workers: 1, threads: 1 } } : options
 }
 
 function startEvent(plan: VideoPlan, segments?: { count: number; done: number; folder: string }): VideoEvent {

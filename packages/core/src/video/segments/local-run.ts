@@ -5,6 +5,8 @@ import { CoreError } from '../../errors'
 import type { ResolvedSegments, ResolvedVideoOptions } from '../options'
 import type { VideoPlan } from '../plan'
 import type { ProgressRecorder } from '../progress'
+import type { VideoEvent } from '../events'
+import { upscaleOnQueue } from '../distributed/queue-run'
 import { JobFolder, defaultJobFolder, removePartialSegments, type SegmentDone } from './job-folder'
 import { segmentContext, type SegmentedJob } from './job'
 import type { SegmentRange } from './plan-segments'
@@ -21,6 +23,9 @@ export interface LocalRunParts {
   recorder: ProgressRecorder
   /** A frame was encoded (progress to tell). */
   onEncoded(): void
+  /** Distributed mode: its progress and workers events, and its warnings (Redis away, a worker refusing). */
+  emit(event: VideoEvent): void
+  onWarning(message: string): void
 }
 
 /**
@@ -106,6 +111,7 @@ export class LocalSegmentedRun {
     const { plan, upscaler, recorder } = parts
     for (const segment of done.values()) recorder.reused(segment.frames, segment.unique, segment.duplicates)
     const pending = job.segments.filter((s) => !done.has(s.index))
+    if (options.queue) return upscaleOnQueue({ job, folder: this.folder, done, pending, options: { ...options, queue: options.queue }, recorder, paused: this.paused, signal: this.stop.signal, emit: parts.emit, onWarning: parts.onWarning })
     const concurrency = Math.min(options.segments.concurrency ?? Math.min(DEFAULT_CONCURRENCY, plan.workers), Math.max(1, pending.length))
     const context = segmentContext(job, plan, upscaler, options, Math.max(2, Math.ceil(plan.capacity / concurrency)))
     const next = () => (this.stop.signal.aborted ? undefined : pending.shift())
