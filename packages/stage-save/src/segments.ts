@@ -63,38 +63,48 @@ function quoted(file: string): string {
   return `'${file.replace(/'/g, "'\\''")}'`
 }
 
+/** A segment's first frame's time and whether ffmpeg itself reports that as the file's start. */
+interface SegmentStart {
+  us: number
+  reported: boolean
+}
+
 /**
  * The concat list. The concat demuxer shifts each file's packets by the durations before it minus
- * the file's in point; each in point is the file's first frame's time (else the demuxer takes the
- * file's start time, which ffmpeg cannot always tell for a short NUT file) and each duration is the
- * gap to the next file's first frame, in whole microseconds: the sums telescope exactly, and every
- * frame keeps its time (less the first file's, which `-itsoffset` gives back). A segment starts
- * with a keyframe, so seeking to its in point reads it whole.
+ * the file's in point (its start time when no in point is given); each duration is the gap to the
+ * next file's first frame, in whole microseconds: the sums telescope exactly, and every frame keeps
+ * its time (less the first file's, which `-itsoffset` gives back). An in point is given only where
+ * ffmpeg cannot tell the file's start (a short NUT file): it makes the demuxer seek, and NUT cannot
+ * seek in some encoder-written files that start off the rate's grid (EPERM).
  */
-function concatList(segments: readonly string[], startsUs: readonly number[]): string {
+function concatList(segments: readonly string[], starts: readonly SegmentStart[]): string {
   const lines = ['ffconcat version 1.0']
   const seconds = (us: number) => (us / 1e6).toFixed(6)
   segments.forEach((file, i) => {
-    lines.push(`file ${quoted(path.resolve(file))}`, `inpoint ${seconds(startsUs[i])}`)
-    if (i + 1 < segments.length) lines.push(`duration ${seconds(startsUs[i + 1] - startsUs[i])}`)
+    lines.push(`file ${quoted(path.resolve(file))}`)
+    if (!starts[i].reported) lines.push(`inpoint ${seconds(starts[i].us)}`)
+    if (i + 1 < segments.length) lines.push(`duration ${seconds(starts[i + 1].us - starts[i].us)}`)
   })
   return `${lines.join('\n')}\n`
 }
 
 /**
  * The presentation time of a segment's first packet, in whole microseconds, from one packet copied
- * as it is (`-copyts`, no shift) into framecrc (`#tb` and the packet's pts). A segment starts with a
+ * as it is (`-copyts`, no shift) into framecrc (`#tb` and the packet's pts), and whether ffmpeg's
+ * input summary ("start: …") gives that same time as the file's start. A segment starts with a
  * keyframe that no frame precedes, so its first packet is its first frame.
  */
-async function firstFrameUs(ffmpegPath: string, segment: string, signal?: AbortSignal): Promise<number> {
-  const args = ['-hide_banner', '-v', 'error', '-copyts', '-i', segment, '-map', '0:v:0', '-c', 'copy', '-frames:v', '1', '-avoid_negative_ts', 'disabled', '-f', 'framecrc', '-']
+async function segmentStart(ffmpegPath: string, segment: string, signal?: AbortSignal): Promise<SegmentStart> {
+  const args = ['-hide_banner', '-v', 'info', '-nostats', '-copyts', '-i', segment, '-map', '0:v:0', '-c', 'copy', '-frames:v', '1', '-avoid_negative_ts', 'disabled', '-f', 'framecrc', '-']
   const result = await runProcess(ffmpegPath, args, signal ? { signal } : {})
   const base = /^#tb 0: (\d+)\/(\d+)$/m.exec(result.stdout)
   const packet = /^0,\s*-?\d+,\s*(-?\d+),/m.exec(result.stdout)
   if (result.code !== 0 || !base || !packet) {
     throw new SaveError('E_SOURCE', `ffmpeg cannot read the first frame's time of the segment '${segment}'`, { stderr: result.stderr.trim() })
   }
-  return Math.round((Number(packet[1]) * Number(base[1]) * 1e6) / Number(base[2]))
+  const us = Math.round((Number(packet[1]) * Number(base[1]) * 1e6) / Number(base[2]))
+  const start = /, start: (-?\d+(?:\.\d+)?),/.exec(result.stderr)
+  return { us, reported: start !== null && Math.abs(Math.round(Number(start[1]) * 1e6) - us) <= 1 }
 }
 
 /**
@@ -116,10 +126,10 @@ export async function joinSegments({ plan, segments, signal }: JoinOptions): Pro
   signal?.addEventListener('abort', stop, { once: true })
   try {
     // One ffmpeg at a time: a season's episode has dozens of segments, each read in milliseconds.
-    const startsUs: number[] = []
-    for (const file of segments) startsUs.push(await firstFrameUs(ffmpegPath, file, signal))
-    await fsp.writeFile(list, concatList(segments, startsUs)).catch((error: unknown) => Promise.reject(ioError(error, `writing the list of segments beside ${output}`)))
-    const offset = startsUs[0] === 0 ? [] : ['-itsoffset', (startsUs[0] / 1e6).toFixed(6)]
+    const starts: SegmentStart[] = []
+    for (const file of segments) starts.push(await segmentStart(ffmpegPath, file, signal))
+    await fsp.writeFile(list, concatList(segments, starts)).catch((error: unknown) => Promise.reject(ioError(error, `writing the list of segments beside ${output}`)))
+    const offset = starts[0].us === 0 ? [] : ['-itsoffset', (starts[0].us / 1e6).toFixed(6)]
     const args = copyArgs(video, [...offset, '-f', 'concat', '-safe', '0', '-i', list], temporary, plan.streams, plan.videoLanguage)
     if (signal?.aborted) throw abortedJoin(output)
     proc = new FfmpegProcess(ffmpegPath, args)
