@@ -109,6 +109,25 @@ describe('segmented output equals unsegmented output', () => {
     expect(leftovers()).toEqual([])
   })
 
+  // x264's presets other than ultrafast write B-frames: a segment's first packet then has no dts of
+  // its own. With MP4's AAC priming, remuxed into Matroska, the video also starts off the rate's grid
+  // (21 ms), so the segments get a finer time base; the concat demuxer cannot seek in such NUT files.
+  test('B-frames, and a video that starts off the grid (an MP4 with AAC remuxed into MKV): the frames of an unsegmented run', async () => {
+    const mp4 = join(tempDir(), 'remux-source.mp4')
+    const input = join(tempDir(), 'remuxed.mkv')
+    run(['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=24:duration=3', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=3', '-c:v', 'libx264', '-preset', 'fast', '-g', '24', '-c:a', 'aac', '-shortest', '-y', mp4])
+    run(['-i', mp4, '-map', '0', '-c', 'copy', '-y', input])
+    const withBFrames = { ...options, encoder: { preset: 'veryfast' as const } }
+    const whole = join(tempDir(), 'remuxed-whole.mkv')
+    const parts = join(tempDir(), 'remuxed-segmented.mkv')
+    await upscaleVideoToFile(input, whole, withBFrames)
+    await upscaleVideoToFile(input, parts, { ...withBFrames, segments: { seconds: 1 } })
+    expect(frameTimes(input)[0]).toBeCloseTo(0.021, 3)
+    expect(frameTimes(parts)).toEqual(frameTimes(whole))
+    expect(await streamsOf(parts)).toEqual(await streamsOf(whole))
+    expect(leftovers()).toEqual([])
+  })
+
   const fixtures = ['hero_360p.webm', 'short_360p.mp4'].map((name) => join(FIXTURES, 'video', name))
   for (const fixture of fixtures) {
     const name = fixture.split('/').at(-1)!
