@@ -235,7 +235,11 @@ class MediaBatch {
       this.current = { ...this.current!, percent: event.percent }
       this.work.advance(file.file, event.total === 0 ? 0 : event.encoded / event.total)
       this.emitProgress()
-    } else if (event.partial) {
+    } else if (event.type === 'done') this.videoDone(file, event)
+  }
+
+  private videoDone(file: FileJob, event: Extract<VideoEvent, { type: 'done' }>): void {
+    if (event.partial) {
       // Only with keepPartial: the video stopped or failed, and what was encoded is kept.
       if (!this.stopped) this.fail(file, new CoreError('E_ENCODE', 'encode', `${file.input} did not finish: a partial file of ${event.frames} frames was kept at ${event.output}`))
     } else {
