@@ -7,6 +7,9 @@ import { corruptPng, makeImage, makeVideo, useTempDir, waitFor } from './helpers
 
 const temp = useTempDir()
 
+// Each test walks a job through every state, video included: minutes on a loaded 2-core machine.
+jest.setTimeout(240_000)
+
 describeInChromium('accessibility', () => {
   let session: Session
   let video = ''
@@ -61,7 +64,7 @@ describeInChromium('accessibility', () => {
     await waitFor(async () => ((await counts(page)).encoded ?? 0) > 0, 'encoded frames', 30_000)
     await noSeriousViolations(page, 'running')
     await page.click('#pause-button')
-    await waitForJob(page, 'paused', 30_000)
+    await waitForJob(page, 'paused', 90_000)
     await noSeriousViolations(page, 'paused')
     await page.click('#stop-button')
     await waitForJob(page, 'stopped', 15_000)
@@ -92,7 +95,7 @@ describeInChromium('accessibility', () => {
     await waitForJob(page, 'running')
     await waitFor(async () => ((await counts(page)).encoded ?? 0) > 0, 'encoded frames', 30_000)
     await press('#pause-button')
-    await waitForJob(page, 'paused', 30_000)
+    await waitForJob(page, 'paused', 90_000)
     await press('#resume-button', 'Enter', true)
     await waitForJob(page, 'running')
     await press('#stop-button')
