@@ -1,4 +1,8 @@
 /** Shared jest settings: TypeScript through ts-jest (transpile only; `lint` type-checks). */
+// Set here, in the process that starts the test workers (they inherit it): a test's own process.env
+// is a copy that native code never reads. Tests that open onnxruntime sessions themselves would
+// otherwise leave its telemetry files (`.ses`, `mat-debug-<pid>.log`) in the temp folder.
+process.env.ORT_DISABLE_TELEMETRY ??= '1'
 module.exports = {
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/../../tools/jest/main-realm-typed-arrays.cjs'],

@@ -107,6 +107,8 @@ function table(header: string[], rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
+  // Sessions opened here directly: without this, onnxruntime's telemetry files stay in the temp folder.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1'
   const { values } = parseArgs({ options: { ncnn: { type: 'string' }, size: { type: 'string' }, runs: { type: 'string' }, models: { type: 'string' } } })
   const root = findRepoRoot()
   const ncnnDir = path.resolve(values.ncnn ?? path.resolve(root ?? '.', '../shared/models/ncnn'))

@@ -72,6 +72,8 @@ async function measure(model: string, image: EngineImage, workers: number, threa
 }
 
 async function main(): Promise<void> {
+  // Sessions opened here directly: without this, onnxruntime's telemetry files stay in the temp folder.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1'
   const { values } = parseArgs({
     options: {
       frames: { type: 'string', default: '24' },
