@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { resolveFfmpeg } from '@anime-upscaler/core'
 import sharp from 'sharp'
+import { processesMentioning } from './helpers'
 
 const BIN = resolve(__dirname, '../dist/bin.js')
 let dir = ''
@@ -44,20 +45,6 @@ beforeAll(async () => {
   await makeInputs()
 }, 120_000)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-/** Processes whose command line mentions this corpus' folder: ffmpeg or a worker a run left behind. */
-function leftoverProcesses(): string[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid) && Number(pid) !== process.pid)
-    .map((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
-      } catch {
-        return ''
-      }
-    })
-    .filter((cmdline) => cmdline.includes(dir) && !cmdline.includes('jest'))
-}
 
 interface Case {
   args: string[]
@@ -143,7 +130,7 @@ describe('the bad-input corpus', () => {
     if (nothingAt) expect(existsSync(join(dir, nothingAt))).toBe(false)
     expect(readdirSync(dir).filter((name) => name.includes('.partial'))).toEqual([])
     expect(readdirSync(temp)).toEqual([])
-    expect(leftoverProcesses()).toEqual([])
+    expect(processesMentioning(dir)).toEqual([])
     rmSync(temp, { recursive: true })
   })
 })

@@ -3,10 +3,11 @@
 // No stop may abort the process (onnxruntime's "terminate called … Napi::Error", exit 134): exit 130,
 // within 2 s of the signal, with nothing at the destination, nothing in TMPDIR, no process left.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { probe, resolveFfmpeg } from '@anime-upscaler/core'
+import { processesMentioning } from './helpers'
 
 const BIN = resolve(__dirname, '../dist/bin.js')
 /** What "honoured" means for a stop. */
@@ -20,20 +21,6 @@ beforeAll(() => {
   ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=24:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', 'big.mkv')
 }, 120_000)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-/** Processes whose command line mentions this test's folder (ffmpeg, workers) other than jest itself. */
-function leftoverProcesses(): string[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid) && Number(pid) !== process.pid)
-    .map((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
-      } catch {
-        return ''
-      }
-    })
-    .filter((cmdline) => cmdline.includes(dir) && !cmdline.includes('jest'))
-}
 
 interface Stopped {
   code: number | null
@@ -83,7 +70,7 @@ function expectCleanStop(result: Stopped, output: string): void {
   if (result.stopMs !== undefined) expect(existsSync(join(dir, output))).toBe(false)
   expect(readdirSync(dir).filter((name) => name.includes('.partial'))).toEqual([])
   expect(readdirSync(result.temp)).toEqual([])
-  expect(leftoverProcesses()).toEqual([])
+  expect(processesMentioning(dir)).toEqual([])
   rmSync(join(dir, output), { force: true })
   rmSync(result.temp, { recursive: true })
 }
@@ -128,7 +115,7 @@ describe('a stop in the middle of a batch', () => {
     expect(readdirSync(join(dir, 'batch-2x'))).toEqual(['b1.mkv'])
     expect((await probe(join(dir, 'batch-2x', 'b1.mkv'))).video.frameCount).toBe(48)
     expect(readdirSync(result.temp)).toEqual([])
-    expect(leftoverProcesses()).toEqual([])
+    expect(processesMentioning(dir)).toEqual([])
     rmSync(result.temp, { recursive: true })
   }, 120_000)
 })
