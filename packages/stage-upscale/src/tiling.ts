@@ -70,8 +70,11 @@ function axisSpans(length: number, tile: number, overlap: number, geometry: Wind
   const padded = paddedLength(length, geometry)
   const shortest = Math.ceil(minWindow / align) * align
   const spans: Span[] = []
-  for (let start = 0; start < length; start += tile) {
-    const end = Math.min(length, start + tile)
+  // Equal interiors, not full tiles and a thin remainder: the largest window, which sets a call's
+  // length and memory (the first call of a session pays for all its memory), is as small as the count allows.
+  const step = Math.ceil(length / Math.ceil(length / tile))
+  for (let start = 0; start < length; start += step) {
+    const end = Math.min(length, start + step)
     let windowStart = Math.max(0, start + padding - overlap)
     windowStart -= windowStart % align
     let windowEnd = Math.ceil(Math.min(padded, end + padding + overlap) / align) * align

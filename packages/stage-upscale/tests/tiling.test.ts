@@ -24,6 +24,13 @@ describe('planTiles', () => {
     }
   })
 
+  test('interiors along an axis are as equal as the tile count allows: 1080 rows in tiles of 1008 are 540 + 540, not 1008 + 72', () => {
+    const tiles = planTiles(1920, 1080, { tile: 1008, overlap: 4 })
+    expect(tiles.map((t) => [t.x1 - t.x0, t.y1 - t.y0])).toEqual([[960, 540], [960, 540], [960, 540], [960, 540]])
+    expect(new Set(coverage(1920, 1080, tiles))).toEqual(new Set([1]))
+    expect(planTiles(1001, 10, { tile: 500, overlap: 0 }).map((t) => t.x1 - t.x0)).toEqual([334, 334, 333])
+  })
+
   test('fixed-size models get windows of exactly their size that contain the interior', () => {
     const fixedSize = { width: 32, height: 24 }
     const tiles = planTiles(100, 30, { tile: 1000, overlap: 4, fixedSize })
