@@ -44,12 +44,12 @@ test('a pause holds every worker of the job; resuming finishes it', async () => 
           if (pausing || event.type !== 'progress' || event.encoded === 0) return
           pausing = (async () => {
             paused.next(true)
-            // The worker reads the job's state every 0.4 s; the frames in flight finish, then nothing moves.
+            // The worker reads the job's state every 0.4 s and reports its count at most 0.5 s late; the frames in flight finish, then nothing moves.
             const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
             let before = -1
             for (let i = 0; i < 20 && latest !== before; i++) {
               before = latest
-              await sleep(1500)
+              await sleep(2000)
             }
             const keys = await control.keys('anime-upscaler:job:*')
             pausedStates = await Promise.all(keys.map((key) => control.hget(key, 'state')))

@@ -39,6 +39,8 @@ export type WorkerEvent =
 
 /** How often a worker reads the state (pause, stop) of the jobs it works on. */
 const CONTROL_POLL_MS = 400
+/** Least time between two progress reports of a segment. */
+const PROGRESS_EVERY_MS = 500
 /** How often a worker tries to reach Redis again when it went away. */
 const RECONNECT_MS = 1000
 /** How long a refused task waits before any worker takes it again. */
@@ -146,12 +148,16 @@ class WorkerRun {
 
   private async process(job: Job<SegmentTask, SegmentReport>, token: string | undefined): Promise<SegmentReport> {
     const task = job.data
-    const state = await this.control.hget(controlKey(task.jobId), 'state')
-    if (state === null || state === 'stopped') throw new Error(`The job ${task.jobId} was stopped or is gone`)
+    await this.jobState(task.jobId)
     const lease = await this.lease(task).catch(async (error: unknown) => {
       if (!(error instanceof Refusal)) throw error
       await this.refuse(job, token, error.message)
       throw new this.delayed()
+    })
+    // Read again once the model is there: loading it can take seconds, and a pause meanwhile holds this segment too.
+    const state = await this.jobState(task.jobId).catch((error: unknown) => {
+      lease.release()
+      throw error
     })
     const segment: ActiveSegment = { jobId: task.jobId, paused: new BehaviorSubject(state === 'paused'), stop: new AbortController() }
     this.active.set(job.id!, segment)
@@ -174,6 +180,13 @@ class WorkerRun {
       lease.release()
       this.active.delete(job.id!)
     }
+  }
+
+  /** The job's state; a job stopped or gone is an error (its task is not worked on). */
+  private async jobState(jobId: string): Promise<JobState> {
+    const state = (await this.control.hget(controlKey(jobId), 'state')) as JobState | null
+    if (state === null || state === 'stopped') throw new Error(`The job ${jobId} was stopped or is gone`)
+    return state
   }
 
   /** The job's model on this worker; a job this worker cannot make exactly (another version, model or setting) is a Refusal, remembered. */
@@ -208,23 +221,24 @@ class WorkerRun {
     const task = job.data
     const frames = task.job.segments[task.index].frames
     const partial = `${task.file.replace(/\.seg$/, '')}.partial-${hostname()}-${process.pid}-${job.attemptsMade}.seg`
-    let lastReport = 0
     let encoded = 0
     const started = performance.now()
+    const report = throttled(PROGRESS_EVERY_MS, () => {
+      const progress: SegmentProgress = { worker: this.name, encoded, frames, fps: encoded / ((performance.now() - started) / 1000) }
+      void job.updateProgress(progress).catch(() => undefined)
+    })
     try {
       const result = await lease.run(task.index, partial, {
         paused: segment.paused,
         signal: segment.stop.signal,
         onEncoded: () => {
           encoded++
-          if (performance.now() - lastReport < 500 && encoded < frames) return
-          lastReport = performance.now()
-          const progress: SegmentProgress = { worker: this.name, encoded, frames, fps: encoded / ((performance.now() - started) / 1000) }
-          void job.updateProgress(progress).catch(() => undefined)
+          report.request(encoded === frames)
         },
       })
       return { ...(await placeSegment(partial, task.file, result)), worker: this.name }
     } finally {
+      report.cancel()
       await rm(partial, { force: true })
     }
   }
@@ -237,6 +251,30 @@ class WorkerRun {
     await this.worker?.close()
     await this.contexts.close()
     this.control.disconnect()
+  }
+}
+
+/**
+ * Calls `send` at most once per `everyMs`; a request in between is sent at the end of the interval,
+ * so the last count always goes out (a paused segment's coordinator sees where it really stopped).
+ */
+function throttled(everyMs: number, send: () => void): { request(now: boolean): void; cancel(): void } {
+  let last = -Infinity
+  let timer: NodeJS.Timeout | undefined
+  const fire = () => {
+    timer = undefined
+    last = performance.now()
+    send()
+  }
+  return {
+    request(now) {
+      const wait = last + everyMs - performance.now()
+      if (now || wait <= 0) {
+        clearTimeout(timer)
+        fire()
+      } else timer ??= setTimeout(fire, wait)
+    },
+    cancel: () => clearTimeout(timer),
   }
 }
 
