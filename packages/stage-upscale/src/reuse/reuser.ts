@@ -9,6 +9,7 @@ import { resample } from '../resample'
 import type { ModelInfo } from '../session'
 import { planOutput, validateTarget, type TargetSize } from '../target'
 import type { Tile } from '../tiling'
+import { sampleTypeOf } from '../types'
 import { assertYuvColor, type Yuv420Image, type YuvColor } from '../yuv'
 import { mergeChangedTiles, rectWindow, validateChanges, type TileChanges } from './tile-changes'
 
@@ -52,6 +53,9 @@ export interface ReusedFrame {
 
 /** The output all tiles are pasted into: at the model's passes' scale (RGB) or native (Y'CbCr). */
 type Canvas = EngineImage | Yuv420Image
+
+/** Errors that only report an earlier frame's failure (whose `cause` is that failure). */
+const failedBefore = new WeakSet<object>()
 
 /** What the previous frame left: its output, or why it has none. */
 interface Previous {
@@ -132,7 +136,8 @@ export class TileReuser {
     const done = this.compose(previous, image, frame)
     this.last = done.then(
       ({ canvas }) => ({ canvas }),
-      (error: unknown) => ({ error }),
+      // The first failure is what every later frame reports.
+      (error: unknown) => ({ error: failedBefore.has(error as object) ? (error as Error).cause : error }),
     )
     return done.then(({ output, plan }) => ({ image: output, plan }))
   }
@@ -188,11 +193,13 @@ export class TileReuser {
     const { canvas, error } = before
     if (error !== undefined) {
       const message = error instanceof Error ? error.message : String(error)
-      throw new UpscaleError(error instanceof UpscaleError ? error.code : 'E_INFERENCE', `The previous frame failed, so its tiles cannot be reused: ${message}`, { cause: error })
+      const failed = new UpscaleError(error instanceof UpscaleError ? error.code : 'E_INFERENCE', `An earlier frame failed, so its tiles cannot be reused: ${message}`, { cause: error })
+      failedBefore.add(failed)
+      throw failed
     }
     const scale = this.options.yuv420 ? this.upscaler.info.scale : this.upscaler.info.scale ** this.passes(image.width, image.height)
-    const kind = this.options.yuv420 ? 'yuv420p' : image.data.constructor.name
-    if (!canvas || canvas.width !== image.width * scale || canvas.height !== image.height * scale || ('format' in canvas ? canvas.format : canvas.data.constructor.name) !== kind) {
+    const kind = this.options.yuv420 ? 'yuv420p' : sampleTypeOf(image.data)
+    if (!canvas || canvas.width !== image.width * scale || canvas.height !== image.height * scale || ('format' in canvas ? canvas.format : sampleTypeOf(canvas.data)) !== kind) {
       throw new UpscaleError(
         'E_INVALID_ARGUMENT',
         `changedTiles reuse tiles of a ${image.width}x${image.height} frame, but no output of that size came before: the first frame (and the first of each size) must change every tile; give the reuser every kept frame in the order the detector saw them`,

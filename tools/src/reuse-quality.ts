@@ -1,0 +1,179 @@
+/**
+ * Tile reuse and older-frame duplicates measured against full upscales (issue 12's quality bar), through
+ * the stages themselves: stage-detect's `references` and `tiles`, stage-upscale's TileReuser. Every
+ * frame is also upscaled whole, and each output frame (a kept frame's reused-or-refreshed output, or a
+ * duplicate's repeat) is compared with the full upscale of its own source on full-range luma.
+ */
+import { execFileSync } from 'node:child_process'
+import { from, lastValueFrom, toArray } from 'rxjs'
+import { resolveFfmpeg } from '@anime-upscaler/core'
+import { detectDuplicates, type DetectedFrame, type TileChanges } from '@anime-upscaler/stage-detect'
+import { TileReuser, type EngineImage, type ReusePlan, type Upscaler } from '@anime-upscaler/stage-upscale'
+import { lumaPlane } from './metrics'
+
+export interface ClipFrame {
+  index: number
+  image: EngineImage & { data: Uint8Array; channels: 3 }
+}
+
+/** Decodes a clip to 8-bit RGB as stage-extract does for untagged SD video (BT.601, limited range, accurate rounding). */
+export function decodeClip(file: string, width: number, height: number): ClipFrame[] {
+  const raw = execFileSync(
+    resolveFfmpeg(),
+    ['-v', 'error', '-i', file, '-map', '0:v:0', '-an', '-vf', 'scale=in_color_matrix=bt601:in_range=tv:flags=bilinear+accurate_rnd+full_chroma_int,format=rgb24', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    { maxBuffer: 1 << 30 },
+  )
+  const size = width * height * 3
+  // Each frame in its own buffer: a view into the whole clip would be cloned whole when posted to a worker.
+  return Array.from({ length: raw.length / size }, (_, index) => ({ index, image: { data: new Uint8Array(raw.subarray(index * size, (index + 1) * size)), width, height, channels: 3 as const } }))
+}
+
+export interface ReuseSettings {
+  /** Tile side in source pixels (a multiple of 8). */
+  tile: number
+  /** stage-detect's tile threshold (default: its DEFAULT_TILE_THRESHOLD). */
+  threshold?: number
+  /** Kept frames a frame is compared with. Default 1. */
+  references?: number
+}
+
+export interface PsnrSummary {
+  frames: number
+  mean: number
+  min: number
+}
+
+export interface ReuseQuality {
+  frames: number
+  kept: number
+  duplicates: number
+  /** Duplicates of a kept frame older than the last one. */
+  olderDuplicates: number
+  /** Kept frames that reused at least one tile: their PSNR against the full upscale. */
+  reused: PsnrSummary
+  /** Kept frames whose every tile was upscaled (identical to the full upscale). */
+  refreshed: number
+  /** Duplicates with tile reuse (their kept frame's output) against their own full upscale. */
+  duplicatesWithReuse: PsnrSummary
+  /** The same duplicates as today: the full upscale of their kept frame. */
+  duplicatesToday: PsnrSummary
+  /** Duplicates of older kept frames, today's way (full upscale of the kept frame). */
+  olderDuplicatesToday: PsnrSummary
+  /** Source pixels in upscaled tiles over all source pixels of the clip (duplicates count 0). */
+  share: number
+  /** Source pixels the model ran on, halos included, over all source pixels. */
+  modelShare: number
+  /** Mean |Δ luma| across the borders between a reused and a refreshed tile: in the output, and at the same places in the full upscales. */
+  seams: { reused: number; full: number; pixels: number }
+}
+
+/** Accumulates PSNRs. */
+class Psnrs {
+  private readonly values: number[] = []
+  add(value: number): void {
+    this.values.push(value)
+  }
+  summary(): PsnrSummary {
+    const { values } = this
+    return { frames: values.length, mean: values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN, min: values.length ? Math.min(...values) : NaN }
+  }
+}
+
+function lumaPsnr(a: Float64Array, b: Float64Array): number {
+  let se = 0
+  for (let i = 0; i < a.length; i++) se += (a[i] - b[i]) ** 2
+  return se === 0 ? Infinity : 10 * Math.log10((255 * 255) / (se / a.length))
+}
+
+/** Sums |Δ luma| across every border between a changed and an unchanged tile, in `out` and in `full`. */
+function addSeams(seams: ReuseQuality['seams'], changes: TileChanges, out: Float64Array, full: Float64Array, scale: number): void {
+  const { columns, rows, size, changed, width, height } = changes
+  const [ow, oh] = [width * scale, height * scale]
+  const across = (a: number, b: number) => {
+    seams.reused += Math.abs(out[a] - out[b])
+    seams.full += Math.abs(full[a] - full[b])
+    seams.pixels++
+  }
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      const t = r * columns + c
+      const [y0, y1] = [r * size * scale, Math.min(oh, (r + 1) * size * scale)]
+      const [x0, x1] = [c * size * scale, Math.min(ow, (c + 1) * size * scale)]
+      if (c + 1 < columns && !changed[t] !== !changed[t + 1]) for (let y = y0; y < y1; y++) across(y * ow + x1 - 1, y * ow + x1)
+      if (r + 1 < rows && !changed[t] !== !changed[t + columns]) for (let x = x0; x < x1; x++) across((y1 - 1) * ow + x, y1 * ow + x)
+    }
+  }
+}
+
+interface Held {
+  index: number
+  reused: Float64Array
+  full: Float64Array
+}
+
+/**
+ * Runs a clip through stage-detect (`references`, `tiles`) and a TileReuser on `upscaler`, and every
+ * frame through the upscaler whole, scoring the outputs (RGB at the model's scale, full-range luma).
+ */
+export async function measureReuse(frames: ClipFrame[], upscaler: Upscaler, settings: ReuseSettings): Promise<ReuseQuality> {
+  const { width, height } = frames[0].image
+  const reuser = new TileReuser(upscaler)
+  const references = settings.references ?? 1
+  const tiles = { size: settings.tile, halo: reuser.halo(width, height), ...(settings.threshold === undefined ? {} : { threshold: settings.threshold }) }
+  const detected: DetectedFrame<ClipFrame>[] = await lastValueFrom(from(frames).pipe(detectDuplicates({ references, tiles }), toArray()))
+  const scores = { reused: new Psnrs(), dupReuse: new Psnrs(), dupToday: new Psnrs(), olderToday: new Psnrs() }
+  const result = { frames: frames.length, kept: 0, duplicates: 0, olderDuplicates: 0, refreshed: 0, share: 0, modelShare: 0, seams: { reused: 0, full: 0, pixels: 0 } }
+  const held: Held[] = []
+  // A few frames at a time: the reuser's calls in order, the pool's workers busy, memory bounded.
+  for (let start = 0; start < detected.length; start += 8) {
+    const chunk = detected.slice(start, start + 8)
+    const [outputs, fulls] = await Promise.all([
+      Promise.all(chunk.map((f) => (f.duplicateOf === undefined ? reuser.upscale(f.image, f.changedTiles) : undefined))),
+      Promise.all(chunk.map((f) => upscaler.upscale(f.image))),
+    ])
+    for (let i = 0; i < chunk.length; i++) {
+      const frame = chunk[i]
+      const full = lumaPlane(fulls[i])
+      const output = outputs[i]
+      if (output) {
+        const { image, plan } = output
+        const reused = lumaPlane(image as EngineImage)
+        scoreKept(frame, reused, full, plan, scores.reused, result)
+        held.unshift({ index: frame.index, reused, full })
+        if (held.length > references) held.pop()
+        continue
+      }
+      const repeats = held.find((h) => h.index === frame.duplicateOf)!
+      result.duplicates++
+      scores.dupReuse.add(lumaPsnr(repeats.reused, full))
+      scores.dupToday.add(lumaPsnr(repeats.full, full))
+      if (repeats !== held[0]) {
+        result.olderDuplicates++
+        scores.olderToday.add(lumaPsnr(repeats.full, full))
+      }
+    }
+  }
+  const pixels = frames.length
+  return {
+    ...result,
+    share: result.share / pixels,
+    modelShare: result.modelShare / pixels,
+    seams: { ...result.seams, reused: result.seams.reused / result.seams.pixels, full: result.seams.full / result.seams.pixels },
+    reused: scores.reused.summary(),
+    duplicatesWithReuse: scores.dupReuse.summary(),
+    duplicatesToday: scores.dupToday.summary(),
+    olderDuplicatesToday: scores.olderToday.summary(),
+  }
+}
+
+function scoreKept(frame: DetectedFrame<ClipFrame>, out: Float64Array, full: Float64Array, plan: ReusePlan, reused: Psnrs, result: { kept: number; refreshed: number; share: number; modelShare: number; seams: ReuseQuality['seams'] }): void {
+  result.kept++
+  result.share += plan.share
+  result.modelShare += plan.modelShare
+  if (plan.changedTiles === plan.tiles) {
+    result.refreshed++
+    return
+  }
+  reused.add(lumaPsnr(out, full))
+  addSeams(result.seams, frame.changedTiles!, out, full, Math.round(Math.sqrt(out.length / (frame.image.width * frame.image.height))))
+}
