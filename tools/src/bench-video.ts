@@ -18,7 +18,6 @@
  * Results and method: docs/speed.md, "Video pipeline".
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
@@ -38,8 +37,8 @@ import {
 } from '@anime-upscaler/core'
 import { TreeSampler, type Classifier, type SamplerReport } from './bench/proc-sampler'
 import { runProcess } from './bench/run-process'
+import { fixturePaths } from './bench/fixtures'
 import { CLIPS, CONFIGS, LABEL, f1, formatReport, type Config, type RunResult } from './bench/video-report'
-import { findRepoRoot } from './repo-root'
 
 const ONLY = [...CONFIGS, 'memory'] as const
 
@@ -259,26 +258,6 @@ function spawnRun(config: Config, clip: string, model: string, work: string): Pr
       }
     })
   })
-}
-
-function fixturePaths(fixtures: string | undefined, clips: string[]): Record<string, string> {
-  let dir = fixtures
-  if (!dir) {
-    const root = findRepoRoot()
-    if (!root) throw new Error('Cannot find the repository root (pnpm-workspace.yaml): pass --fixtures DIR (the folder holding hero_360p.webm and short_360p.mp4)')
-    dir = path.resolve(root, '../shared/fixtures/video')
-  }
-  const paths: Record<string, string> = {}
-  const missing: string[] = []
-  for (const clip of clips) {
-    const file = path.resolve(dir, CLIPS[clip])
-    if (existsSync(file) && statSync(file).isFile()) paths[clip] = file
-    else missing.push(file)
-  }
-  if (missing.length > 0) {
-    throw new Error(`Video fixture${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')}. They live in ../shared/fixtures/video next to the clone; pass --fixtures DIR for another folder.`)
-  }
-  return paths
 }
 
 /**

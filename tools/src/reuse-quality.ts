@@ -105,10 +105,72 @@ function addSeams(seams: ReuseQuality['seams'], changes: TileChanges, out: Float
   }
 }
 
+/** A kept frame's output and full upscale (luma), held for the duplicates that repeat it. */
 interface Held {
   index: number
-  reused: Float64Array
+  output: Float64Array
   full: Float64Array
+}
+
+/** Scores a clip's frames in order: kept frames' outputs and duplicates' repeats against full upscales. */
+export class ReuseScorer {
+  private readonly held: Held[] = []
+  private readonly psnrs = { reused: new Psnrs(), dupReuse: new Psnrs(), dupToday: new Psnrs(), olderToday: new Psnrs() }
+  private readonly counts = { frames: 0, kept: 0, duplicates: 0, olderDuplicates: 0, refreshed: 0, share: 0, modelShare: 0 }
+  private readonly seams = { reused: 0, full: 0, pixels: 0 }
+
+  constructor(private readonly references: number) {}
+
+  /** A kept frame: its output (reused or refreshed tiles) and its full upscale, luma at the model's scale. */
+  kept(frame: DetectedFrame<ClipFrame>, output: Float64Array, full: Float64Array, plan: ReusePlan): void {
+    const { counts } = this
+    counts.frames++
+    counts.kept++
+    counts.share += plan.share
+    counts.modelShare += plan.modelShare
+    this.held.unshift({ index: frame.index, output, full })
+    if (this.held.length > this.references) this.held.pop()
+    if (plan.changedTiles === plan.tiles) {
+      counts.refreshed++
+      return
+    }
+    this.psnrs.reused.add(lumaPsnr(output, full))
+    addSeams(this.seams, frame.changedTiles!, output, full, Math.round(Math.sqrt(output.length / (frame.image.width * frame.image.height))))
+  }
+
+  /** A duplicate: compared with the output of the kept frame it repeats, and (today's way) with that frame's full upscale. */
+  duplicate(frame: DetectedFrame<ClipFrame>, full: Float64Array): void {
+    const repeats = this.held.find((h) => h.index === frame.duplicateOf)
+    if (!repeats) throw new Error(`Frame ${frame.index} repeats frame ${frame.duplicateOf}, which is not among the ${this.references} kept frames held`)
+    this.counts.frames++
+    this.counts.duplicates++
+    this.psnrs.dupReuse.add(lumaPsnr(repeats.output, full))
+    this.psnrs.dupToday.add(lumaPsnr(repeats.full, full))
+    if (repeats !== this.held[0]) {
+      this.counts.olderDuplicates++
+      this.psnrs.olderToday.add(lumaPsnr(repeats.full, full))
+    }
+  }
+
+  result(): ReuseQuality {
+    const { counts, seams, psnrs } = this
+    return {
+      ...counts,
+      share: counts.share / counts.frames,
+      modelShare: counts.modelShare / counts.frames,
+      seams: { reused: seams.reused / seams.pixels, full: seams.full / seams.pixels, pixels: seams.pixels },
+      reused: psnrs.reused.summary(),
+      duplicatesWithReuse: psnrs.dupReuse.summary(),
+      duplicatesToday: psnrs.dupToday.summary(),
+      olderDuplicatesToday: psnrs.olderToday.summary(),
+    }
+  }
+}
+
+/** stage-detect with `references` and `tiles` (of the reuser's halo) over a clip. */
+export function detectClip(frames: ClipFrame[], settings: ReuseSettings, halo: number): Promise<DetectedFrame<ClipFrame>[]> {
+  const tiles = { size: settings.tile, halo, ...(settings.threshold === undefined ? {} : { threshold: settings.threshold }) }
+  return lastValueFrom(from(frames).pipe(detectDuplicates({ references: settings.references ?? 1, tiles }), toArray()))
 }
 
 /**
@@ -118,12 +180,8 @@ interface Held {
 export async function measureReuse(frames: ClipFrame[], upscaler: Upscaler, settings: ReuseSettings): Promise<ReuseQuality> {
   const { width, height } = frames[0].image
   const reuser = new TileReuser(upscaler)
-  const references = settings.references ?? 1
-  const tiles = { size: settings.tile, halo: reuser.halo(width, height), ...(settings.threshold === undefined ? {} : { threshold: settings.threshold }) }
-  const detected: DetectedFrame<ClipFrame>[] = await lastValueFrom(from(frames).pipe(detectDuplicates({ references, tiles }), toArray()))
-  const scores = { reused: new Psnrs(), dupReuse: new Psnrs(), dupToday: new Psnrs(), olderToday: new Psnrs() }
-  const result = { frames: frames.length, kept: 0, duplicates: 0, olderDuplicates: 0, refreshed: 0, share: 0, modelShare: 0, seams: { reused: 0, full: 0, pixels: 0 } }
-  const held: Held[] = []
+  const detected = await detectClip(frames, settings, reuser.halo(width, height))
+  const scorer = new ReuseScorer(settings.references ?? 1)
   // A few frames at a time: the reuser's calls in order, the pool's workers busy, memory bounded.
   for (let start = 0; start < detected.length; start += 8) {
     const chunk = detected.slice(start, start + 8)
@@ -131,49 +189,12 @@ export async function measureReuse(frames: ClipFrame[], upscaler: Upscaler, sett
       Promise.all(chunk.map((f) => (f.duplicateOf === undefined ? reuser.upscale(f.image, f.changedTiles) : undefined))),
       Promise.all(chunk.map((f) => upscaler.upscale(f.image))),
     ])
-    for (let i = 0; i < chunk.length; i++) {
-      const frame = chunk[i]
+    chunk.forEach((frame, i) => {
       const full = lumaPlane(fulls[i])
       const output = outputs[i]
-      if (output) {
-        const { image, plan } = output
-        const reused = lumaPlane(image as EngineImage)
-        scoreKept(frame, reused, full, plan, scores.reused, result)
-        held.unshift({ index: frame.index, reused, full })
-        if (held.length > references) held.pop()
-        continue
-      }
-      const repeats = held.find((h) => h.index === frame.duplicateOf)!
-      result.duplicates++
-      scores.dupReuse.add(lumaPsnr(repeats.reused, full))
-      scores.dupToday.add(lumaPsnr(repeats.full, full))
-      if (repeats !== held[0]) {
-        result.olderDuplicates++
-        scores.olderToday.add(lumaPsnr(repeats.full, full))
-      }
-    }
+      if (output) scorer.kept(frame, lumaPlane(output.image as EngineImage), full, output.plan)
+      else scorer.duplicate(frame, full)
+    })
   }
-  const pixels = frames.length
-  return {
-    ...result,
-    share: result.share / pixels,
-    modelShare: result.modelShare / pixels,
-    seams: { ...result.seams, reused: result.seams.reused / result.seams.pixels, full: result.seams.full / result.seams.pixels },
-    reused: scores.reused.summary(),
-    duplicatesWithReuse: scores.dupReuse.summary(),
-    duplicatesToday: scores.dupToday.summary(),
-    olderDuplicatesToday: scores.olderToday.summary(),
-  }
-}
-
-function scoreKept(frame: DetectedFrame<ClipFrame>, out: Float64Array, full: Float64Array, plan: ReusePlan, reused: Psnrs, result: { kept: number; refreshed: number; share: number; modelShare: number; seams: ReuseQuality['seams'] }): void {
-  result.kept++
-  result.share += plan.share
-  result.modelShare += plan.modelShare
-  if (plan.changedTiles === plan.tiles) {
-    result.refreshed++
-    return
-  }
-  reused.add(lumaPsnr(out, full))
-  addSeams(result.seams, frame.changedTiles!, out, full, Math.round(Math.sqrt(out.length / (frame.image.width * frame.image.height))))
+  return scorer.result()
 }

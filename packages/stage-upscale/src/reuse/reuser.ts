@@ -11,7 +11,7 @@ import { planOutput, validateTarget, type TargetSize } from '../target'
 import type { Tile } from '../tiling'
 import { sampleTypeOf } from '../types'
 import { assertYuvColor, type Yuv420Image, type YuvColor } from '../yuv'
-import { mergeChangedTiles, rectWindow, validateChanges, type TileChanges } from './tile-changes'
+import { planReuse, validateChanges, type ReusePlan, type TileChanges } from './tile-changes'
 
 /** What a TileReuser needs of an upscaler: a worker pool (`createUpscaler`) and an `UpscaleEngine` both are one. */
 export interface TileUpscaler {
@@ -30,20 +30,6 @@ export interface TileReuseOptions {
    * models): reuse is exact only if it is at least the true radius. Default: `info.receptiveRadius`.
    */
   receptiveRadius?: number
-}
-
-/** What one frame cost: for a pipeline's plan and its "model work" figure. */
-export interface ReusePlan {
-  /** Tiles of the grid (1 when the frame was upscaled whole). */
-  tiles: number
-  /** Tiles upscaled again. */
-  changedTiles: number
-  /** Model calls: rectangles of changed tiles (1 for a whole frame, 0 when nothing changed). */
-  calls: number
-  /** Source pixels in the changed tiles over all source pixels, 0..1: the share of the frame upscaled. */
-  share: number
-  /** Source pixels the model ran on, halos included, over all source pixels (may exceed `share`). */
-  modelShare: number
 }
 
 export interface ReusedFrame {
@@ -146,23 +132,12 @@ export class TileReuser {
     return this.options.yuv420 ? 1 : planOutput(width, height, this.upscaler.info.scale, this.options.target).passes
   }
 
-  /** Starts the model calls of a frame: the changed tiles' rectangles, or `whole` when there are no changes to go by. */
+  /** Starts the model calls of a frame: the changed tiles' rectangles, or the whole frame when there are no changes to go by. */
   private start(image: EngineImage, changes: TileChanges | undefined): { parts: Part[]; plan: ReusePlan; whole: boolean } {
     const { width, height } = image
-    const pixels = width * height
-    const whole = !changes || changes.changed.every((changed) => changed !== 0)
-    const tiles = whole ? [{ x0: 0, y0: 0, x1: width, y1: height, windowX: 0, windowY: 0, windowWidth: width, windowHeight: height }] : this.windows(changes!)
-    const parts = tiles.map((tile) => ({ tile, result: this.run(whole ? image : readWindow(image, tile, false), width, height) }))
-    const changedTiles = changes ? changes.changed.reduce((sum, changed) => sum + (changed ? 1 : 0), 0) : 1
-    const share = tiles.reduce((sum, t) => sum + (t.x1 - t.x0) * (t.y1 - t.y0), 0) / pixels
-    const modelShare = tiles.reduce((sum, t) => sum + t.windowWidth * t.windowHeight, 0) / pixels
-    return { parts, whole, plan: { tiles: changes ? changes.changed.length : 1, changedTiles, calls: tiles.length, share, modelShare } }
-  }
-
-  private windows(changes: TileChanges): Tile[] {
-    const { width, height, size } = changes
-    const halo = this.halo(width, height)
-    return mergeChangedTiles(changes.changed, changes.columns, changes.rows).map((rect) => rectWindow(rect, size, width, height, halo))
+    const { windows, plan, whole } = planReuse(changes, width, height, this.halo(width, height))
+    const parts = windows.map((tile) => ({ tile, result: this.run(whole ? image : readWindow(image, tile, false), width, height) }))
+    return { parts, whole, plan }
   }
 
   /** One model call on a window, at the scale of all the passes (Y'CbCr: native). */

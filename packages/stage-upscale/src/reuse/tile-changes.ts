@@ -19,6 +19,20 @@ export interface TileChanges {
   changed: Uint8Array
 }
 
+/** What one frame cost: for a pipeline's plan and its "model work" figure. */
+export interface ReusePlan {
+  /** Tiles of the grid (1 when the frame was upscaled whole). */
+  tiles: number
+  /** Tiles upscaled again. */
+  changedTiles: number
+  /** Model calls: rectangles of changed tiles (1 for a whole frame, 0 when nothing changed). */
+  calls: number
+  /** Source pixels in the changed tiles over all source pixels, 0..1: the share of the frame upscaled. */
+  share: number
+  /** Source pixels the model ran on, halos included, over all source pixels (may exceed `share`). */
+  modelShare: number
+}
+
 /** A rectangle of whole tiles: columns [c0, c1), rows [r0, r1). */
 export interface TileRect {
   c0: number
@@ -77,4 +91,24 @@ export function rectWindow(rect: TileRect, size: number, width: number, height: 
   const [x0, x1, y0, y1] = [rect.c0 * size, Math.min(width, rect.c1 * size), rect.r0 * size, Math.min(height, rect.r1 * size)]
   const [windowX, windowY] = [Math.max(0, x0 - halo), Math.max(0, y0 - halo)]
   return { x0, y0, x1, y1, windowX, windowY, windowWidth: Math.min(width, x1 + halo) - windowX, windowHeight: Math.min(height, y1 + halo) - windowY }
+}
+
+/**
+ * The model calls a frame needs: one window per rectangle of changed tiles (widened by `halo`), or
+ * the whole frame (`whole`) when there is no mask or every tile changed; and what that costs.
+ */
+export function planReuse(changes: TileChanges | undefined, width: number, height: number, halo: number): { windows: Tile[]; whole: boolean; plan: ReusePlan } {
+  const whole = !changes || changes.changed.every((changed) => changed !== 0)
+  const windows = whole
+    ? [{ x0: 0, y0: 0, x1: width, y1: height, windowX: 0, windowY: 0, windowWidth: width, windowHeight: height }]
+    : mergeChangedTiles(changes.changed, changes.columns, changes.rows).map((rect) => rectWindow(rect, changes.size, width, height, halo))
+  const pixels = width * height
+  const plan: ReusePlan = {
+    tiles: changes ? changes.changed.length : 1,
+    changedTiles: changes ? changes.changed.reduce((sum, changed) => sum + (changed ? 1 : 0), 0) : 1,
+    calls: windows.length,
+    share: windows.reduce((sum, t) => sum + (t.x1 - t.x0) * (t.y1 - t.y0), 0) / pixels,
+    modelShare: windows.reduce((sum, t) => sum + t.windowWidth * t.windowHeight, 0) / pixels,
+  }
+  return { windows, whole, plan }
 }
