@@ -29,8 +29,8 @@ export function decodeClip(file: string, width: number, height: number): ClipFra
 }
 
 export interface ReuseSettings {
-  /** Tile side in source pixels (a multiple of 8). */
-  tile: number
+  /** Tile side in source pixels (a multiple of 8); default stage-detect's. */
+  tile?: number
   /** stage-detect's tile threshold (default: its DEFAULT_TILE_THRESHOLD). */
   threshold?: number
   /** Kept frames a frame is compared with. Default 1. */
@@ -169,7 +169,7 @@ export class ReuseScorer {
 
 /** stage-detect with `references` and `tiles` (of the reuser's halo) over a clip. */
 export function detectClip(frames: ClipFrame[], settings: ReuseSettings, halo: number): Promise<DetectedFrame<ClipFrame>[]> {
-  const tiles = { size: settings.tile, halo, ...(settings.threshold === undefined ? {} : { threshold: settings.threshold }) }
+  const tiles = { halo, ...(settings.tile === undefined ? {} : { size: settings.tile }), ...(settings.threshold === undefined ? {} : { threshold: settings.threshold }) }
   return lastValueFrom(from(frames).pipe(detectDuplicates({ references: settings.references ?? 1, tiles }), toArray()))
 }
 

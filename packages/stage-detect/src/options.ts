@@ -10,6 +10,8 @@ export const DEFAULT_HASH: Readonly<HashSettings> = Object.freeze({ bits: 16, pr
 export const DEFAULT_CONCURRENCY = 4
 /** Tile reuse's block threshold: mpdecimate's `lo` (64x3), measured on the fixture clips (see README, "Changed tiles"). */
 export const DEFAULT_TILE_THRESHOLD = 64 * 3
+/** Tile reuse's tile side in source pixels: the least model work on both fixture clips (see README, "Changed tiles"). */
+export const DEFAULT_TILE_SIZE = 48
 
 export const BUILTIN_DETECTORS: readonly BuiltinDetectorName[] = ['default', 'mpdecimate', 'hash', 'exact', 'off']
 
@@ -115,8 +117,8 @@ export function resolveOptions<F extends DetectFrame>(options: DetectOptions<F>)
 /** Validates the `tiles` option and fills in the threshold. */
 function resolveTiles(tiles: DetectOptions['tiles']): TileSettings | undefined {
   if (tiles === undefined) return undefined
-  if (tiles === null || typeof tiles !== 'object') throw invalidArgument('{ size, halo, threshold? }', 'tiles', tiles)
-  const { size, halo } = tiles
+  if (tiles === null || typeof tiles !== 'object') throw invalidArgument('{ halo, size?, threshold? }', 'tiles', tiles)
+  const { size = DEFAULT_TILE_SIZE, halo } = tiles
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 8 || size % 8 !== 0) throw invalidArgument('positive multiple of 8', 'tiles.size', size)
   assertNonNegativeInteger('tiles.halo', halo)
   const threshold = optionalNumber(tiles, 'threshold', DEFAULT_TILE_THRESHOLD, (name, value) => assertNonNegativeNumber(`tiles.${name}`, value))

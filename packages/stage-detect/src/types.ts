@@ -128,8 +128,8 @@ export interface DetectOptions<F extends DetectFrame = DetectFrame> {
 
 /** The `tiles` option: the grid of tile reuse and its threshold. */
 export interface TileOptions {
-  /** Tile side in source pixels, a multiple of 8. */
-  size: number
+  /** Tile side in source pixels, a multiple of 8. Default `DEFAULT_TILE_SIZE` (48). */
+  size?: number
   /** Source pixels around each tile whose change also changes it: at least the model's receptive radius (stage-upscale's `TileReuser.halo`). */
   halo: number
   /** An 8x8 block whose sum of absolute differences against the tile's reference is above this changes the tile. Default `DEFAULT_TILE_THRESHOLD`. */

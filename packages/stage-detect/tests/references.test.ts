@@ -30,7 +30,7 @@ beforeAll(() => {
 })
 
 /** For each frame, the index it repeats (or itself when kept). */
-function sources(out: Array<TestFrame & { duplicateOf?: number }>): number[] {
+function sources(out: Array<{ index: number; duplicateOf?: number }>): number[] {
   return out.map((frame) => frame.duplicateOf ?? frame.index)
 }
 

@@ -94,7 +94,8 @@ describe('changed tiles of kept frames', () => {
     expect(() => detectDuplicates({ tiles: { size: 50, halo: 8 } })).toThrow('Expected positive multiple of 8 for tiles.size but received 50')
     expect(() => detectDuplicates({ tiles: { size: 64, halo: -1 } })).toThrow('Expected non-negative integer for tiles.halo but received -1')
     expect(() => detectDuplicates({ tiles: { size: 64, halo: 8, threshold: -5 } })).toThrow('Expected non-negative number for tiles.threshold but received -5')
-    expect(() => detectDuplicates({ tiles: 64 as never })).toThrow('Expected { size, halo, threshold? } for tiles but received 64')
+    expect(() => detectDuplicates({ tiles: 64 as never })).toThrow('Expected { halo, size?, threshold? } for tiles but received 64')
+    expect(() => detectDuplicates({ tiles: {} as never })).toThrow('Expected non-negative integer for tiles.halo but received undefined')
   })
 })
 
