@@ -9,8 +9,8 @@
  * - tiles: per tile size and threshold, the model work and the quality of the reused frames against
  *   full upscales (anime4k-l). Outputs are composed from the full upscales' tiles, which is what
  *   TileReuser computes (its tiles are bit-identical to a full upscale's: tests/reuse.test.ts).
- * - batching: model milliseconds on the clips' real masks, one call per changed tile vs merged
- *   rectangles vs whole kept frames (one session, one thread), interleaved `--repeat` times.
+ * - batching: CPU milliseconds of the model on the clips' real masks, one call per changed tile vs
+ *   merged rectangles vs whole kept frames (one session, one thread), interleaved `--repeat` times.
  * - detect: CPU ms per 1280x720 frame of detection with and without tiles, on one thread.
  */
 import { execFileSync } from 'node:child_process'
@@ -149,7 +149,7 @@ function crop(image: EngineImage, [x, y, width, height]: [number, number, number
 }
 
 async function batching(clips: Record<string, ClipFrame[]>, sizes: number[], repeat: number): Promise<void> {
-  console.log(`## Batching: model ms on the real masks (${MODEL}, one session, 1 thread; median of ${repeat} interleaved runs)\n`)
+  console.log(`## Batching: model CPU ms on the real masks (${MODEL}, one session, 1 thread; median of ${repeat} interleaved runs)\n`)
   const engine = await UpscaleEngine.create({ model: MODEL, threads: 1 })
   try {
     const rows: Array<Array<string | number>> = []
@@ -163,13 +163,17 @@ async function batching(clips: Record<string, ClipFrame[]>, sizes: number[], rep
         for (const [tile, list] of masks) {
           for (const mode of ['per tile', 'merged', 'whole frame'] as const) {
             if (mode === 'whole frame' && tile !== sizes[0]) continue
-            let [ms, pixels] = [0, 0]
+            // CPU time of the whole process (one onnxruntime thread): waiting for a core on a busy machine does not count.
+            let pixels = 0
+            const before = process.cpuUsage()
             for (const { image, changes } of list) {
               for (const window of windowsOf(changes, mode)) {
                 pixels += window[2] * window[3]
-                ms += (await engine.upscaleTimed(crop(image, window))).timing.inferenceMs
+                await engine.upscale(crop(image, window))
               }
             }
+            const used = process.cpuUsage(before)
+            const ms = (used.user + used.system) / 1000
             const key = mode === 'whole frame' ? 'whole kept frames' : `${tile} px, ${mode}`
             times.set(key, { ms: [...(times.get(key)?.ms ?? []), ms], pixels })
           }
@@ -180,7 +184,7 @@ async function batching(clips: Record<string, ClipFrame[]>, sizes: number[], rep
         rows.push([clip, key, perFrame.toFixed(1), pct(pixels / (frames.length * WIDTH * HEIGHT)), ((median(ms) / pixels) * 1e6).toFixed(0), ms.map((m) => (m / frames.length).toFixed(1)).join(', ')])
       }
     }
-    table(['clip', 'calls', 'model ms per source frame', 'source pixels through the model', 'ms per megapixel', 'each run'], rows)
+    table(['clip', 'calls', 'CPU ms per source frame', 'source pixels through the model', 'CPU ms per megapixel through the model', 'each run'], rows)
   } finally {
     await engine.close()
   }

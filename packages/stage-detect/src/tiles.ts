@@ -3,6 +3,7 @@
 // tile's current output. Each tile keeps its own reference, so small changes never add up: a tile
 // that is reused always comes from a source within the threshold of the current one.
 import { cellRowSads, type Plane, type Planes } from './mpdecimate'
+import { blocksOver, copyCells, measurePlane, planeGrid, ringOf, tileState, type CellRange, type Layout, type PlaneGrid, type TileState } from './tile-grid'
 
 /** The grid and the threshold of tile tracking (validated by the options). */
 export interface TileSettings {
@@ -37,48 +38,6 @@ export interface ChangedRegion {
   y: number
   width: number
   height: number
-}
-
-/** Cells [c0, c1) x [r0, r1) of one plane (4x4 samples each); `offset`: the first word of their copy in a tile's buffer. */
-interface CellRange {
-  c0: number
-  c1: number
-  r0: number
-  r1: number
-  offset: number
-}
-
-interface TileState {
-  /** The cells of its window (interior and halo) in each plane. */
-  windows: [CellRange, CellRange, CellRange]
-  /** The cells of its interior in each plane. */
-  interiors: [CellRange, CellRange, CellRange]
-  /** The samples of the windows when the tile was last refreshed, one plane after another, 4 to a word. */
-  words: Uint32Array
-}
-
-/** One plane's view of the grid. */
-interface PlaneGrid {
-  cellsPerRow: number
-  cellRows: number
-  /** The tile column / row whose interior holds each cell column / row. */
-  columnOf: Int32Array
-  rowOf: Int32Array
-  /** Every tile's interior as it was when the tile was last refreshed: the source of the current output. */
-  composite: Plane
-  /** This frame's cell SADs against `composite`. */
-  sads: Int32Array
-}
-
-interface Layout {
-  width: number
-  height: number
-  columns: number
-  rows: number
-  tiles: TileState[]
-  grids: [PlaneGrid, PlaneGrid, PlaneGrid]
-  /** The frame count at which each tile was last refreshed. */
-  epochs: Int32Array
 }
 
 /** Interior of tile `i` along an axis of `length` pixels. */
@@ -117,17 +76,6 @@ export function tilesMeeting(regions: readonly ChangedRegion[], width: number, h
   return changed
 }
 
-/** Copies the cells of `range` from a plane into `buffer`, rows of `bufferStride` words from `bufferOffset`. */
-function copyCells(plane: Plane, range: CellRange, buffer: Uint32Array, bufferOffset: number, bufferStride: number): void {
-  const stride = plane.stride >> 2
-  const { words } = plane
-  const width = range.c1 - range.c0
-  // Rows are a few dozen words: a plain loop beats creating a subarray per row.
-  for (let y = 4 * range.r0, to = bufferOffset; y < 4 * range.r1; y++, to += bufferStride) {
-    for (let x = 0, from = y * stride + range.c0; x < width; x++) buffer[to + x] = words[from + x]
-  }
-}
-
 /**
  * The per-tile references of one stream's kept frames. Sequential: each kept frame's changes are
  * measured against what the frames before it left.
@@ -140,7 +88,8 @@ function copyCells(plane: Plane, range: CellRange, buffer: Uint32Array, bufferOf
 export class TileTracker {
   private layout: Layout | undefined
   private epoch = 0
-  private blockRows = new Int32Array(0)
+  /** One window's cell sums (the halo ring's), row-major. */
+  private cells = new Int32Array(0)
 
   constructor(private readonly settings: TileSettings) {}
 
@@ -148,7 +97,7 @@ export class TileTracker {
   detect(planes: Planes): TileChanges {
     const { layout, fresh } = this.layoutFor(planes)
     if (fresh) return this.refresh(planes, layout, new Uint8Array(layout.tiles.length).fill(1))
-    layout.grids.forEach((grid, p) => compositeSads(planes[p], grid))
+    layout.grids.forEach((grid, p) => measurePlane(planes[p], grid, this.settings.threshold))
     const changed = new Uint8Array(layout.tiles.length)
     for (let t = 0; t < changed.length; t++) changed[t] = this.tileDiffers(planes, layout, t) ? 1 : 0
     return this.refresh(planes, layout, changed)
@@ -163,43 +112,88 @@ export class TileTracker {
     return this.refresh(planes, layout, fresh ? new Uint8Array(layout.tiles.length).fill(1) : mask)
   }
 
-  /** True when some 8x8 block (2x2 cells) of tile `t`'s window differs from its reference by more than the threshold. */
+  /**
+   * True when some 8x8 block (2x2 cells) of tile `t`'s window differs from the tile's reference by
+   * more than the threshold. Blocks inside the interior, and every block when the neighbours the
+   * window reaches share the tile's reference (refreshed at the same frame), are read from the
+   * composite's table; the other blocks of the halo ring cell by cell.
+   */
   private tileDiffers(planes: Planes, layout: Layout, t: number): boolean {
-    const { epochs, columns } = layout
     const tile = layout.tiles[t]
-    const rows = this.blockRows
+    const { epochs } = layout
+    const uniform = tile.neighbours.every((u) => epochs[u] === epochs[t])
     for (let p = 0; p < 3; p++) {
       const grid = layout.grids[p]
-      const window = tile.windows[p]
-      const width = window.c1 - window.c0
-      for (let cy = window.r0; cy < window.r1; cy++) {
-        const off = ((cy - window.r0) & 1) * width
-        const owners = grid.rowOf[cy] * columns
-        for (let cx = window.c0; cx < window.c1; cx++) {
-          rows[off + cx - window.c0] =
-            epochs[owners + grid.columnOf[cx]] === epochs[t] ? grid.sads[cy * grid.cellsPerRow + cx] : ownCellSad(planes[p], tile, window, cx, cy)
+      const { c0, c1, r0, r1 } = uniform ? tile.windows[p] : tile.interiors[p]
+      if (blocksOver(grid, c0, c1 - 1, r0, r1 - 1) > 0) return true
+      if (!uniform && this.ringDiffers(planes[p], grid, layout, t, p)) return true
+    }
+    return false
+  }
+
+  /** The blocks of tile `t`'s window that are not inside its interior, judged against its reference. */
+  private ringDiffers(plane: Plane, grid: PlaneGrid, layout: Layout, t: number, p: number): boolean {
+    const tile = layout.tiles[t]
+    const window = tile.windows[p]
+    const { c0: i0, c1: i1, r0: j0, r1: j1 } = tile.interiors[p]
+    const { c0, c1, r0, r1 } = window
+    const width = c1 - c0
+    const cells = this.cells
+    // The cells those blocks read: every row outside the interior's inner rows, and the columns beside it.
+    for (let cy = r0; cy < r1; cy++) {
+      if (cy <= j0 || cy >= j1 - 1) this.fillCells(plane, grid, layout, t, window, cy, c0, c1)
+      else {
+        this.fillCells(plane, grid, layout, t, window, cy, c0, Math.min(c1, i0 + 1))
+        this.fillCells(plane, grid, layout, t, window, cy, Math.max(c0, i1 - 1), c1)
+      }
+    }
+    const threshold = this.settings.threshold
+    for (let by = r0; by + 1 < r1; by++) {
+      const inner = by >= j0 && by + 1 < j1
+      for (let bx = c0; bx + 1 < c1; bx++) {
+        if (inner && bx >= i0 && bx + 1 < i1) {
+          bx = i1 - 2 // the interior's blocks: judged from the table
+          continue
         }
-        if (cy === window.r0) continue
-        const prev = width - off
-        for (let k = 0; k + 1 < width; k++) if (rows[prev + k] + rows[prev + k + 1] + rows[off + k] + rows[off + k + 1] > this.settings.threshold) return true
+        const k = (by - r0) * width + bx - c0
+        if (cells[k] + cells[k + 1] + cells[k + width] + cells[k + width + 1] > threshold) return true
       }
     }
     return false
   }
 
+  /** Cell sums of row `cy`, columns [from, to), of tile `t`'s window into `this.cells`: the composite's where the owner shares the tile's reference, else against the tile's own copy. */
+  private fillCells(plane: Plane, grid: PlaneGrid, layout: Layout, t: number, window: CellRange, cy: number, from: number, to: number): void {
+    const { epochs, columns } = layout
+    const { sads, cellsPerRow, columnOf, columnEnd, rowOf } = grid
+    const { c0, r0, c1, offset } = window
+    const width = c1 - c0
+    const stride = plane.stride >> 2
+    const owners = rowOf[cy] * columns
+    const at = (cy - r0) * width - c0
+    for (let cx = from; cx < to; ) {
+      const end = Math.min(to, columnEnd[cx])
+      if (epochs[owners + columnOf[cx]] === epochs[t]) for (let x = cx, row = cy * cellsPerRow; x < end; x++) this.cells[at + x] = sads[row + x]
+      else cellRowSads(plane.words, 4 * cy * stride + cx, stride, layout.tiles[t].words, offset + 4 * (cy - r0) * width + cx - c0, width, end - cx, this.cells, at + cx)
+      cx = end
+    }
+  }
+
   private refresh(planes: Planes, layout: Layout, changed: Uint8Array): TileChanges {
     this.epoch++
-    layout.tiles.forEach((tile, t) => {
-      if (!changed[t]) return
+    for (let t = 0; t < changed.length; t++) {
+      if (!changed[t]) continue
       layout.epochs[t] = this.epoch
-      planes.forEach((plane, p) => {
+      const tile = layout.tiles[t]
+      for (let p = 0; p < 3; p++) {
         const window = tile.windows[p]
-        copyCells(plane, window, tile.words, window.offset, window.c1 - window.c0)
-        const { composite, cellsPerRow } = layout.grids[p]
         const interior = tile.interiors[p]
-        copyCells(plane, interior, composite.words, 4 * interior.r0 * cellsPerRow + interior.c0, cellsPerRow)
-      })
-    })
+        // The interior goes to the composite; the tile's own copy needs only the halo ring around it.
+        const { composite, cellsPerRow } = layout.grids[p]
+        copyCells(planes[p], interior, composite.words, 4 * interior.r0 * cellsPerRow + interior.c0, cellsPerRow)
+        for (const ring of ringOf(window, interior)) copyCells(planes[p], ring, tile.words, window.offset + 4 * (ring.r0 - window.r0) * (window.c1 - window.c0) + ring.c0 - window.c0, window.c1 - window.c0)
+      }
+    }
     const { width, height, columns, rows } = layout
     const { size, halo } = this.settings
     return { width, height, size, halo, columns, rows, changed, share: changedPixels(changed, columns, size, width, height) / (width * height) }
@@ -218,67 +212,8 @@ export class TileTracker {
     const grid = { columns, rows, size, halo: Math.ceil(halo / 8) * 8 }
     for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) tiles.push(tileState(grids, grid, c, r))
     this.layout = { width, height, columns, rows, tiles, grids, epochs: new Int32Array(tiles.length) }
-    this.blockRows = new Int32Array(2 * grids[0].cellsPerRow)
+    this.cells = new Int32Array(Math.max(...tiles.map((tile) => (tile.windows[0].c1 - tile.windows[0].c0) * (tile.windows[0].r1 - tile.windows[0].r0))))
     return { layout: this.layout, fresh: true }
   }
 }
 
-/** The cell SADs of a plane against the composite of the tiles' references. */
-function compositeSads(plane: Plane, grid: PlaneGrid): void {
-  const { cellsPerRow, cellRows, composite, sads } = grid
-  for (let cy = 0; cy < cellRows; cy++) cellRowSads(plane.words, 4 * cy * cellsPerRow, cellsPerRow, composite.words, 4 * cy * cellsPerRow, cellsPerRow, cellsPerRow, sads, cy * cellsPerRow)
-}
-
-const oneCell = new Int32Array(1)
-
-/** One cell's SAD against the tile's own copy of its window. */
-function ownCellSad(plane: Plane, tile: TileState, window: CellRange, cx: number, cy: number): number {
-  const width = window.c1 - window.c0
-  cellRowSads(plane.words, 4 * cy * (plane.stride >> 2) + cx, plane.stride >> 2, tile.words, window.offset + 4 * (cy - window.r0) * width + cx - window.c0, width, 1, oneCell, 0)
-  return oneCell[0]
-}
-
-/** Which tile owns each cell of a plane whose tiles are `size` samples wide (a multiple of 4). */
-function planeGrid(plane: Plane, size: number, columns: number, rows: number): PlaneGrid {
-  const cellsPerRow = plane.stride >> 2
-  const cellRows = plane.rows >> 2
-  const owner = (cells: number, tiles: number) => Int32Array.from({ length: cells }, (_, cell) => Math.min(tiles - 1, Math.floor((4 * cell) / size)))
-  const data = new Uint8Array(plane.stride * plane.rows)
-  const composite = { ...plane, data, words: new Uint32Array(data.buffer) }
-  return { cellsPerRow, cellRows, columnOf: owner(cellsPerRow, columns), rowOf: owner(cellRows, rows), composite, sads: new Int32Array(cellsPerRow * cellRows) }
-}
-
-/** Cells [first, end) of the interior of tile `i` of `tiles` along one axis of `cells` cells (the last tile takes the padding too). */
-function interiorSpan(i: number, tiles: number, tileCells: number, cells: number): [number, number] {
-  return [i * tileCells, i === tiles - 1 ? cells : (i + 1) * tileCells]
-}
-
-/** The interior widened by `halo` cells, and to at least 2 cells (one 8x8 block), inside [0, cells). */
-function windowSpan([start, end]: [number, number], halo: number, cells: number): [number, number] {
-  let from = Math.max(0, start - halo)
-  let to = Math.min(cells, end + halo)
-  if (to - from < 2) {
-    to = Math.min(cells, from + 2)
-    from = Math.max(0, to - 2)
-  }
-  return [from, to]
-}
-
-/** A tile's interior and window cells in the three planes (chroma at half resolution), and its reference buffer. */
-function tileState(grids: PlaneGrid[], grid: { columns: number; rows: number; size: number; halo: number }, column: number, row: number): TileState {
-  let offset = 0
-  const windows: CellRange[] = []
-  const interiors: CellRange[] = []
-  grids.forEach((plane, p) => {
-    const sub = p === 0 ? 1 : 2
-    const [tileCells, haloCells] = [grid.size / 4 / sub, grid.halo / 4 / sub]
-    const [i0, i1] = interiorSpan(column, grid.columns, tileCells, plane.cellsPerRow)
-    const [j0, j1] = interiorSpan(row, grid.rows, tileCells, plane.cellRows)
-    interiors.push({ c0: i0, c1: i1, r0: j0, r1: j1, offset: 0 })
-    const [c0, c1] = windowSpan([i0, i1], haloCells, plane.cellsPerRow)
-    const [r0, r1] = windowSpan([j0, j1], haloCells, plane.cellRows)
-    windows.push({ c0, c1, r0, r1, offset })
-    offset += (c1 - c0) * 4 * (r1 - r0)
-  })
-  return { windows: windows as TileState['windows'], interiors: interiors as TileState['interiors'], words: new Uint32Array(offset) }
-}
