@@ -1,4 +1,5 @@
 // What a custom detector answered, checked: a boolean, or { duplicateOf, changed }.
+import { message, optionName } from '@anime-upscaler/common'
 import { DetectError, describeValue } from './errors'
 import { BlockDetector, type Planes } from './mpdecimate'
 import type { EngineSettings } from './options'
@@ -50,9 +51,8 @@ export function readVerdict<F>(value: unknown, frame: { index: number }, held: r
     const list = held.map((kept) => kept.index).join(', ') || 'none'
     throw new DetectError(
       'E_DETECTOR_INVALID',
-      `Detector '${detector}' ${verb} duplicateOf ${describeValue(duplicateOf)} for frame ${frame.index}, which is not a kept frame still held ` +
-        `(held: ${list}; references: ${references} keeps the last ${references} kept frame${references === 1 ? '' : 's'}, raise it to hold more)`,
-      { detector },
+      message`Detector '${detector}' ${verb} duplicateOf ${describeValue(duplicateOf)} for frame ${frame.index}, which is not a kept frame still held (held: ${list}; ${optionName('references')} ${references} holds the last ${references})`,
+      { detector, option: 'references', value: references, hint: message`name one of those, or raise ${optionName('references')} to hold more` },
     )
   }
   return { repeats }

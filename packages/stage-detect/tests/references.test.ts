@@ -113,12 +113,12 @@ describe('custom detectors answer duplicateOf', () => {
 
   test('a duplicateOf that is not held is an error naming the detector', async () => {
     const stale = await expectDetectError(run(numbered, detectDuplicates<TestFrame>({ detector: { name: 'stale', compare: (_p, current) => (current.index === 4 ? { duplicateOf: 0 } : false) }, references: 2 })), 'E_DETECTOR_INVALID')
-    expect(stale.detector).toBe('stale')
+    expect(stale).toMatchObject({ detector: 'stale', option: 'references', value: 2 })
     expect(stale.message).toBe(
-      "Detector 'stale' answered duplicateOf 0 for frame 4, which is not a kept frame still held (held: 3, 2; references: 2 keeps the last 2 kept frames, raise it to hold more)",
+      "Detector 'stale' answered duplicateOf 0 for frame 4, which is not a kept frame still held (held: 3, 2; references 2 holds the last 2): name one of those, or raise references to hold more",
     )
     const later = await expectDetectError(run(numbered, detectDuplicates({ detector: { name: 'future', operator: (s: Observable<DetectFrame>) => s.pipe(map((f) => (f.index === 1 ? { duplicateOf: 5 } : false))) } })), 'E_DETECTOR_INVALID')
-    expect(later.message).toContain("Detector 'future' emitted duplicateOf 5 for frame 1, which is not a kept frame still held (held: 0;")
+    expect(later.message).toContain("Detector 'future' emitted duplicateOf 5 for frame 1, which is not a kept frame still held (held: 0; references 1 holds the last 1)")
     const odd = await expectDetectError(run(numbered, detectDuplicates<TestFrame>({ detector: { name: 'odd', compare: () => ({ changed: 'everything' }) as unknown as Verdict } })), 'E_DETECTOR_INVALID')
     expect(odd.message).toBe("Detector 'odd' answered changed: 'everything', not a list of { x, y, width, height } integer rectangles, for frame 1: compare must return true or false, or { duplicateOf } / { changed } (or a promise of one)")
   })

@@ -115,8 +115,12 @@ export class ResultCache {
     const [where, needed] = position >= 0 ? [`${this.kept.length - position} kept frames back`, `at least ${this.kept.length - position}`] : [`more than ${KEPT_HISTORY} kept frames back`, `above ${KEPT_HISTORY}`]
     return new SaveError(
       'E_DUPLICATE_MISSING',
-      `Frame ${index} repeats frame ${kept}, which is no longer in the duplicate cache (it keeps the ${this.capacity} most recent kept frames; frame ${kept} is ${where}): ` +
-        `raise duplicateCacheSize to ${needed}, as many as the kept frames the detector compares with (stage-detect's references)`,
+      `Frame ${index} repeats frame ${kept}, which is no longer in the duplicate cache (it keeps the ${this.capacity} most recent kept frames; frame ${kept} is ${where})`,
+      {
+        option: 'duplicateCacheSize',
+        value: this.capacity,
+        hint: message`raise ${optionName('duplicateCacheSize')} to ${needed}, as many as the kept frames the detector compares with (stage-detect's references)`,
+      },
     )
   }
 }

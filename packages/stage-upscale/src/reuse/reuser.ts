@@ -4,6 +4,7 @@
 // for the source its tile was last refreshed from (stage-detect keeps that source as the tile's
 // reference, so the difference never exceeds its threshold).
 import { readWindow, validateImage, writeInterior, writeYuvInterior, type EngineImage, type UpscaledImage } from '../engine'
+import { message, optionName } from '@anime-upscaler/common'
 import { UpscaleError, invalidArgument } from '../errors'
 import { resample } from '../resample'
 import type { ModelInfo } from '../session'
@@ -88,13 +89,15 @@ export class TileReuser {
       if (target && Object.keys(target).length > 0) throw new UpscaleError('E_INVALID_ARGUMENT', "Give either target or yuv420, not both: yuv420 output is at the model's native scale")
     }
     if (receptiveRadius !== undefined && !(Number.isInteger(receptiveRadius) && receptiveRadius >= 0)) throw invalidArgument('non-negative integer', 'receptiveRadius', receptiveRadius)
-    if (info.fixedSize) throw new UpscaleError('E_INVALID_ARGUMENT', `Tile reuse needs a model that takes any input size; ${info.id} takes only ${info.fixedSize.width}x${info.fixedSize.height}`)
+    if (info.fixedSize) {
+      throw new UpscaleError('E_INVALID_ARGUMENT', `Tile reuse needs a model that takes any input size; ${info.id} takes only ${info.fixedSize.width}x${info.fixedSize.height}`, { option: 'model', value: info.id, hint: 'upscale whole frames' })
+    }
     const radius = receptiveRadius ?? info.receptiveRadius
     if (radius === undefined) {
-      throw new UpscaleError(
-        'E_INVALID_ARGUMENT',
-        `Model ${info.id} does not state its receptive radius, so reused tiles could not be guaranteed to equal a full upscale: give receptiveRadius (in input pixels) if you know it, or upscale whole frames`,
-      )
+      throw new UpscaleError('E_INVALID_ARGUMENT', `Model ${info.id} does not state its receptive radius, so reused tiles could not be guaranteed to equal a full upscale`, {
+        option: 'receptiveRadius',
+        hint: message`give ${optionName('receptiveRadius')} (in input pixels) if you know it, or upscale whole frames`,
+      })
     }
     this.radius = radius
   }
@@ -105,9 +108,9 @@ export class TileReuser {
   }
 
   /**
-   * Upscales one kept frame (8- or 16-bit RGB). Without `changes`, or when the previous frame had
-   * another size, the whole frame is upscaled. Otherwise only the changed tiles are, and pasted into
-   * a copy of the previous output.
+   * Upscales one kept frame (8- or 16-bit RGB). Without `changes`, or when every tile changed, the
+   * whole frame is upscaled in one call. Otherwise only the changed tiles are, pasted into a copy of
+   * the previous output (which must exist and have this frame's size: see the class comment).
    */
   upscale(image: EngineImage, changes?: TileChanges): Promise<ReusedFrame> {
     try {
