@@ -106,12 +106,13 @@ describe('TileReuser: a still background with one moving patch', () => {
     }
   })
 
-  test("Y'CbCr 4:2:0: identical to upscaleToYuv420 of the whole frame", async () => {
-    const reuser = new TileReuser(engine, { yuv420: bt601 })
+  test.each([8, 10] as const)("Y'CbCr 4:2:0, %i-bit: identical to upscaleToYuv420 of the whole frame", async (bitDepth) => {
+    const color = { ...bt601, bitDepth }
+    const reuser = new TileReuser(engine, { yuv420: color })
     for (let n = 0; n < FRAMES.length; n++) {
       const { image } = await reuser.upscale(FRAMES[n], changesOf(n, 24, reuser.halo(W, H)))
-      expect((image as Yuv420Image).format).toBe('yuv420p')
-      expect(maxDifference(image.data, (await engine.upscaleToYuv420(FRAMES[n], bt601)).data)).toBe(0)
+      expect((image as Yuv420Image).format).toBe(bitDepth === 10 ? 'yuv420p10le' : 'yuv420p')
+      expect(maxDifference(image.data, (await engine.upscaleToYuv420(FRAMES[n], color)).data)).toBe(0)
     }
   })
 

@@ -11,7 +11,7 @@ import type { ModelInfo } from '../session'
 import { planOutput, validateTarget, type TargetSize } from '../target'
 import type { Tile } from '../tiling'
 import { sampleTypeOf } from '../types'
-import { assertYuvColor, type Yuv420Image, type YuvColor } from '../yuv'
+import { assertYuvColor, yuv420Format, type Yuv420Image, type YuvColor } from '../yuv'
 import { planReuse, validateChanges, type ReusePlan, type TileChanges } from './tile-changes'
 
 /** What a TileReuser needs of an upscaler: a worker pool (`createUpscaler`) and an `UpscaleEngine` both are one. */
@@ -176,7 +176,7 @@ export class TileReuser {
       throw failed
     }
     const scale = this.options.yuv420 ? this.upscaler.info.scale : this.upscaler.info.scale ** this.passes(image.width, image.height)
-    const kind = this.options.yuv420 ? 'yuv420p' : sampleTypeOf(image.data)
+    const kind = this.options.yuv420 ? yuv420Format(this.options.yuv420) : sampleTypeOf(image.data)
     if (!canvas || canvas.width !== image.width * scale || canvas.height !== image.height * scale || ('format' in canvas ? canvas.format : sampleTypeOf(canvas.data)) !== kind) {
       throw new UpscaleError(
         'E_INVALID_ARGUMENT',
