@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { Observable, map } from 'rxjs'
 import { detectDuplicates, type DetectFrame, type Verdict } from '../src'
-import { decode, describeFixtures, duplicates, expectDetectError, ffmpeg, framesOf, image, run, tempDir, FIXTURES, type TestFrame } from './helpers'
+import { decode, describeFixtures, expectDetectError, ffmpeg, framesOf, image, run, tempDir, FIXTURES, type TestFrame } from './helpers'
 
 const { dir, cleanup } = tempDir()
 afterAll(cleanup)

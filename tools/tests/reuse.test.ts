@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { createUpscaler, type Upscaler } from '@anime-upscaler/stage-upscale'
-import { decodeClip, measureReuse } from './reuse-quality'
+import { decodeClip, measureReuse } from '../src/reuse-quality'
 
 // Issue 12's quality bar at stage level: anime4k-l, stage-detect's default tiles (48 px) and threshold.
 const FIXTURE_VIDEOS = path.resolve(__dirname, '../../../shared/fixtures/video')
