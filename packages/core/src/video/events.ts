@@ -1,5 +1,6 @@
 import type { ModelInfo } from '@anime-upscaler/stage-upscale'
 import type { VideoSummary } from './plan'
+import type { VideoReuse } from './reuse'
 
 export interface StageCounts {
   decoded: number
@@ -28,6 +29,8 @@ export type VideoEvent =
       model: ModelInfo
       workers: number
       threads: number
+      /** What earlier results are reused (`note` says why less than asked, e.g. a model without a receptive radius). */
+      reuse: Omit<VideoReuse, 'heldBytes'>
     }
   | ({
       type: 'progress'
@@ -38,7 +41,9 @@ export type VideoEvent =
       etaSeconds: number | undefined
       paused: boolean
       skippedShare: number
+      /** "Model work": of the frames encoded so far, the share of their source pixels that went through the model (duplicates none; with tile reuse, a kept frame its changed tiles). 0..1. */
+      modelWork: number
     } & StageCounts)
   | { type: 'paused' }
   | { type: 'resumed' }
-  | { type: 'done'; output: string; frames: number; seconds: number; fps: number; partial: boolean; unique: number; duplicates: number }
+  | { type: 'done'; output: string; frames: number; seconds: number; fps: number; partial: boolean; unique: number; duplicates: number; modelWork: number }

@@ -1,8 +1,10 @@
 import { writeAtomically } from '@anime-upscaler/common'
 import { writeFile } from 'node:fs/promises'
 import { WorkClock } from '../work-clock'
+import type { ReusePlan } from '@anime-upscaler/stage-upscale'
 import type { StageCounts, VideoEvent } from './events'
 import type { VideoPlan } from './plan'
+import { reuseSummary } from './reuse'
 
 /** One frame's entry in the processing plan; times in ms since the start. */
 interface PlannedFrame {
@@ -11,6 +13,9 @@ interface PlannedFrame {
   /** `upscale`, or `duplicate` of the kept frame `duplicateOf` (its result is repeated). */
   decision: 'upscale' | 'duplicate'
   duplicateOf?: number
+  /** Kept frames: the share of the frame's source pixels upscaled (1 without tile reuse), and the share the model ran on, halos included. */
+  upscaledShare?: number
+  modelShare?: number
   decodedAt?: number
   upscaledAt?: number
   encodedAt?: number
@@ -21,6 +26,8 @@ export class ProgressRecorder {
   readonly counts: StageCounts = { decoded: 0, unique: 0, duplicates: 0, upscaled: 0, encoded: 0 }
   /** Of the encoded frames, those that repeat a kept one: what the output holds, also when it is partial. */
   private encodedDuplicates = 0
+  /** Of the encoded frames, the sum of their upscaled shares: the model work so far is this over `encoded`. */
+  private encodedShares = 0
   private readonly frames: PlannedFrame[] = []
   private readonly clock = new WorkClock()
   private total: number
@@ -48,15 +55,23 @@ export class ProgressRecorder {
     Object.assign(this.frames[index], { decision: 'duplicate', duplicateOf })
   }
 
-  upscaled(index: number): void {
+  /** A kept frame left the model; `reuse` says what share of it was upscaled (none: all of it). */
+  upscaled(index: number, reuse?: ReusePlan): void {
     this.counts.upscaled++
-    this.frames[index].upscaledAt = this.elapsed()
+    Object.assign(this.frames[index], { upscaledAt: this.elapsed(), upscaledShare: reuse?.share ?? 1, modelShare: reuse?.modelShare ?? 1 })
   }
 
   encoded(index: number): void {
+    const frame = this.frames[index]
     this.counts.encoded++
-    this.frames[index].encodedAt = this.elapsed()
-    if (this.frames[index].decision === 'duplicate') this.encodedDuplicates++
+    frame.encodedAt = this.elapsed()
+    if (frame.decision === 'duplicate') this.encodedDuplicates++
+    else this.encodedShares += frame.upscaledShare ?? 1
+  }
+
+  /** Source pixels that went through the model over all source pixels, of the frames encoded so far (duplicates count none). */
+  private modelWork(): number {
+    return this.counts.encoded === 0 ? 0 : this.encodedShares / this.counts.encoded
   }
 
   setPaused(paused: boolean): void {
@@ -80,19 +95,21 @@ export class ProgressRecorder {
       etaSeconds: encoded === 0 ? undefined : Math.max(0, this.total - encoded) / fps,
       paused: this.clock.paused,
       skippedShare: this.skippedShare(),
+      modelWork: this.modelWork(),
     }
   }
 
   /** The end: `unique` and `duplicates` count the frames in the output (a partial one holds fewer than were decoded). */
   done(output: string, frames: number, partial: boolean): Extract<VideoEvent, { type: 'done' }> {
     const seconds = this.elapsed() / 1000
-    return { type: 'done', output, frames, seconds, fps: frames / seconds, partial, unique: frames - this.encodedDuplicates, duplicates: this.encodedDuplicates }
+    return { type: 'done', output, frames, seconds, fps: frames / seconds, partial, unique: frames - this.encodedDuplicates, duplicates: this.encodedDuplicates, modelWork: this.modelWork() }
   }
 
   /** Writes the JSON processing plan: settings, totals and every frame's decision and times. */
   async writePlan(file: string): Promise<void> {
-    const { input, output, mode, capacity, model } = this.plan
-    const plan = { input, output, mode, capacity, model: model.id, seconds: this.elapsed() / 1000, ...this.counts, skippedShare: this.skippedShare(), frames: this.frames }
+    const { input, output, mode, capacity, model, reuse } = this.plan
+    const totals = { ...this.counts, skippedShare: this.skippedShare(), modelWork: this.modelWork() }
+    const plan = { input, output, mode, capacity, model: model.id, reuse: reuseSummary(reuse), seconds: this.elapsed() / 1000, ...totals, frames: this.frames }
     await writeAtomically(file, true, (temporary) => writeFile(temporary, `${JSON.stringify(plan, null, 2)}\n`))
   }
 }

@@ -12,6 +12,7 @@ import { framePipeline } from './pipeline'
 import { checkOutputSize } from '../limits'
 import { encoderRequest, pipelineMode, planVideo, targetSize, type VideoPlan } from './plan'
 import { ProgressRecorder } from './progress'
+import { reuseSummary } from './reuse'
 
 /**
  * Upscales a video: ffmpeg decodes (stage-extract), repeated frames are found (stage-detect), the
@@ -191,5 +192,6 @@ function startEvent(plan: VideoPlan): VideoEvent {
     model: plan.model,
     workers: plan.workers,
     threads: plan.threads,
+    reuse: reuseSummary(plan.reuse),
   }
 }
