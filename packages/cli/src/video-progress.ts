@@ -21,13 +21,14 @@ export class VideoProgressDisplay {
         this.line(
           `Upscaling ${event.input} (${source.width}x${source.height}, ${source.framesExact ? '' : '~'}${source.frames} frames, ${rate}) → ${event.output} (${event.outputWidth}x${event.outputHeight})`,
         )
+        this.line(reuseLine(event.reuse))
         this.line(`${event.model.id}, ${event.workers} worker${event.workers === 1 ? '' : 's'} x ${event.threads} thread${event.threads === 1 ? '' : 's'}, ${event.mode} mode, up to ${event.capacity} frames in flight, ${event.frameFormat === 'rgb' ? 'RGB' : `Y'CbCr 4:2:0 from the model (${event.frameFormat})`} to the encoder${this.status.interactive ? ' — p: pause/resume, q: stop' : ''}`)
         break
       }
       case 'progress': {
         const eta = event.etaSeconds === undefined ? '?' : formatDuration(event.etaSeconds)
         const skipped = event.duplicates > 0 ? ` (${event.duplicates} duplicates, ${(event.skippedShare * 100).toFixed(0)}% skipped)` : ''
-        const text = `decoded ${event.decoded}${skipped} · upscaled ${event.upscaled} · encoded ${event.encoded}/${event.total}  ${event.percent.toFixed(1)}%  ${event.fps.toFixed(2)} fps  ETA ${eta}${event.paused ? '  [paused]' : ''}`
+        const text = `decoded ${event.decoded}${skipped} · upscaled ${event.upscaled} · encoded ${event.encoded}/${event.total}  ${event.percent.toFixed(1)}%  model work ${percent(event.modelWork)}  ${event.fps.toFixed(2)} fps  ETA ${eta}${event.paused ? '  [paused]' : ''}`
         if (this.status.interactive) this.status.redraw(text)
         else if (performance.now() - this.lastPlainLine >= this.plainIntervalMs || event.encoded === event.total) {
           this.lastPlainLine = performance.now()
@@ -43,7 +44,7 @@ export class VideoProgressDisplay {
         break
       case 'done':
         this.line(
-          `Done: ${event.output}${event.partial ? ' (partial, stopped early)' : ''}: ${event.frames} frames in ${formatDuration(event.seconds)} (${event.fps.toFixed(2)} fps); ${event.unique} upscaled, ${event.duplicates} duplicates repeated (${((100 * event.duplicates) / Math.max(1, event.unique + event.duplicates)).toFixed(0)}% skipped)`,
+          `Done: ${event.output}${event.partial ? ' (partial, stopped early)' : ''}: ${event.frames} frames in ${formatDuration(event.seconds)} (${event.fps.toFixed(2)} fps); ${event.unique} upscaled, ${event.duplicates} duplicates repeated (${((100 * event.duplicates) / Math.max(1, event.unique + event.duplicates)).toFixed(0)}% skipped); model work ${percent(event.modelWork)}`,
         )
         break
     }
@@ -52,6 +53,18 @@ export class VideoProgressDisplay {
   line(text: string): void {
     this.status.line(text)
   }
+}
+
+/** A share (0..1) as "47 %". */
+function percent(share: number): string {
+  return `${(100 * share).toFixed(0)} %`
+}
+
+/** What the job reuses, in the words of the flags. */
+function reuseLine(reuse: Extract<VideoEvent, { type: 'start' }>['reuse']): string {
+  const references = `${reuse.references} reference${reuse.references === 1 ? '' : 's'}`
+  const tiles = reuse.tiles ? `, ${reuse.tiles.size}-px tiles with a ${reuse.tiles.halo}-px halo, threshold ${reuse.tiles.threshold}` : ''
+  return `Reuse: ${reuse.mode} (${references}${tiles})${reuse.note ? `; ${reuse.note}` : ''}`
 }
 
 function formatDuration(seconds: number): string {

@@ -38,6 +38,10 @@ const FLAGS: Record<string, string> = {
   'dedup.lo': '--dedup-lo',
   'dedup.frac': '--dedup-frac',
   'dedup.maxRun': '--dedup-max-run',
+  reuse: '--reuse',
+  reuseRefs: '--reuse-refs',
+  reuseTileSize: '--reuse-tile',
+  reuseThreshold: '--reuse-threshold',
   // The web app's ServerOptions.
   host: '--host',
   port: '--port',

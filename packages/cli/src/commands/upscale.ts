@@ -10,6 +10,7 @@ import {
   PIX_FMTS,
   PRESETS,
   PROVIDERS,
+  REUSE_MODES,
   SUBTITLE_CODECS,
   VIDEO_CODECS,
   isVideoJob,
@@ -19,6 +20,7 @@ import {
   type PixFmt,
   type Preset,
   type Provider,
+  type ReuseMode,
   type VideoCodec,
 } from '@anime-upscaler/core'
 import type { CommandContext } from '../context'
@@ -66,6 +68,10 @@ export interface UpscaleFlags {
   dedupLo?: number
   dedupFrac?: number
   dedupMaxRun?: number
+  reuse?: ReuseMode
+  reuseRefs?: number
+  reuseTile?: number
+  reuseThreshold?: number
 }
 
 /** The options of core's worker pool and target, from the flags. */
@@ -142,6 +148,19 @@ function addPipelineOptions(command: Command): Command {
     .option('--dedup-max-run <n>', 'video: most duplicates in a row', positiveInteger('--dedup-max-run'))
 }
 
+function addReuseOptions(command: Command): Command {
+  const { reuse } = DEFAULTS
+  return command
+    .addOption(
+      new Option('--reuse <mode>', `video: off (duplicates repeat the last kept frame), frames (any of the last --reuse-refs kept frames), or tiles (also upscale only the tiles that changed) (default ${reuse.mode})`).choices(
+        REUSE_MODES,
+      ),
+    )
+    .option('--reuse-refs <n>', `video: kept frames a frame is compared with and whose results are held (default ${reuse.references}, fewer when memory is short)`, positiveInteger('--reuse-refs'))
+    .option('--reuse-tile <pixels>', `video, --reuse tiles: tile side in source pixels, a multiple of 8 (default ${reuse.tileSize})`, positiveInteger('--reuse-tile'))
+    .option('--reuse-threshold <n>', `video, --reuse tiles: 8x8 block difference above which a tile is upscaled again (default ${reuse.threshold})`, nonNegativeNumber('--reuse-threshold'))
+}
+
 /** A file (not a folder, glob or missing path), or an image-sequence pattern: its content decides whether it is a video. */
 async function isSingleFile(input: string): Promise<boolean> {
   return /%0?\d*d/.test(input) || ((await stat(input).catch(() => undefined))?.isFile() ?? false)
@@ -163,7 +182,7 @@ export function registerUpscale(program: Command, { io, setResult }: CommandCont
     .description('Upscale a video, or images: files, folders (recursive, layout kept) and globs')
     .argument('<inputs...>', 'one video file, or image files, folders or quoted globs')
     .requiredOption('-o, --output <path>', 'output file (one input) or folder')
-  for (const add of [addModelOptions, addImageOptions, addEncoderOptions, addPipelineOptions]) add(command)
+  for (const add of [addModelOptions, addImageOptions, addEncoderOptions, addPipelineOptions, addReuseOptions]) add(command)
   command.action((inputs: string[], flags: UpscaleFlags) => {
     checkFlags(flags)
     setResult(
