@@ -6,6 +6,7 @@ export { upscaleImage, upscaleImages, type ImageEvent, type ImageFailure, type I
 export { FRAME_FORMATS, PIPELINE_MODES, type EncoderOptions, type DedupOptions, type FrameFormat, type PipelineMode, type UpscaleVideoOptions } from './video/options'
 export type { StageCounts, VideoEvent } from './video/events'
 export { REUSE_MODES, type ReuseMode, type VideoReuse } from './video/reuse'
+export type { PlannedFrame, VideoPlanFile } from './video/progress'
 export type { VideoPlan, VideoSummary } from './video/plan'
 export { CreditGate } from './video/credit-gate'
 export { upscaleVideo, upscaleVideoToFile } from './video/upscale-video'

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { lastValueFrom, toArray } from 'rxjs'
 import { resolveFfmpeg } from '@anime-upscaler/stage-extract'
-import { upscaleVideo, upscaleVideoToFile, type UpscaleVideoOptions, type VideoEvent } from '../src'
+import { upscaleVideo, upscaleVideoToFile, type UpscaleVideoOptions, type VideoEvent, type VideoPlanFile } from '../src'
 import { useTempDir } from './helpers'
 
 const tempDir = useTempDir()
@@ -32,13 +32,7 @@ function frameChecksums(file: string): string[] {
     .map((line) => line.split(',').slice(2).map((field) => field.trim()).join(' '))
 }
 
-interface PlanFile {
-  reuse: { mode: string; references: number; tiles?: { size: number; halo: number } }
-  modelWork: number
-  frames: Array<{ index: number; decision: string; duplicateOf?: number; upscaledShare?: number }>
-}
-
-async function run(input: string, name: string, extra: UpscaleVideoOptions): Promise<{ events: VideoEvent[]; plan: PlanFile; output: string }> {
+async function run(input: string, name: string, extra: UpscaleVideoOptions): Promise<{ events: VideoEvent[]; plan: VideoPlanFile; output: string }> {
   const output = join(tempDir(), `${name}.mkv`)
   const planFile = join(tempDir(), `${name}.json`)
   const events = await lastValueFrom(upscaleVideo(input, output, { ...options, ...extra, planFile }).pipe(toArray()))

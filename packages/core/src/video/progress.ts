@@ -4,10 +4,10 @@ import { WorkClock } from '../work-clock'
 import type { ReusePlan } from '@anime-upscaler/stage-upscale'
 import type { StageCounts, VideoEvent } from './events'
 import type { VideoPlan } from './plan'
-import { reuseSummary } from './reuse'
+import { reuseSummary, type VideoReuse } from './reuse'
 
 /** One frame's entry in the processing plan; times in ms since the start. */
-interface PlannedFrame {
+export interface PlannedFrame {
   index: number
   pts: number
   /** `upscale`, or `duplicate` of the kept frame `duplicateOf` (its result is repeated). */
@@ -19,6 +19,20 @@ interface PlannedFrame {
   decodedAt?: number
   upscaledAt?: number
   encodedAt?: number
+}
+
+/** The JSON processing plan `planFile` receives: settings, totals and every frame. */
+export interface VideoPlanFile extends StageCounts {
+  input: string
+  output: string
+  mode: 'concurrent' | 'sequential'
+  capacity: number
+  model: string
+  reuse: Omit<VideoReuse, 'heldBytes'>
+  seconds: number
+  skippedShare: number
+  modelWork: number
+  frames: PlannedFrame[]
 }
 
 /** Counts what each stage did, times each frame, and words it as progress events and the plan file. */
@@ -109,7 +123,7 @@ export class ProgressRecorder {
   async writePlan(file: string): Promise<void> {
     const { input, output, mode, capacity, model, reuse } = this.plan
     const totals = { ...this.counts, skippedShare: this.skippedShare(), modelWork: this.modelWork() }
-    const plan = { input, output, mode, capacity, model: model.id, reuse: reuseSummary(reuse), seconds: this.elapsed() / 1000, ...totals, frames: this.frames }
+    const plan: VideoPlanFile = { input, output, mode, capacity, model: model.id, reuse: reuseSummary(reuse), seconds: this.elapsed() / 1000, ...totals, frames: this.frames }
     await writeAtomically(file, true, (temporary) => writeFile(temporary, `${JSON.stringify(plan, null, 2)}\n`))
   }
 }

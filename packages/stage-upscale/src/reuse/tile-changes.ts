@@ -3,7 +3,7 @@ import type { Tile } from '../tiling'
 
 /**
  * Which tiles of a frame changed: the shape of stage-detect's `changedTiles` (any producer may make
- * one). Tiles are `size` x `size` source pixels from (0, 0), `columns` x `rows` of them, the last
+ * one), declared here again on purpose: a stage imports no other stage, the shape is the contract. Tiles are `size` x `size` source pixels from (0, 0), `columns` x `rows` of them, the last
  * column and row narrower when the size does not divide the frame.
  */
 export interface TileChanges {
