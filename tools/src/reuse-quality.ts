@@ -10,6 +10,7 @@ import { resolveFfmpeg } from '@anime-upscaler/core'
 import { detectDuplicates, type DetectedFrame, type TileChanges } from '@anime-upscaler/stage-detect'
 import { TileReuser, type EngineImage, type ReusePlan, type Upscaler } from '@anime-upscaler/stage-upscale'
 import { lumaPlane } from './metrics'
+import { addSeams, type Seams } from './seams'
 
 export interface ClipFrame {
   index: number
@@ -64,7 +65,7 @@ export interface ReuseQuality {
   /** Source pixels the model ran on, halos included, over all source pixels. */
   modelShare: number
   /** Mean |Δ luma| across the borders between a reused and a refreshed tile: in the output, and at the same places in the full upscales. */
-  seams: { reused: number; full: number; pixels: number }
+  seams: Seams
 }
 
 /** Accumulates PSNRs. */
@@ -86,23 +87,9 @@ function lumaPsnr(a: Float64Array, b: Float64Array): number {
 }
 
 /** Sums |Δ luma| across every border between a changed and an unchanged tile, in `out` and in `full`. */
-function addSeams(seams: ReuseQuality['seams'], changes: TileChanges, out: Float64Array, full: Float64Array, scale: number): void {
+function addTileSeams(seams: ReuseQuality['seams'], changes: TileChanges, out: Float64Array, full: Float64Array, scale: number): void {
   const { columns, rows, size, changed, width, height } = changes
-  const [ow, oh] = [width * scale, height * scale]
-  const across = (a: number, b: number) => {
-    seams.reused += Math.abs(out[a] - out[b])
-    seams.full += Math.abs(full[a] - full[b])
-    seams.pixels++
-  }
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < columns; c++) {
-      const t = r * columns + c
-      const [y0, y1] = [r * size * scale, Math.min(oh, (r + 1) * size * scale)]
-      const [x0, x1] = [c * size * scale, Math.min(ow, (c + 1) * size * scale)]
-      if (c + 1 < columns && !changed[t] !== !changed[t + 1]) for (let y = y0; y < y1; y++) across(y * ow + x1 - 1, y * ow + x1)
-      if (r + 1 < rows && !changed[t] !== !changed[t + columns]) for (let x = x0; x < x1; x++) across((y1 - 1) * ow + x, y1 * ow + x)
-    }
-  }
+  addSeams(seams, changed, { columns, rows, tile: size * scale, width: width * scale, height: height * scale }, out, full)
 }
 
 /** A kept frame's output and full upscale (luma), held for the duplicates that repeat it. */
@@ -135,7 +122,7 @@ export class ReuseScorer {
       return
     }
     this.psnrs.reused.add(lumaPsnr(output, full))
-    addSeams(this.seams, frame.changedTiles!, output, full, Math.round(Math.sqrt(output.length / (frame.image.width * frame.image.height))))
+    addTileSeams(this.seams, frame.changedTiles!, output, full, Math.round(Math.sqrt(output.length / (frame.image.width * frame.image.height))))
   }
 
   /** A duplicate: compared with the output of the kept frame it repeats, and (today's way) with that frame's full upscale. */
