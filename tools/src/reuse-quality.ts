@@ -1,15 +1,15 @@
 /**
- * Tile reuse and older-frame duplicates measured against full upscales (issue 12's quality bar), through
- * the stages themselves: stage-detect's `references` and `tiles`, stage-upscale's TileReuser. Every
- * frame is also upscaled whole, and each output frame (a kept frame's reused-or-refreshed output, or a
- * duplicate's repeat) is compared with the full upscale of its own source on full-range luma.
+ * Tile reuse and older-frame duplicates measured against full upscales through the stages themselves
+ * (stage-detect's `references` and `tiles`, stage-upscale's TileReuser), for bench:reuse: each output
+ * frame (a kept frame's reused-or-refreshed output, or a duplicate's repeat) is compared with the full
+ * upscale of its own source on full-range luma. The quality bar itself is tested end to end through
+ * core (pipeline-quality.ts).
  */
 import { execFileSync } from 'node:child_process'
 import { from, lastValueFrom, toArray } from 'rxjs'
 import { resolveFfmpeg } from '@anime-upscaler/core'
 import { detectDuplicates, type DetectedFrame, type TileChanges } from '@anime-upscaler/stage-detect'
-import { TileReuser, type EngineImage, type ReusePlan, type Upscaler } from '@anime-upscaler/stage-upscale'
-import { lumaPlane } from './metrics'
+import type { EngineImage, ReusePlan } from '@anime-upscaler/stage-upscale'
 import { addSeams, type Seams } from './seams'
 
 export interface ClipFrame {
@@ -158,30 +158,4 @@ export class ReuseScorer {
 export function detectClip(frames: ClipFrame[], settings: ReuseSettings, halo: number): Promise<DetectedFrame<ClipFrame>[]> {
   const tiles = { halo, ...(settings.tile === undefined ? {} : { size: settings.tile }), ...(settings.threshold === undefined ? {} : { threshold: settings.threshold }) }
   return lastValueFrom(from(frames).pipe(detectDuplicates({ references: settings.references ?? 1, tiles }), toArray()))
-}
-
-/**
- * Runs a clip through stage-detect (`references`, `tiles`) and a TileReuser on `upscaler`, and every
- * frame through the upscaler whole, scoring the outputs (RGB at the model's scale, full-range luma).
- */
-export async function measureReuse(frames: ClipFrame[], upscaler: Upscaler, settings: ReuseSettings): Promise<ReuseQuality> {
-  const { width, height } = frames[0].image
-  const reuser = new TileReuser(upscaler)
-  const detected = await detectClip(frames, settings, reuser.halo(width, height))
-  const scorer = new ReuseScorer(settings.references ?? 1)
-  // A few frames at a time: the reuser's calls in order, the pool's workers busy, memory bounded.
-  for (let start = 0; start < detected.length; start += 8) {
-    const chunk = detected.slice(start, start + 8)
-    const [outputs, fulls] = await Promise.all([
-      Promise.all(chunk.map((f) => (f.duplicateOf === undefined ? reuser.upscale(f.image, f.changedTiles) : undefined))),
-      Promise.all(chunk.map((f) => upscaler.upscale(f.image))),
-    ])
-    chunk.forEach((frame, i) => {
-      const full = lumaPlane(fulls[i])
-      const output = outputs[i]
-      if (output) scorer.kept(frame, lumaPlane(output.image as EngineImage), full, output.plan)
-      else scorer.duplicate(frame, full)
-    })
-  }
-  return scorer.result()
 }
