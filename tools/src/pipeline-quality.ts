@@ -1,8 +1,8 @@
 /**
  * Issue 12's quality bar end to end: a clip through core's `upscaleVideo` with reuse, against the
  * same pipeline with reuse off and duplicates off (every frame upscaled whole), both to lossless
- * ffv1, compared frame by frame on luma: the outputs' Y planes, on the full-range scale. Duplicates are also judged against today's
- * whole-frame skipping (reuse off, duplicates on).
+ * ffv1, compared frame by frame on luma (the outputs' Y planes, on the full-range scale).
+ * Duplicates are also judged against today's whole-frame skipping.
  */
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
@@ -26,7 +26,7 @@ export interface PipelineQuality {
   olderDuplicates: number
   /** Every frame that is not a duplicate (tiles refreshed or reused) against the full upscale. */
   keptFrames: PsnrSummary
-  /** Duplicates with reuse, against their own full upscale; and today's duplicates (reuse off). */
+  /** Duplicates of the last kept frame: with reuse, and today's way (the full upscale of the kept frame), against their own full upscale. */
   duplicatesWithReuse: PsnrSummary
   duplicatesToday: PsnrSummary
   /** Duplicates of older kept frames with reuse. */
@@ -136,11 +136,10 @@ export async function measurePipeline({ clip, dir, options, reuse = {} }: Qualit
     return { output, modelWork: done.modelWork, frames: plan.frames }
   }
   const full = await run('full', { reuse: 'off', dedup: { detector: 'off' } })
-  const today = await run('today', { reuse: 'off' })
   const reused = await run('reuse', reuse)
   const { video } = await probe(full.output)
   const scale = video.width / (await probe(clip)).video.width
-  return score({ full, today, reused, width: video.width, height: video.height, tile: (reuse.reuseTileSize ?? DEFAULTS.reuse.tileSize) * scale })
+  return score({ full, reused, width: video.width, height: video.height, tile: (reuse.reuseTileSize ?? DEFAULTS.reuse.tileSize) * scale })
 }
 
 interface Run {
@@ -151,7 +150,6 @@ interface Run {
 
 interface Scoring {
   full: Run
-  today: Run
   reused: Run
   width: number
   height: number
@@ -159,29 +157,31 @@ interface Scoring {
   tile: number
 }
 
-/** Walks the three outputs frame by frame. */
-async function score({ full, today, reused, width, height, tile }: Scoring): Promise<PipelineQuality> {
+/**
+ * Walks both outputs frame by frame. A duplicate today repeats the full upscale of its kept frame,
+ * so the full run's frames also give today's figure for every duplicate of the last kept frame.
+ */
+async function score({ full, reused, width, height, tile }: Scoring): Promise<PipelineQuality> {
   const psnrs = { kept: new Psnrs(), dupReuse: new Psnrs(), dupToday: new Psnrs(), older: new Psnrs() }
   const seams = { reused: 0, full: 0, pixels: 0 }
-  const readers = [full, today, reused].map((run) => lumaFrames(run.output, width, height)[Symbol.asyncIterator]())
-  let lastKept = -1
+  const readers = [full, reused].map((run) => lumaFrames(run.output, width, height)[Symbol.asyncIterator]())
+  let lastKept: { index: number; full?: Uint8Array } = { index: -1 }
   let olderDuplicates = 0
   for (let i = 0; ; i++) {
-    const [f, t, r] = await Promise.all(readers.map((reader) => reader.next()))
-    if (f.done || t.done || r.done) break
+    const [f, r] = await Promise.all(readers.map((reader) => reader.next()))
+    if (f.done || r.done) break
     const planned = reused.frames[i]
     if (planned.decision === 'upscale') {
-      lastKept = i
+      lastKept = { index: i, full: f.value }
       psnrs.kept.add(lumaPsnr(r.value, f.value))
       if ((planned.upscaledShare ?? 1) < 1) addFrameSeams(seams, r.value, f.value, width, height, tile)
-    } else {
+    } else if (planned.duplicateOf === lastKept.index) {
       psnrs.dupReuse.add(lumaPsnr(r.value, f.value))
-      if (planned.duplicateOf !== lastKept) {
-        olderDuplicates++
-        psnrs.older.add(lumaPsnr(r.value, f.value))
-      }
+      psnrs.dupToday.add(lumaPsnr(lastKept.full!, f.value))
+    } else {
+      olderDuplicates++
+      psnrs.older.add(lumaPsnr(r.value, f.value))
     }
-    if (today.frames[i].decision === 'duplicate') psnrs.dupToday.add(lumaPsnr(t.value, f.value))
   }
   const [fullTimes, reusedTimes] = await Promise.all([timestamps(full.output), timestamps(reused.output)])
   const duplicates = reused.frames.filter((frame) => frame.decision === 'duplicate').length
