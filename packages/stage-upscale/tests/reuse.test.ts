@@ -185,7 +185,7 @@ describe('TileReuser refuses what it cannot reuse exactly', () => {
     const imported = await UpscaleEngine.create({ model: file })
     try {
       expect(() => new TileReuser(imported)).toThrow(
-        `Model ${file} does not state its receptive radius, so reused tiles could not be guaranteed to equal a full upscale: give receptiveRadius (in input pixels) if you know it, or upscale whole frames`,
+        `Tile reuse is not possible: ${file} does not state its receptive radius, so reused tiles could not be guaranteed to equal a full upscale: give receptiveRadius (in input pixels) if you know it, or upscale whole frames`,
       )
       const reuser = new TileReuser(imported, { receptiveRadius: 0 })
       expect(reuser.halo(W, H)).toBe(0)

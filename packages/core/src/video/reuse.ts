@@ -1,5 +1,5 @@
 import { message, optionName, type Validators } from '@anime-upscaler/common'
-import { passesHalo, type ModelInfo } from '@anime-upscaler/stage-upscale'
+import { passesHalo, tileReuseRefusal, type ModelInfo } from '@anime-upscaler/stage-upscale'
 import { DEFAULTS } from '../defaults'
 import { CoreError } from '../errors'
 
@@ -57,13 +57,6 @@ export function resolveReuse(options: ReuseOptionValues, check: Validators): Reu
   return { mode, modeGiven: reuse !== undefined, references, referencesGiven: reuseRefs !== undefined && mode !== 'off', tileSize: reuseTileSize, threshold: reuseThreshold }
 }
 
-/** Why a model cannot reuse tiles, or undefined when it can. */
-function tilesRefusal(model: ModelInfo): string | undefined {
-  if (model.fixedSize) return `${model.id} takes only ${model.fixedSize.width}x${model.fixedSize.height} inputs`
-  if (model.receptiveRadius === undefined) return `${model.id} does not state its receptive radius, so reused tiles could not be guaranteed to equal a full upscale`
-  return undefined
-}
-
 const MIB = 1024 * 1024
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`
 
@@ -87,7 +80,7 @@ export interface ReuseSizing {
 export function planReuse(request: ReuseRequest, sizing: ReuseSizing): VideoReuse {
   const notes: string[] = []
   let mode = request.mode
-  const refusal = mode === 'tiles' ? tilesRefusal(sizing.model) : undefined
+  const refusal = mode === 'tiles' ? tileReuseRefusal(sizing.model) : undefined
   if (refusal && request.modeGiven) throw new CoreError('E_INVALID_ARGUMENT', 'upscale', message`Tile reuse is not possible: ${refusal}`, { option: 'reuse', value: 'tiles', hint: message`use ${optionName('reuse')} frames` })
   if (refusal) {
     mode = 'frames'

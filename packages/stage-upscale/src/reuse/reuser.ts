@@ -67,6 +67,16 @@ export function passesHalo(radius: number, scale: number, passes: number): numbe
 }
 
 /**
+ * Why tile reuse cannot be exact with this model, or undefined when it can: a reused tile must equal
+ * a full upscale, which needs a model that takes any input size and a known receptive radius.
+ */
+export function tileReuseRefusal(info: ModelInfo, receptiveRadius?: number): string | undefined {
+  if (info.fixedSize) return `${info.id} takes only ${info.fixedSize.width}x${info.fixedSize.height} inputs`
+  if ((receptiveRadius ?? info.receptiveRadius) === undefined) return `${info.id} does not state its receptive radius, so reused tiles could not be guaranteed to equal a full upscale`
+  return undefined
+}
+
+/**
  * Upscales the frames of one stream, reusing the previous output wherever a frame's tiles did not
  * change. Give it every kept frame, in order, with the `changedTiles` a detector measured against
  * each tile's reference (stage-detect's `tiles` option, with at least `halo(width, height)` of halo).
@@ -89,17 +99,13 @@ export class TileReuser {
       if (target && Object.keys(target).length > 0) throw new UpscaleError('E_INVALID_ARGUMENT', "Give either target or yuv420, not both: yuv420 output is at the model's native scale")
     }
     if (receptiveRadius !== undefined && !(Number.isInteger(receptiveRadius) && receptiveRadius >= 0)) throw invalidArgument('non-negative integer', 'receptiveRadius', receptiveRadius)
-    if (info.fixedSize) {
-      throw new UpscaleError('E_INVALID_ARGUMENT', `Tile reuse needs a model that takes any input size; ${info.id} takes only ${info.fixedSize.width}x${info.fixedSize.height}`, { option: 'model', value: info.id, hint: 'upscale whole frames' })
+    const refusal = tileReuseRefusal(info, receptiveRadius)
+    if (refusal) {
+      const option = info.fixedSize ? 'model' : 'receptiveRadius'
+      const hint = info.fixedSize ? 'upscale whole frames' : message`give ${optionName('receptiveRadius')} (in input pixels) if you know it, or upscale whole frames`
+      throw new UpscaleError('E_INVALID_ARGUMENT', `Tile reuse is not possible: ${refusal}`, { option, ...(info.fixedSize ? { value: info.id } : {}), hint })
     }
-    const radius = receptiveRadius ?? info.receptiveRadius
-    if (radius === undefined) {
-      throw new UpscaleError('E_INVALID_ARGUMENT', `Model ${info.id} does not state its receptive radius, so reused tiles could not be guaranteed to equal a full upscale`, {
-        option: 'receptiveRadius',
-        hint: message`give ${optionName('receptiveRadius')} (in input pixels) if you know it, or upscale whole frames`,
-      })
-    }
-    this.radius = radius
+    this.radius = (receptiveRadius ?? info.receptiveRadius)!
   }
 
   /** The halo, in source pixels, that the detector's tiles need for a frame of this size: the receptive radius of all the model passes. */
