@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { lastValueFrom, toArray } from 'rxjs'
 import { resolveFfmpeg } from '@anime-upscaler/stage-extract'
-import { upscaleVideo, upscaleVideoToFile, type UpscaleVideoOptions, type VideoEvent, type VideoPlanFile } from '../src'
+import { importModel, upscaleVideo, upscaleVideoToFile, type UpscaleVideoOptions, type VideoEvent, type VideoPlanFile } from '../src'
+import { compactNetwork, seNetwork, writeModel } from '../../stage-upscale/tests/helpers/synthetic-models'
 import { useTempDir } from './helpers'
 
 const tempDir = useTempDir()
@@ -114,4 +115,32 @@ describe('references and the memory budget', () => {
     expect(await refused({ reuseThreshold: -1 })).toMatchObject({ option: 'reuseThreshold', message: 'Expected non-negative number for reuseThreshold but received -1' })
     expect(await refused({ dedup: { references: 4 } })).toMatchObject({ option: 'dedup.references', message: 'dedup.references is set by reuseRefs: give reuseRefs instead' })
   })
+})
+
+describe('imported models (their receptive radius)', () => {
+  const modelsDir = () => join(tempDir(), 'models')
+  let input = ''
+  beforeAll(async () => {
+    input = movingPatch()
+    await importModel(writeModel(tempDir(), 'compact', compactNetwork()), { modelsDir: modelsDir(), name: 'compact' })
+    await importModel(writeModel(tempDir(), 'se', seNetwork()), { modelsDir: modelsDir(), name: 'se' })
+  }, 120_000)
+
+  test('an imported ncnn model reuses tiles with its recorded radius: every frame identical to full upscales', async () => {
+    const imported = { model: 'compact', modelsDir: modelsDir(), workers: 2, threads: 1 }
+    const full = await run(input, 'compact-full', { ...imported, reuse: 'off', dedup: { detector: 'off' } })
+    const { events, plan, output } = await run(input, 'compact-tiles', { ...imported, reuse: 'tiles' })
+    expect(frameChecksums(output)).toEqual(frameChecksums(full.output))
+    const start = events[0] as Extract<VideoEvent, { type: 'start' }>
+    expect(start.reuse).toMatchObject({ mode: 'tiles', tiles: { halo: start.model.receptiveRadius } })
+    expect(plan.frames.filter((f) => f.decision === 'upscale' && f.upscaledShare! < 1).length).toBeGreaterThan(0)
+  }, 180_000)
+
+  test('a model that pools over the whole picture cannot reuse tiles: the default reuses frames and says why, asking for tiles is refused', async () => {
+    const imported = { model: 'se', modelsDir: modelsDir(), workers: 1, threads: 2 }
+    const { events } = await run(input, 'se-default', imported)
+    expect((events[0] as Extract<VideoEvent, { type: 'start' }>).reuse).toMatchObject({ mode: 'frames', note: expect.stringContaining('global pooling') })
+    const error = await upscaleVideoToFile(input, join(tempDir(), 'se-tiles.mkv'), { ...options, ...imported, reuse: 'tiles' }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'E_INVALID_ARGUMENT', option: 'reuse', message: expect.stringMatching(/^Tile reuse is not possible: se averages features over the whole picture .*: use reuse: 'frames'/) })
+  }, 180_000)
 })

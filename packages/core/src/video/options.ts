@@ -58,7 +58,8 @@ export interface UpscaleVideoOptions extends UpscalerOptions {
    * any of the last `reuseRefs` kept frames. `tiles` (default): that, and each kept frame upscales
    * only its tiles whose source changed (with the model's receptive halo) against the source that
    * produced their current output; the other tiles keep it. Tile reuse needs a model that states
-   * its receptive radius (built-in ones do); with the default mode, other models reuse frames.
+   * its receptive radius (built-in ones and ncnn imports do) and does not pool over the whole
+   * picture; with the default mode, other models reuse frames.
    */
   reuse?: ReuseMode
   /** Kept frames a frame is compared with (and whose results are held). Default 8, lowered to fit `bufferMemory`; more than fit is refused. */

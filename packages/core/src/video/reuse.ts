@@ -1,4 +1,4 @@
-import { message, optionName, type Validators } from '@anime-upscaler/common'
+import { message, optionName, optionSetting, type Validators } from '@anime-upscaler/common'
 import { passesHalo, tileReuseRefusal, type ModelInfo } from '@anime-upscaler/stage-upscale'
 import { DEFAULTS } from '../defaults'
 import { CoreError } from '../errors'
@@ -81,7 +81,7 @@ export function planReuse(request: ReuseRequest, sizing: ReuseSizing): VideoReus
   const notes: string[] = []
   let mode = request.mode
   const refusal = mode === 'tiles' ? tileReuseRefusal(sizing.model) : undefined
-  if (refusal && request.modeGiven) throw new CoreError('E_INVALID_ARGUMENT', 'upscale', message`Tile reuse is not possible: ${refusal}`, { option: 'reuse', value: 'tiles', hint: message`use ${optionName('reuse')} frames` })
+  if (refusal && request.modeGiven) throw new CoreError('E_INVALID_ARGUMENT', 'upscale', message`Tile reuse is not possible: ${refusal}`, { option: 'reuse', value: 'tiles', hint: message`use ${optionSetting('reuse', 'frames')}` })
   if (refusal) {
     mode = 'frames'
     notes.push(`tile reuse off: ${refusal}`)
@@ -105,7 +105,7 @@ function tooManyReferences(references: number, fitting: number, sizing: ReuseSiz
     'E_INVALID_ARGUMENT',
     'input',
     message`${references} references do not fit the memory budget: each holds a source frame and its ${width}x${height} result (${mib(sizing.frameBytes)}), and ${optionName('bufferMemory')} (${mib(sizing.bufferMemory)}) must also hold ${sizing.minInFlight} frames in flight, so at most ${fitting} fit`,
-    { option: 'reuseRefs', value: references, expected: `at most ${fitting}`, hint: fitting > 0 ? message`lower ${optionName('reuseRefs')} to ${fitting}` : message`use ${optionName('reuse')} off, or a smaller output` },
+    { option: 'reuseRefs', value: references, expected: `at most ${fitting}`, hint: fitting > 0 ? message`lower ${optionName('reuseRefs')} to ${fitting}` : message`use ${optionSetting('reuse', 'off')}, or a smaller output` },
   )
 }
 

@@ -72,6 +72,7 @@ export function passesHalo(radius: number, scale: number, passes: number): numbe
  */
 export function tileReuseRefusal(info: ModelInfo, receptiveRadius?: number): string | undefined {
   if (info.fixedSize) return `${info.id} takes only ${info.fixedSize.width}x${info.fixedSize.height} inputs`
+  if (info.globalPooling) return `${info.id} averages features over the whole picture (global pooling), so every output pixel depends on every tile`
   if ((receptiveRadius ?? info.receptiveRadius) === undefined) return `${info.id} does not state its receptive radius, so reused tiles could not be guaranteed to equal a full upscale`
   return undefined
 }
@@ -108,9 +109,14 @@ export class TileReuser {
     this.radius = (receptiveRadius ?? info.receptiveRadius)!
   }
 
-  /** The halo, in source pixels, that the detector's tiles need for a frame of this size: the receptive radius of all the model passes. */
+  /**
+   * The halo, in source pixels, that the detector's tiles need for a frame of this size: the
+   * receptive radius of all the model passes, rounded up to the model's window alignment (imported
+   * models with strided layers), so that a window starts where the model's pixel grid does.
+   */
   halo(width: number, height: number): number {
-    return passesHalo(this.radius, this.upscaler.info.scale, this.passes(width, height))
+    const { scale, geometry } = this.upscaler.info
+    return Math.ceil(passesHalo(this.radius, scale, this.passes(width, height)) / geometry.align) * geometry.align
   }
 
   /**
@@ -122,7 +128,11 @@ export class TileReuser {
     try {
       validateImage(image)
       if (image.channels !== 3) throw invalidArgument('3 (RGB: tile reuse takes video frames, without alpha)', 'image.channels', image.channels)
-      if (changes !== undefined) validateChanges(changes, image.width, image.height, this.halo(image.width, image.height))
+      if (changes !== undefined) {
+        validateChanges(changes, image.width, image.height, this.halo(image.width, image.height))
+        const { id, geometry } = this.upscaler.info
+        if (changes.size % geometry.align !== 0) throw invalidArgument(`multiple of ${geometry.align} (model ${id} needs windows on that grid)`, 'changedTiles.size', changes.size)
+      }
     } catch (error) {
       return Promise.reject(error)
     }

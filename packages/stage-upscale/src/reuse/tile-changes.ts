@@ -86,11 +86,15 @@ export function mergeChangedTiles(changed: Uint8Array, columns: number, rows: nu
   return [...done, ...open.values()]
 }
 
-/** A rectangle of tiles as the engine's Tile: its interior in source pixels and its window, widened by `halo` inside the frame. */
+/**
+ * A rectangle of tiles as the engine's Tile: its interior in source pixels and its window, widened
+ * by `halo` inside the frame. The window is upscaled as a picture of its own (the engine pads it as
+ * the model needs), so its result starts at the window's origin.
+ */
 export function rectWindow(rect: TileRect, size: number, width: number, height: number, halo: number): Tile {
   const [x0, x1, y0, y1] = [rect.c0 * size, Math.min(width, rect.c1 * size), rect.r0 * size, Math.min(height, rect.r1 * size)]
   const [windowX, windowY] = [Math.max(0, x0 - halo), Math.max(0, y0 - halo)]
-  return { x0, y0, x1, y1, windowX, windowY, windowWidth: Math.min(width, x1 + halo) - windowX, windowHeight: Math.min(height, y1 + halo) - windowY }
+  return { x0, y0, x1, y1, windowX, windowY, windowWidth: Math.min(width, x1 + halo) - windowX, windowHeight: Math.min(height, y1 + halo) - windowY, resultX: windowX, resultY: windowY }
 }
 
 /**
@@ -100,7 +104,7 @@ export function rectWindow(rect: TileRect, size: number, width: number, height: 
 export function planReuse(changes: TileChanges | undefined, width: number, height: number, halo: number): { windows: Tile[]; whole: boolean; plan: ReusePlan } {
   const whole = !changes || changes.changed.every((changed) => changed !== 0)
   const windows = whole
-    ? [{ x0: 0, y0: 0, x1: width, y1: height, windowX: 0, windowY: 0, windowWidth: width, windowHeight: height }]
+    ? [{ x0: 0, y0: 0, x1: width, y1: height, windowX: 0, windowY: 0, windowWidth: width, windowHeight: height, resultX: 0, resultY: 0 }]
     : mergeChangedTiles(changes.changed, changes.columns, changes.rows).map((rect) => rectWindow(rect, changes.size, width, height, halo))
   const pixels = width * height
   const plan: ReusePlan = {
