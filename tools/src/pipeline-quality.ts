@@ -7,16 +7,9 @@
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Psnrs, type PsnrSummary } from './psnrs'
 import { addSeams, type Seams } from './seams'
 import { DEFAULTS, probe, resolveFfmpeg, upscaleVideoToFile, type PlannedFrame, type UpscaleVideoOptions, type VideoPlanFile } from '@anime-upscaler/core'
-
-/** PSNRs of frames that differ from the full upscale (identical frames, of infinite PSNR, are only counted). */
-export interface PsnrSummary {
-  frames: number
-  identical: number
-  mean: number
-  min: number
-}
 
 export interface PipelineQuality {
   frames: number
@@ -37,18 +30,6 @@ export interface PipelineQuality {
   seams: Seams
   /** Frame timestamps of the output equal those of the full run. */
   sameTimestamps: boolean
-}
-
-class Psnrs {
-  private readonly values: number[] = []
-  add(value: number): void {
-    this.values.push(value)
-  }
-  summary(): PsnrSummary {
-    const finite = this.values.filter(Number.isFinite)
-    const mean = finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : Infinity
-    return { frames: this.values.length, identical: this.values.length - finite.length, mean, min: finite.length ? Math.min(...finite) : Infinity }
-  }
 }
 
 /** Limited-range luma spans 219 levels (16..235): PSNR and differences on that scale equal those on full-range luma. */

@@ -10,6 +10,7 @@ import { from, lastValueFrom, toArray } from 'rxjs'
 import { resolveFfmpeg } from '@anime-upscaler/core'
 import { detectDuplicates, type DetectedFrame, type TileChanges } from '@anime-upscaler/stage-detect'
 import type { EngineImage, ReusePlan } from '@anime-upscaler/stage-upscale'
+import { Psnrs, type PsnrSummary } from './psnrs'
 import { addSeams, type Seams } from './seams'
 
 export interface ClipFrame {
@@ -38,12 +39,6 @@ export interface ReuseSettings {
   references?: number
 }
 
-export interface PsnrSummary {
-  frames: number
-  mean: number
-  min: number
-}
-
 export interface ReuseQuality {
   frames: number
   kept: number
@@ -66,18 +61,6 @@ export interface ReuseQuality {
   modelShare: number
   /** Mean |Δ luma| across the borders between a reused and a refreshed tile: in the output, and at the same places in the full upscales. */
   seams: Seams
-}
-
-/** Accumulates PSNRs. */
-class Psnrs {
-  private readonly values: number[] = []
-  add(value: number): void {
-    this.values.push(value)
-  }
-  summary(): PsnrSummary {
-    const { values } = this
-    return { frames: values.length, mean: values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN, min: values.length ? Math.min(...values) : NaN }
-  }
 }
 
 function lumaPsnr(a: Float64Array, b: Float64Array): number {

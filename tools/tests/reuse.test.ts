@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { measurePipeline, type PsnrSummary } from '../src/pipeline-quality'
+import { measurePipeline } from '../src/pipeline-quality'
+import type { PsnrSummary } from '../src/psnrs'
 
 // Issue 12's quality bar end to end, through core: the default reuse (tiles, 8 references) against
 // the same pipeline with reuse and duplicates off, lossless ffv1, luma PSNR frame by frame.
