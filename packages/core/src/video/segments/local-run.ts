@@ -109,7 +109,7 @@ export class LocalSegmentedRun {
   private async upscalePending(parts: LocalRunParts): Promise<void> {
     const { job, options, done } = this
     const { plan, upscaler, recorder } = parts
-    for (const segment of done.values()) recorder.reused(segment.frames, segment.unique, segment.duplicates)
+    for (const segment of done.values()) recorder.reused(segment)
     const pending = job.segments.filter((s) => !done.has(s.index))
     if (options.queue) return upscaleOnQueue({ job, folder: this.folder, done, pending, options: { ...options, queue: options.queue }, recorder, paused: this.paused, signal: this.stop.signal, emit: parts.emit, onWarning: parts.onWarning })
     const concurrency = Math.min(options.segments.concurrency ?? Math.min(DEFAULT_CONCURRENCY, plan.workers), Math.max(1, pending.length))
