@@ -1,37 +1,14 @@
 // Reuse through the whole pipeline: duplicates of older kept frames, tiles that did not change,
 // the memory budget of the references, and what the events and the plan file say.
-import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { lastValueFrom, toArray } from 'rxjs'
-import { resolveFfmpeg } from '@anime-upscaler/stage-extract'
 import { importModel, upscaleVideo, upscaleVideoToFile, type UpscaleVideoOptions, type VideoEvent, type VideoPlanFile } from '../src'
 import { compactNetwork, seNetwork, writeModel } from '../../stage-upscale/tests/helpers/synthetic-models'
-import { useTempDir } from './helpers'
+import { frameChecksums, movingPatch, useTempDir } from './helpers'
 
 const tempDir = useTempDir()
-const ffmpeg = resolveFfmpeg()
 const options: UpscaleVideoOptions = { model: 'anime4k-s', workers: 1, threads: 2, encoder: { codec: 'ffv1' }, overwrite: true }
-
-/**
- * A lossless clip: still colour bars with a red square that steps 8 px right, holds, and comes back
- * to where it started (A-B-C-D-…-A-B-C: older repeats), each drawing held two frames (repeats of the last).
- */
-function movingPatch(): string {
-  const input = join(tempDir(), 'patch.mkv')
-  const x = 'if(lt(mod(n,8),4),16+8*mod(n,4),16)'
-  execFileSync(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'smptebars=size=320x96:rate=12:duration=2', '-f', 'lavfi', '-i', 'color=c=red:size=16x16:rate=12',
-    '-filter_complex', `[0][1]overlay=x='${x}':y=40:shortest=1,fps=24`, '-c:v', 'ffv1', input])
-  return input
-}
-
-/** Every frame's timestamp and checksum, as ffmpeg's framemd5 lists them. */
-function frameChecksums(file: string): string[] {
-  return execFileSync(ffmpeg, ['-v', 'error', '-i', file, '-map', '0:v', '-f', 'framemd5', '-'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => /^\d/.test(line))
-    .map((line) => line.split(',').slice(2).map((field) => field.trim()).join(' '))
-}
 
 async function run(input: string, name: string, extra: UpscaleVideoOptions): Promise<{ events: VideoEvent[]; plan: VideoPlanFile; output: string }> {
   const output = join(tempDir(), `${name}.mkv`)
@@ -43,7 +20,7 @@ async function run(input: string, name: string, extra: UpscaleVideoOptions): Pro
 describe('a still background with one moving patch', () => {
   let input = ''
   beforeAll(() => {
-    input = movingPatch()
+    input = movingPatch(tempDir())
   })
 
   test.each([
@@ -87,7 +64,7 @@ describe('references and the memory budget', () => {
   // One frame of patch.mkv in flight: its 320x96 RGB source and its 640x192 Y'CbCr 4:2:0 result.
   const frame = 320 * 96 * 3 + 640 * 192 * 1.5
   beforeAll(() => {
-    input = movingPatch()
+    input = movingPatch(tempDir())
   })
 
   test('given references that do not fit are refused before any work, saying how many do', async () => {
@@ -121,7 +98,7 @@ describe('imported models (their receptive radius)', () => {
   const modelsDir = () => join(tempDir(), 'models')
   let input = ''
   beforeAll(async () => {
-    input = movingPatch()
+    input = movingPatch(tempDir())
     await importModel(writeModel(tempDir(), 'compact', compactNetwork()), { modelsDir: modelsDir(), name: 'compact' })
     await importModel(writeModel(tempDir(), 'se', seNetwork()), { modelsDir: modelsDir(), name: 'se' })
   }, 120_000)

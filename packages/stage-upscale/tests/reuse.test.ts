@@ -116,6 +116,23 @@ describe('TileReuser: a still background with one moving patch', () => {
     }
   })
 
+  test("an engine that cuts each call into tiles (equal interiors along an axis): RGB and Y'CbCr outputs still identical to whole-frame upscales", async () => {
+    // 32-px tiles: a whole 100x70 frame is cut into 4 x 3 tiles of 25 x 24/24/22 px, and each changed
+    // rectangle's window into tiles of its own, none of them on the whole frame's tile grid.
+    const tiled = await UpscaleEngine.create({ model: 'anime4k-l', threads: 2, tile: 32 })
+    try {
+      const rgb = new TileReuser(tiled)
+      const yuv = new TileReuser(tiled, { yuv420: { ...bt601, bitDepth: 8 } })
+      for (let n = 0; n < FRAMES.length; n++) {
+        const changes = changesOf(n, 24, rgb.halo(W, H))
+        expect(maxDifference((await rgb.upscale(FRAMES[n], changes)).image.data, (await engine.upscale(FRAMES[n])).data)).toBe(0)
+        expect(maxDifference((await yuv.upscale(FRAMES[n], changes)).image.data, (await engine.upscaleToYuv420(FRAMES[n], { ...bt601, bitDepth: 8 })).data)).toBe(0)
+      }
+    } finally {
+      await tiled.close()
+    }
+  })
+
   test('the halo matters: with a receptive radius below the model\'s, the reused output is not the full upscale', async () => {
     const reuser = new TileReuser(engine, { receptiveRadius: 1 })
     let worst = 0

@@ -41,6 +41,8 @@ export interface VideoPlan {
   yuv420?: YuvColor
   /** Most frames between the decoder and the encoder. */
   capacity: number
+  /** Bytes of one frame in flight (its decoded source and its result); a held reference costs as much. */
+  frameBytes: number
   /** What earlier results are reused: references held, tiles. */
   reuse: VideoReuse
   /** Constant rate of the source (frames keep a grid), undefined for variable rate. */
@@ -125,6 +127,16 @@ function capacityFor(options: ResolvedVideoOptions, mode: 'concurrent' | 'sequen
   return Math.max(MIN_CAPACITY, Math.min(options.capacity, Math.floor((options.bufferMemory - heldBytes) / bytes)))
 }
 
+/**
+ * Most frames in flight in each of `concurrency` segments upscaled at once: the job's capacity
+ * shared among them, lowered so that `bufferMemory` also holds the references of every segment
+ * (each segment's pipeline holds its own).
+ */
+export function segmentCapacity(plan: VideoPlan, bufferMemory: number, concurrency: number): number {
+  const fitting = Math.floor((bufferMemory - concurrency * plan.reuse.heldBytes) / (concurrency * plan.frameBytes))
+  return Math.max(MIN_CAPACITY, Math.min(Math.ceil(plan.capacity / concurrency), fitting))
+}
+
 /** The mode a job runs in: `auto` decides by the source's frame count. */
 export function pipelineMode(options: ResolvedVideoOptions, info: MediaInfo): 'concurrent' | 'sequential' {
   if (options.mode !== 'auto') return options.mode
@@ -168,6 +180,7 @@ export function planVideo({ input, output, info, options, upscaler, save }: Plan
     outputSize: size,
     ...(yuv420 ? { yuv420 } : {}),
     capacity: capacityFor(options, mode, bytes, reuse.heldBytes),
+    frameBytes: bytes,
     reuse,
     ...(info.video.variableFrameRate ? {} : { frameRate: info.video.frameRate }),
     save: withDuplicateCache(withSize(save, size), reuse.references),
