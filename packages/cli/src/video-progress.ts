@@ -1,6 +1,6 @@
 import type { VideoEvent } from '@anime-upscaler/core'
 import { segmentsLine } from './commands/segment-flags'
-import { workersLine } from './commands/distributed'
+import { whereLine, workersLine } from './commands/distributed'
 import { StatusLine, type ProgressStream } from './status-line'
 
 /** Renders video events on stderr: a redrawn status line on a terminal, a line every few seconds otherwise. */
@@ -30,7 +30,7 @@ export class VideoProgressDisplay {
         const segments = segmentsLine(event)
         if (segments) this.line(segments)
         this.line(reuseLine(event))
-        this.line(`${event.model.id}, ${event.workers} worker${event.workers === 1 ? '' : 's'} x ${event.threads} thread${event.threads === 1 ? '' : 's'}, ${event.mode} mode, up to ${event.capacity} frames in flight, ${event.frameFormat === 'rgb' ? 'RGB' : `Y'CbCr 4:2:0 from the model (${event.frameFormat})`} to the encoder${this.status.interactive ? ' — p: pause/resume, q: stop' : ''}`)
+        this.line(`${event.model.id}, ${whereLine(event)}, ${event.frameFormat === 'rgb' ? 'RGB' : `Y'CbCr 4:2:0 from the model (${event.frameFormat})`} to the encoder${this.status.interactive ? ' — p: pause/resume, q: stop' : ''}`)
         break
       }
       case 'progress': {

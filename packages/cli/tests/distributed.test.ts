@@ -130,6 +130,8 @@ test('two workers, one killed mid-segment: the job completes and equals the loca
   first.child.kill('SIGKILL')
   expect(await job.exited).toBe(0)
   expect(job.stderr()).toMatch(/workers: .*segment/)
+  // The coordinator's own model only plans: the start line says where the frames go, not its one worker.
+  expect(job.stderr()).toMatch(/^anime4k-\w+, segments queued on rediss?:\/\/(:\*\*\*@)?127\.0\.0\.1:\d+ for the workers there, /m)
   expect(frameTimes('killed.mkv')).toEqual(frameTimes('local.mkv'))
   expect(leftovers()).toEqual(['killed.mkv'])
   expect(await redisKeys()).toEqual([])

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { RedisServer } from '../../../tools/src/redis-server'
 import { CoreError } from '../src/errors'
+import { resolveQueue } from '../src/video/distributed/queue-run'
 import { checkRedis, parseRedisUrl } from '../src/video/distributed/redis'
 
 async function failure(promise: Promise<unknown>): Promise<CoreError> {
@@ -38,6 +39,20 @@ describe('parseRedisUrl', () => {
     expect((error as CoreError).option).toBe('redis')
     expect((error as CoreError).message).toMatch(why)
     expect((error as CoreError).message).not.toContain('hunter2')
+  })
+})
+
+describe('resolveQueue', () => {
+  test('defaults: 3 attempts, a 60 s coordinator lease', () => {
+    expect(resolveQueue({ redis: 'redis://127.0.0.1' })).toMatchObject({ attempts: 3, coordinatorTimeout: 60 })
+  })
+
+  test.each([
+    [{ redis: 'redis://127.0.0.1', attempts: 0 }, 'Expected positive integer for queue.attempts but received 0'],
+    [{ redis: 'redis://127.0.0.1', coordinatorTimeout: -1 }, 'Expected positive number for queue.coordinatorTimeout but received -1'],
+    [{ redis: 'redis://127.0.0.1', coordinatorTimeout: '60' }, "Expected positive number for queue.coordinatorTimeout but received '60'"],
+  ])('%j is refused, naming the option', (queue, message) => {
+    expect(() => resolveQueue(queue as never)).toThrow(message)
   })
 })
 

@@ -14,6 +14,13 @@ export function distributedOptions(flags: { redis?: string }): Pick<UpscaleVideo
   return flags.redis === undefined ? {} : { queue: { redis: flags.redis } }
 }
 
+/** Where the frames are upscaled: this process's workers, or a distributed job's queue (its coordinator only plans). */
+export function whereLine(event: Extract<VideoEvent, { type: 'start' }>): string {
+  if (event.queue) return `segments queued on ${event.queue.redis} for the workers there`
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+  return `${plural(event.workers, 'worker')} x ${plural(event.threads, 'thread')}, ${event.mode} mode, up to ${event.capacity} frames in flight`
+}
+
 /** A `workers` event as one line: each worker's segment, speed and finished segments. */
 export function workersLine(event: Extract<VideoEvent, { type: 'workers' }>): string {
   if (event.workers.length === 0) return 'workers: none has taken a segment yet'

@@ -28,8 +28,11 @@ export type VideoEvent =
       /** The encoded pixel format (the source's depth by default). */
       pixFmt: string
       model: ModelInfo
+      /** This process's model workers and their threads (a distributed job's coordinator has one, to plan). */
       workers: number
       threads: number
+      /** Distributed mode: the queue the segments go to (its Redis, password hidden); the workers there upscale. */
+      queue?: { redis: string }
       /** A segmented job: its segments, those an earlier run finished (kept, not done again) and its folder. */
       segments?: { count: number; done: number; folder: string }
       /** What earlier results are reused (`note` says why less than asked, e.g. a model without a receptive radius). */

@@ -119,7 +119,7 @@ class VideoJob {
   /** Segments in turn, a few at once, then the join; the end comes after the join (or the failure) and its cleanup. */
   private startSegmented(plan: VideoPlan, options: ResolvedVideoOptions, run: LocalSegmentedRun): void {
     const recorder = new ProgressRecorder(plan)
-    this.emit(startEvent(plan, run.progress))
+    this.emit(startEvent(plan, run.progress, options.queue?.target.display))
     let pausedNow = false
     this.watchPause(options, recorder, (paused) => paused !== pausedNow && ((pausedNow = paused), true))
     options.signal?.addEventListener('abort', () => void this.closeWorkers(), { once: true })
@@ -183,9 +183,10 @@ function coordinatorModel(options: ResolvedVideoOptions): ResolvedVideoOptions {
   return options.queue ? { ...options, pool: { ...options.pool, workers: 1, threads: 1 } } : options
 }
 
-function startEvent(plan: VideoPlan, segments?: { count: number; done: number; folder: string }): VideoEvent {
+function startEvent(plan: VideoPlan, segments?: { count: number; done: number; folder: string }, redis?: string): VideoEvent {
   return {
     ...(segments ? { segments } : {}),
+    ...(redis ? { queue: { redis } } : {}),
     type: 'start',
     input: plan.input,
     output: plan.output,

@@ -12,6 +12,8 @@ const POLL_MS = 500
 const REDIS_PATIENCE_MS = 60_000
 /** How long a stop waits for the workers to hand their segments back. */
 const STOP_WAIT_MS = 15_000
+/** How long finished and failed segment entries stay in the queue: a job rerun within it finds them. */
+const ENTRY_AGE_S = 7 * 24 * 3600
 
 /** What a worker is doing for this job, for the display. */
 export interface WorkerShare {
@@ -33,6 +35,8 @@ export interface DistributeOptions {
   tasks: readonly SegmentTask[]
   /** Attempts a segment gets when it fails (errors) before the job fails; stalls are counted apart. */
   attempts: number
+  /** How long the job's state stays in Redis without the coordinator renewing it (see QueueOptions.coordinatorTimeout). */
+  leaseMs: number
   paused?: Observable<boolean>
   signal?: AbortSignal
   /** A segment's file is in place; called once per segment, in the order they finish. */
@@ -70,6 +74,7 @@ class Distribution {
   private readonly refusals = new Set<string>()
   private pause?: Subscription
   private redisDownSince?: number
+  private state: 'running' | 'paused' = 'running'
 
   private constructor(
     private readonly options: DistributeOptions,
@@ -96,16 +101,27 @@ class Distribution {
   }
 
   async start(): Promise<void> {
-    await this.control.hset(this.key, 'state', 'running')
+    await this.renewState()
     await this.forgetFailures()
     await this.queue.addBulk(
       this.options.tasks.map((task) => ({
         name: `segment ${task.index}`,
         data: task,
-        opts: { jobId: segmentJobId(task.jobId, task.index), attempts: this.options.attempts, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
+        opts: { jobId: segmentJobId(task.jobId, task.index), attempts: this.options.attempts, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: ENTRY_AGE_S }, removeOnFail: { age: ENTRY_AGE_S } },
       })),
     )
-    this.pause = this.options.paused?.subscribe((paused) => void this.control.hset(this.key, 'state', paused ? 'paused' : 'running').catch(() => undefined))
+    this.pause = this.options.paused?.subscribe((paused) => {
+      this.state = paused ? 'paused' : 'running'
+      void this.renewState().catch(() => undefined)
+    })
+  }
+
+  /**
+   * Writes the job's state with a lease: a coordinator that dies stops renewing it, the state
+   * expires and the workers stop the job's segments (a Redis that lost its data gets it back).
+   */
+  private async renewState(): Promise<void> {
+    await this.control.multi().hset(this.key, 'state', this.state).pexpire(this.key, this.options.leaseMs).exec()
   }
 
   /** Segments an earlier run of this job let fail are tried afresh (their ids would otherwise keep the failure). */
@@ -124,6 +140,7 @@ class Distribution {
       try {
         await this.readSegments()
         await this.readRefusals()
+        await this.renewState()
         this.redisIsBack()
       } catch (error) {
         if (error instanceof CoreError) throw error

@@ -22,21 +22,29 @@ export interface QueueOptions {
   redis: string
   /** Attempts of a segment that fails with an error, on any workers (default 3); a dead worker's segment is retried apart from these (twice). */
   attempts?: number
+  /**
+   * Seconds a job outlives a coordinator that stopped answering (killed, its machine down); default
+   * 60. Then its workers stop its segments and take no more of them; the same command run again
+   * continues the job from its folder.
+   */
+  coordinatorTimeout?: number
 }
 
 export interface ResolvedQueue {
   target: RedisTarget
   attempts: number
+  coordinatorTimeout: number
 }
 
 const check: Validators = createValidators((parts, details) => new CoreError('E_INVALID_ARGUMENT', 'input', parts, details))
 
 export function resolveQueue(queue: QueueOptions): ResolvedQueue {
-  if (typeof queue !== 'object' || queue === null) throw check.invalid('{ redis, attempts }', 'queue', queue)
+  if (typeof queue !== 'object' || queue === null) throw check.invalid('{ redis, attempts, coordinatorTimeout }', 'queue', queue)
   check.nonEmptyString('queue.redis', queue.redis)
-  const { attempts = 3 } = queue
+  const { attempts = 3, coordinatorTimeout = 60 } = queue
   check.positiveInteger('queue.attempts', attempts)
-  return { target: parseRedisUrl(queue.redis, 'queue.redis'), attempts }
+  check.positiveNumber('queue.coordinatorTimeout', coordinatorTimeout)
+  return { target: parseRedisUrl(queue.redis, 'queue.redis'), attempts, coordinatorTimeout }
 }
 
 /** The queue's id of a job: the same folder, source and settings give the same id on every run (a rerun finds its segments). */
@@ -134,6 +142,7 @@ export async function upscaleOnQueue(parts: QueueRunParts): Promise<void> {
       jobId,
       tasks,
       attempts: parts.options.queue.attempts,
+      leaseMs: parts.options.queue.coordinatorTimeout * 1000,
       ...(parts.paused ? { paused: parts.paused } : {}),
       signal: parts.signal,
       onSegmentDone: async (index, report) => {

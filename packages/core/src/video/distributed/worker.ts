@@ -94,6 +94,8 @@ class WorkerRun {
   /** BullMQ's errors that put a job back in the queue (now, or later) without counting an attempt. */
   private handBack: new () => Error = Error
   private delayed: new () => Error = Error
+  /** BullMQ's error that fails a job at once, without its other attempts. */
+  private unrecoverable: new (message: string) => Error = Error
   /** Jobs this worker cannot make, and why. */
   private readonly refusals = new Map<string, string>()
 
@@ -114,6 +116,7 @@ class WorkerRun {
     const [bullmq] = await redisLibraries()
     this.handBack = bullmq.WaitingError
     this.delayed = bullmq.DelayedError
+    this.unrecoverable = bullmq.UnrecoverableError
     this.worker = new bullmq.Worker<SegmentTask, SegmentReport>(SEGMENT_QUEUE, (job, token) => this.process(job, token), {
       // Reconnects every second (BullMQ's default backs off to 20 s): a Redis restart costs the job little.
       connection: bullConnection(this.target, { maxRetriesPerRequest: null, retryStrategy: () => RECONNECT_MS }),
@@ -185,7 +188,8 @@ class WorkerRun {
   /** The job's state; a job stopped or gone is an error (its task is not worked on). */
   private async jobState(jobId: string): Promise<JobState> {
     const state = (await this.control.hget(controlKey(jobId), 'state')) as JobState | null
-    if (state === null || state === 'stopped') throw new Error(`The job ${jobId} was stopped or is gone`)
+    // Its coordinator stopped it, or died (the state's lease ran out): other attempts would fail alike.
+    if (state === null || state === 'stopped') throw new this.unrecoverable(`The job ${jobId} was stopped or its coordinator is gone`)
     return state
   }
 
