@@ -5,7 +5,7 @@
  * process (`--run`), which measures itself and its ffmpeg children from /proc (see
  * bench/proc-sampler.ts) and prints one JSON line; this process prints the tables.
  *
- *   pnpm bench:video [--model anime4k-l] [--clips hero,short] [--only png,sequential,concurrent,rgb,dedup,memory]
+ *   pnpm bench:video [--model anime4k-l] [--clips hero,short] [--only png,sequential,concurrent,rgb,dedup,frames,tiles,memory]
  *                    [--repeat N] [--preset medium] [--fixtures DIR] [--json FILE (raw results)]
  *
  * --repeat N runs the configurations of each clip N times in turn (1, 2, 3, 1, 2, 3, …), so that
@@ -13,12 +13,14 @@
  *
  * (1)-(3) upscale every frame, so that only the design differs; (3b) `rgb` is (3) with RGB frames
  * to the encoder (ffmpeg converts) instead of the model's Y'CbCr 4:2:0; (4) `dedup` is (3) with
- * core's duplicate-frame detection on (its default), to measure what skipping duplicates saves.
+ * core's duplicate-frame detection on (its default), to measure what skipping duplicates saves;
+ * (5) `frames` lets a duplicate repeat any of 8 kept frames, (6) `tiles` also upscales only the
+ * changed tiles (core's default reuse). (1)-(4) run with `reuse: 'off'`. (4)-(6) print the model
+ * work: source pixels that went through the model over all source pixels.
  *
  * Results and method: docs/speed.md, "Video pipeline".
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
@@ -34,12 +36,13 @@ import {
   type ImageEvent,
   type MediaInfo,
   type Preset,
+  type UpscaleVideoOptions,
   type VideoEvent,
 } from '@anime-upscaler/core'
 import { TreeSampler, type Classifier, type SamplerReport } from './bench/proc-sampler'
 import { runProcess } from './bench/run-process'
+import { fixturePaths } from './bench/fixtures'
 import { CLIPS, CONFIGS, LABEL, f1, formatReport, type Config, type RunResult } from './bench/video-report'
-import { findRepoRoot } from './repo-root'
 
 const ONLY = [...CONFIGS, 'memory'] as const
 
@@ -150,21 +153,29 @@ async function runPngDesign(clip: string, work: string, model: string, signal: A
   }
 }
 
-/** (2)-(4): core's in-memory pipeline; duplicate-frame detection only in (4). */
+/** What (2)-(6) ask of core besides the model and the encoder. */
+function coreOptions(config: Exclude<Config, 'png'>): UpscaleVideoOptions {
+  const skipsDuplicates = config === 'dedup' || config === 'frames' || config === 'tiles'
+  return {
+    mode: config === 'sequential' ? 'sequential' : 'concurrent',
+    // (3b): frames leave the model as RGB and ffmpeg converts them, as before the model output Y'CbCr.
+    frameFormat: config === 'rgb' ? 'rgb' : 'auto',
+    dedup: skipsDuplicates ? {} : { detector: 'off' },
+    reuse: config === 'frames' || config === 'tiles' ? config : 'off',
+  }
+}
+
+/** (2)-(6): core's in-memory pipeline. */
 function runCore(clip: string, work: string, model: string, config: Exclude<Config, 'png'>, signal: AbortSignal) {
   const output = path.join(work, `${config}${OUTPUT_EXT}`)
-  const mode = config === 'sequential' ? 'sequential' : 'concurrent'
-  const dedup = config === 'dedup'
-  // (3b): frames leave the model as RGB and ffmpeg converts them, as before the model output Y'CbCr.
-  const frameFormat = config === 'rgb' ? 'rgb' : 'auto'
-  return new Promise<{ output: string; sourceFrames: number; layout: string; upscaledFrames: number }>((resolve, reject) => {
+  return new Promise<{ output: string; sourceFrames: number; layout: string; upscaledFrames: number; modelWork: number }>((resolve, reject) => {
     let layout = '?'
     let decoded = 0
-    upscaleVideo(clip, output, { mode, model, frameFormat, encoder: { ...ENCODER }, dedup: dedup ? {} : { detector: 'off' }, overwrite: true, signal }).subscribe({
+    upscaleVideo(clip, output, { ...coreOptions(config), model, encoder: { ...ENCODER }, overwrite: true, signal }).subscribe({
       next: (event: VideoEvent) => {
-        if (event.type === 'start') layout = `${event.workers} x ${event.threads}, capacity ${event.capacity}, ${event.frameFormat} to the encoder`
+        if (event.type === 'start') layout = `${event.workers} x ${event.threads}, capacity ${event.capacity}, ${event.frameFormat} to the encoder, reuse ${event.reuse.mode}`
         if (event.type === 'progress') decoded = event.decoded
-        if (event.type === 'done') resolve({ output: event.output, sourceFrames: decoded, layout, upscaledFrames: event.unique })
+        if (event.type === 'done') resolve({ output: event.output, sourceFrames: decoded, layout, upscaledFrames: event.unique, modelWork: event.modelWork })
       },
       error: reject,
     })
@@ -204,7 +215,7 @@ async function runChild(config: Config, clip: string, model: string, workDir: st
   try {
     await mkdir(work, { recursive: true })
     sampler.start()
-    const run: { output: string; sourceFrames: number; upscaledFrames: number; layout: string; phases?: RunResult['phases'] } =
+    const run: { output: string; sourceFrames: number; upscaledFrames: number; layout: string; phases?: RunResult['phases']; modelWork?: number } =
       config === 'png' ? await runPngDesign(clip, work, model, stop.signal) : await runCore(clip, work, model, config, stop.signal)
     report = sampler.stop()
     const inspected = await inspectOutput(run.output)
@@ -215,6 +226,7 @@ async function runChild(config: Config, clip: string, model: string, workDir: st
       frames: inspected.frames,
       sourceFrames: run.sourceFrames,
       upscaledFrames: run.upscaledFrames,
+      ...(run.modelWork === undefined ? {} : { modelWork: run.modelWork }),
       outputStreams: inspected.streams,
       outputSize: inspected.size,
       layout: run.layout,
@@ -261,26 +273,6 @@ function spawnRun(config: Config, clip: string, model: string, work: string): Pr
   })
 }
 
-function fixturePaths(fixtures: string | undefined, clips: string[]): Record<string, string> {
-  let dir = fixtures
-  if (!dir) {
-    const root = findRepoRoot()
-    if (!root) throw new Error('Cannot find the repository root (pnpm-workspace.yaml): pass --fixtures DIR (the folder holding hero_360p.webm and short_360p.mp4)')
-    dir = path.resolve(root, '../shared/fixtures/video')
-  }
-  const paths: Record<string, string> = {}
-  const missing: string[] = []
-  for (const clip of clips) {
-    const file = path.resolve(dir, CLIPS[clip])
-    if (existsSync(file) && statSync(file).isFile()) paths[clip] = file
-    else missing.push(file)
-  }
-  if (missing.length > 0) {
-    throw new Error(`Video fixture${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')}. They live in ../shared/fixtures/video next to the clone; pass --fixtures DIR for another folder.`)
-  }
-  return paths
-}
-
 /**
  * The memory check's inputs: short_360p.mp4 5 and 25 times over (360 and 1800 frames), with the
  * concat demuxer and stream copy. Even the shorter one runs well past the pipeline's warm-up: the
@@ -297,43 +289,49 @@ async function repeatClip(file: string, times: number, work: string): Promise<st
   return output
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      run: { type: 'string' },
-      clip: { type: 'string' },
-      work: { type: 'string' },
-      model: { type: 'string', default: 'anime4k-l' },
-      clips: { type: 'string', default: 'hero,short' },
-      only: { type: 'string', default: ONLY.join(',') },
-      fixtures: { type: 'string' },
-      json: { type: 'string' },
-      repeat: { type: 'string', default: '1' },
-      preset: { type: 'string', default: ENCODER.preset },
-    },
-  })
-  const model = values.model!
-  if (!PRESETS.includes(values.preset as Preset)) throw new Error(`Expected --preset ${PRESETS.join('|')} but received '${values.preset}'`)
-  ENCODER.preset = values.preset as Preset
+interface Options {
+  model: string
+  clips: string[]
+  configs: Config[]
+  memory: boolean
+  repeat: number
+  fixtures?: string
+  json?: string
+}
 
-  if (values.run !== undefined) {
-    if (!CONFIGS.includes(values.run as Config)) throw new Error(`Expected --run ${CONFIGS.join('|')} but received '${values.run}'`)
-    if (!values.clip) throw new Error('--run needs --clip FILE')
-    await runChild(values.run as Config, path.resolve(values.clip), model, values.work)
-    return
-  }
+const ARGS = {
+  run: { type: 'string' },
+  clip: { type: 'string' },
+  work: { type: 'string' },
+  model: { type: 'string', default: 'anime4k-l' },
+  clips: { type: 'string', default: 'hero,short' },
+  only: { type: 'string', default: ONLY.join(',') },
+  fixtures: { type: 'string' },
+  json: { type: 'string' },
+  repeat: { type: 'string', default: '1' },
+  preset: { type: 'string', default: ENCODER.preset },
+} as const
 
+type Values = ReturnType<typeof parseArgs<{ options: typeof ARGS }>>['values']
+
+/** The comma-separated items of a flag, each checked against what it allows. */
+function listOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
+  const items = value.split(',').filter(Boolean)
+  for (const item of items) if (!allowed.includes(item as T)) throw new Error(`Expected ${flag} from ${allowed.join(',')} but received '${item}'`)
+  return items as T[]
+}
+
+/** The parent's options, checked. */
+function parentOptions(values: Values): Options {
   const repeat = Number(values.repeat)
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`Expected positive integer for --repeat but received '${values.repeat}'`)
-  const clips = values.clips!.split(',').filter(Boolean)
-  for (const clip of clips) if (!(clip in CLIPS)) throw new Error(`Expected --clips from ${Object.keys(CLIPS).join(',')} but received '${clip}'`)
-  const only = values.only!.split(',').filter(Boolean)
-  for (const item of only) if (!ONLY.includes(item as (typeof ONLY)[number])) throw new Error(`Expected --only from ${ONLY.join(',')} but received '${item}'`)
-  const configs = CONFIGS.filter((c) => only.includes(c))
-  const memory = only.includes('memory')
-  const files = fixturePaths(values.fixtures, memory ? [...new Set([...clips, 'short'])] : clips)
-  resolveFfmpeg()
+  const clips = listOf('--clips', values.clips!, Object.keys(CLIPS))
+  const only = listOf('--only', values.only!, ONLY)
+  return { model: values.model!, clips, configs: CONFIGS.filter((c) => only.includes(c)), memory: only.includes('memory'), repeat, fixtures: values.fixtures, json: values.json }
+}
 
+/** A temporary folder for the runs, removed at the end and on Ctrl-C / SIGTERM (after the running child). */
+async function withWorkRoot<T>(body: (root: string) => Promise<T>): Promise<T> {
   const root = await mkdtemp(path.join(tmpdir(), 'bench-video-'))
   let cleaned = false
   const cleanup = async () => {
@@ -356,53 +354,85 @@ async function main(): Promise<void> {
   }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
-
-  const cores = availableParallelism()
-  const loadBefore = loadavg()
   try {
-    const results: Record<string, Partial<Record<Config, RunResult>>> = {}
-    const walls: Record<string, Partial<Record<Config, number[]>>> = {}
-    let n = 0
-    for (const clip of clips) {
-      const runs: Partial<Record<Config, RunResult[]>> = {}
-      for (let round = 1; round <= repeat; round++) {
-        for (const config of configs) {
-          const work = path.join(root, `${clip}-${config}-${n++}`)
-          process.stderr.write(`[${clip}]${repeat > 1 ? ` round ${round}/${repeat}` : ''} ${LABEL[config]} ...`)
-          const result = await spawnRun(config, files[clip], model, work)
-          ;(runs[config] ??= []).push(result)
-          await rm(work, { recursive: true, force: true })
-          process.stderr.write(` ${f1(result.report.wallSeconds)} s\n`)
-        }
-      }
-      results[clip] = {}
-      walls[clip] = {}
-      for (const config of configs) {
-        const sorted = [...runs[config]!].sort((a, b) => a.report.wallSeconds - b.report.wallSeconds)
-        results[clip][config] = sorted[(sorted.length - 1) >> 1]
-        walls[clip][config] = runs[config]!.map((run) => run.report.wallSeconds)
-      }
-    }
-    const memoryRuns: RunResult[] = []
-    if (memory) {
-      for (const times of MEMORY_REPEATS) {
-        const clip = await repeatClip(files.short, times, root)
-        const work = path.join(root, `memory-${n++}`)
-        process.stderr.write(`[memory] concurrent on ${path.basename(clip)} ...`)
-        const result = await spawnRun('concurrent', clip, model, work)
-        memoryRuns.push(result)
-        await rm(work, { recursive: true, force: true })
-        process.stderr.write(` ${f1(result.report.wallSeconds)} s\n`)
-      }
-    }
-    const loadAfter = loadavg()
-
-    const text = formatReport({ model, repeat, walls, encoder: `${ENCODER.codec} ${ENCODER.preset} crf ${ENCODER.crf} ${ENCODER.pixFmt}`, cores, loadBefore, loadAfter, clips, configs, results, memoryRuns })
-    if (values.json) await writeFile(values.json, `${JSON.stringify({ model, cores, loadBefore, loadAfter, results, memoryRuns }, null, 2)}\n`)
-    console.log(text)
+    return await body(root)
   } finally {
     await cleanup()
   }
+}
+
+/** One configuration on one clip in a fresh child, its work folder removed after. */
+async function measure(config: Config, clip: string, file: string, model: string, work: string, round: string): Promise<RunResult> {
+  process.stderr.write(`[${clip}]${round} ${LABEL[config]} ...`)
+  const result = await spawnRun(config, file, model, work)
+  await rm(work, { recursive: true, force: true })
+  process.stderr.write(` ${f1(result.report.wallSeconds)} s\n`)
+  return result
+}
+
+interface ClipResults {
+  /** Each configuration's median-wall run. */
+  median: Partial<Record<Config, RunResult>>
+  /** Wall seconds of every run, in run order. */
+  walls: Partial<Record<Config, number[]>>
+}
+
+/** Every configuration on one clip, `repeat` rounds taking turns. */
+async function runClip(clip: string, file: string, options: Options, root: string): Promise<ClipResults> {
+  const runs: Partial<Record<Config, RunResult[]>> = {}
+  for (let round = 1; round <= options.repeat; round++) {
+    for (const config of options.configs) {
+      const label = options.repeat > 1 ? ` round ${round}/${options.repeat}` : ''
+      ;(runs[config] ??= []).push(await measure(config, clip, file, options.model, path.join(root, `${clip}-${config}-${round}`), label))
+    }
+  }
+  const median: ClipResults['median'] = {}
+  const walls: ClipResults['walls'] = {}
+  for (const config of options.configs) {
+    const sorted = [...runs[config]!].sort((a, b) => a.report.wallSeconds - b.report.wallSeconds)
+    median[config] = sorted[(sorted.length - 1) >> 1]
+    walls[config] = runs[config]!.map((run) => run.report.wallSeconds)
+  }
+  return { median, walls }
+}
+
+/** The memory check: concurrent mode on short_360p.mp4 repeated (see MEMORY_REPEATS). */
+async function runMemory(short: string, model: string, root: string): Promise<RunResult[]> {
+  const results: RunResult[] = []
+  for (const times of MEMORY_REPEATS) {
+    const clip = await repeatClip(short, times, root)
+    results.push(await measure('concurrent', 'memory', clip, model, path.join(root, `memory-${times}`), ''))
+  }
+  return results
+}
+
+/** The parent: every configuration on every clip, then the tables. */
+async function runAll(options: Options): Promise<void> {
+  const files = fixturePaths(options.fixtures, options.memory ? [...new Set([...options.clips, 'short'])] : options.clips)
+  resolveFfmpeg()
+  const cores = availableParallelism()
+  const loadBefore = loadavg()
+  await withWorkRoot(async (root) => {
+    const results: Record<string, Partial<Record<Config, RunResult>>> = {}
+    const walls: Record<string, Partial<Record<Config, number[]>>> = {}
+    for (const clip of options.clips) ({ median: results[clip], walls: walls[clip] } = await runClip(clip, files[clip], options, root))
+    const memoryRuns = options.memory ? await runMemory(files.short, options.model, root) : []
+    const loadAfter = loadavg()
+    const { model, repeat, clips, configs } = options
+    const text = formatReport({ model, repeat, walls, encoder: `${ENCODER.codec} ${ENCODER.preset} crf ${ENCODER.crf} ${ENCODER.pixFmt}`, cores, loadBefore, loadAfter, clips, configs, results, memoryRuns })
+    if (options.json) await writeFile(options.json, `${JSON.stringify({ model, cores, loadBefore, loadAfter, results, memoryRuns }, null, 2)}\n`)
+    console.log(text)
+  })
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: ARGS })
+  if (!PRESETS.includes(values.preset as Preset)) throw new Error(`Expected --preset ${PRESETS.join('|')} but received '${values.preset}'`)
+  ENCODER.preset = values.preset as Preset
+  if (values.run === undefined) return runAll(parentOptions(values))
+  if (!CONFIGS.includes(values.run as Config)) throw new Error(`Expected --run ${CONFIGS.join('|')} but received '${values.run}'`)
+  if (!values.clip) throw new Error('--run needs --clip FILE')
+  await runChild(values.run as Config, path.resolve(values.clip), values.model!, values.work)
 }
 
 main().catch((error: unknown) => {

@@ -29,13 +29,14 @@ export class VideoProgressDisplay {
         )
         const segments = segmentsLine(event)
         if (segments) this.line(segments)
+        this.line(reuseLine(event))
         this.line(`${event.model.id}, ${whereLine(event)}, ${event.frameFormat === 'rgb' ? 'RGB' : `Y'CbCr 4:2:0 from the model (${event.frameFormat})`} to the encoder${this.status.interactive ? ' — p: pause/resume, q: stop' : ''}`)
         break
       }
       case 'progress': {
         const eta = event.etaSeconds === undefined ? '?' : formatDuration(event.etaSeconds)
         const skipped = event.duplicates > 0 ? ` (${event.duplicates} duplicates, ${(event.skippedShare * 100).toFixed(0)}% skipped)` : ''
-        const text = this.decorate(`decoded ${event.decoded}${skipped} · upscaled ${event.upscaled} · encoded ${event.encoded}/${event.total}  ${event.percent.toFixed(1)}%  ${event.fps.toFixed(2)} fps  ETA ${eta}${event.paused ? '  [paused]' : ''}`)
+        const text = this.decorate(`decoded ${event.decoded}${skipped} · upscaled ${event.upscaled} · encoded ${event.encoded}/${event.total}  ${event.percent.toFixed(1)}%  model work ${percent(event.modelWork)}  ${event.fps.toFixed(2)} fps  ETA ${eta}${event.paused ? '  [paused]' : ''}`)
         if (this.status.interactive) this.status.redraw(text)
         else if (performance.now() - this.lastPlainLine >= this.plainIntervalMs || event.encoded === event.total) {
           this.lastPlainLine = performance.now()
@@ -54,7 +55,7 @@ export class VideoProgressDisplay {
         break
       case 'done':
         this.line(
-          `Done: ${event.output}${event.partial ? ' (partial, stopped early)' : ''}: ${event.frames} frames in ${formatDuration(event.seconds)} (${event.fps.toFixed(2)} fps); ${event.unique} upscaled, ${event.duplicates} duplicates repeated (${((100 * event.duplicates) / Math.max(1, event.unique + event.duplicates)).toFixed(0)}% skipped)`,
+          `Done: ${event.output}${event.partial ? ' (partial, stopped early)' : ''}: ${event.frames} frames in ${formatDuration(event.seconds)} (${event.fps.toFixed(2)} fps); ${event.unique} upscaled, ${event.duplicates} duplicates repeated (${((100 * event.duplicates) / Math.max(1, event.unique + event.duplicates)).toFixed(0)}% skipped); model work ${percent(event.modelWork)}`,
         )
         break
     }
@@ -71,6 +72,19 @@ export class VideoProgressDisplay {
   line(text: string): void {
     this.status.line(text)
   }
+}
+
+/** A share (0..1) as "47 %". */
+function percent(share: number): string {
+  return `${(100 * share).toFixed(0)} %`
+}
+
+/** What the job reuses, in the words of the flags (a segmented job's segments each start with nothing held). */
+function reuseLine({ reuse, segments }: Extract<VideoEvent, { type: 'start' }>): string {
+  const references = `${reuse.references} reference${reuse.references === 1 ? '' : 's'}`
+  const tiles = reuse.tiles ? `, ${reuse.tiles.size}-px tiles with a ${reuse.tiles.halo}-px halo, threshold ${reuse.tiles.threshold}` : ''
+  const anew = segments && reuse.mode !== 'off' ? ', anew in each segment' : ''
+  return `Reuse: ${reuse.mode} (${references}${tiles}${anew})${reuse.note ? `; ${reuse.note}` : ''}`
 }
 
 export function formatDuration(seconds: number): string {

@@ -41,6 +41,10 @@ const FLAGS: Record<string, string> = {
   segments: '--segments',
   'segments.seconds': '--segments',
   'resume.restart': '--restart',
+  reuse: '--reuse',
+  reuseRefs: '--reuse-refs',
+  reuseTileSize: '--reuse-tile',
+  reuseThreshold: '--reuse-threshold',
   // The web app's ServerOptions.
   host: '--host',
   port: '--port',

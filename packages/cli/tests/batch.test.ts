@@ -65,7 +65,8 @@ test('three videos, one of them corrupt: the two others are written, the corrupt
   clip('three/ep01.mkv', '-c:v', 'libx264')
   truncatedClip('three/ep02.mp4')
   clip('three/ep03.mp4', '-c:v', 'libx264')
-  const { code, stdout, stderr, leftInTemp } = cli('upscale', 'three/ep01.mkv', 'three/ep02.mp4', 'three/ep03.mp4', '-o', 'three-2x', '--json', ...FAST)
+  const reuse = ['--reuse', 'frames', '--reuse-refs', '2']
+  const { code, stdout, stderr, leftInTemp } = cli('upscale', 'three/ep01.mkv', 'three/ep02.mp4', 'three/ep03.mp4', '-o', 'three-2x', '--json', ...reuse, ...FAST)
   expect(stderr).toMatch(/error: \[2\/3\] three\/ep02\.mp4: .*Decoded \d+ of \d+ frames/)
   expect(stderr).toMatch(/Failed: three\/ep02\.mp4\n/)
   expect(code).toBe(1)
@@ -80,7 +81,10 @@ test('three videos, one of them corrupt: the two others are written, the corrupt
   for (const event of events.filter((e) => ['video', 'written', 'failed', 'progress'].includes(e.type))) {
     expect(event).toMatchObject({ files: 3, file: expect.any(Number), input: expect.stringMatching(/^three\/ep0[123]\.(mkv|mp4)$/) })
   }
-  expect(events.find((e) => e.type === 'video' && e.input === 'three/ep03.mp4' && e.event.type === 'start')).toMatchObject({ file: 3, output: 'three-2x/ep03.mp4', event: { model: 'anime4k-s' } })
+  expect(events.find((e) => e.type === 'video' && e.input === 'three/ep03.mp4' && e.event.type === 'start')).toMatchObject({ file: 3, output: 'three-2x/ep03.mp4', event: { model: 'anime4k-s', reuse: { mode: 'frames', references: 2 } } })
+  const videoDone = events.filter((e) => e.type === 'video' && e.event.type === 'done').map((e) => e.event)
+  expect(videoDone).toHaveLength(2)
+  for (const done of videoDone) expect(done.modelWork).toBeCloseTo(done.unique / done.frames, 10)
   expect(events.filter((e) => e.type === 'failed')).toEqual([
     expect.objectContaining({ file: 2, input: 'three/ep02.mp4', code: 'E_DECODE', message: expect.stringContaining('use --allow-truncated') }),
   ])

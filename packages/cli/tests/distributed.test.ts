@@ -43,6 +43,8 @@ afterAll(async () => {
 function launch(...args: string[]) {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
   started.push(child)
+  let stdout = ''
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
   let stderr = ''
   const waiters: { pattern: RegExp; resolve: () => void; reject: (error: Error) => void }[] = []
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -62,6 +64,7 @@ function launch(...args: string[]) {
   return {
     child,
     exited,
+    stdout: () => stdout,
     stderr: () => stderr,
     waitFor: (pattern: RegExp) => new Promise<void>((done, reject) => (pattern.test(stderr) ? done() : waiters.push({ pattern, resolve: done, reject }))),
   }
@@ -133,6 +136,25 @@ test('two workers, one killed mid-segment: the job completes and equals the loca
   expect(leftovers()).toEqual(['killed.mkv'])
   expect(await redisKeys()).toEqual([])
   rmSync(join(dir, 'killed.mkv'))
+}, 90_000)
+
+test('reuse flags travel with the job: the worker makes its segments with them, and the coordinator counts their model work', async () => {
+  const one = worker()
+  await one.waitFor(/waiting for segments/)
+  // Were the flags not carried, the worker's settings (tiles, 8 references) would differ from the job's and it would refuse.
+  const job = coordinator('frames.mkv', '--reuse', 'frames', '--reuse-refs', '3', '--json')
+  expect(await job.exited).toBe(0)
+  expect(one.stderr()).not.toMatch(/Refused/)
+  const events = job.stdout().trim().split('\n').map((line) => JSON.parse(line))
+  expect(events[0]).toMatchObject({ type: 'start', reuse: { mode: 'frames', references: 3 } })
+  // Reusing frames, a kept frame counts whole: model work is the kept frames' share, from the workers' reports.
+  const done = events.at(-1)
+  expect(done).toMatchObject({ type: 'done', frames: 144 })
+  expect(done.modelWork).toBeCloseTo(done.unique / done.frames, 10)
+  expect(events.filter((e) => e.type === 'progress').every((e) => e.modelWork >= 0 && e.modelWork <= 1)).toBe(true)
+  expect(frameTimes('frames.mkv')).toEqual(frameTimes('local.mkv'))
+  expect(leftovers()).toEqual(['frames.mkv'])
+  rmSync(join(dir, 'frames.mkv'))
 }, 90_000)
 
 test('Redis restarts mid-job: the job completes from its append-only file', async () => {

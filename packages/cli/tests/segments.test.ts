@@ -85,6 +85,10 @@ test('kill -9 mid-run, then the same command: it finishes from the verified segm
   expect(changed.code).toBe(2)
   expect(changed.stderr).toMatch(/belongs to another job: it was made with other settings \(--crf unset → 30\)\. Use --restart to discard it/)
   expect(existsSync(jobFolder())).toBe(true)
+  // Reuse settings too: they decide which frames and tiles a segment upscales.
+  const reuse = cli(...COMMAND, '--segments', '0.5', '--reuse', 'frames', '--reuse-refs', '4')
+  expect(reuse.code).toBe(2)
+  expect(reuse.stderr).toMatch(/other settings \(--reuse tiles → frames, --reuse-refs 8 → 4, --reuse-tile 48 → unset, --reuse-threshold 192 → unset\)/)
 
   const again = cli(...COMMAND, '--segments', '0.5')
   expect(again.stderr).toContain('Done:')

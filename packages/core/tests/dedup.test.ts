@@ -86,8 +86,9 @@ const haveFixture = existsSync(clip)
     const plan = join(tempDir(), 'short-plan.json')
     const withDedup = join(tempDir(), 'short-dedup.mkv')
     const without = join(tempDir(), 'short-all.mkv')
-    await upscaleVideoToFile(clip, withDedup, { ...options, encoder: lossless, planFile: plan })
-    await upscaleVideoToFile(clip, without, { ...options, encoder: lossless, dedup: { detector: 'off' } })
+    // Whole-frame skipping alone: tile reuse is off in both runs (tests/reuse.test.ts covers it).
+    await upscaleVideoToFile(clip, withDedup, { ...options, encoder: lossless, planFile: plan, reuse: 'off' })
+    await upscaleVideoToFile(clip, without, { ...options, encoder: lossless, dedup: { detector: 'off' }, reuse: 'off' })
     const decisions: Array<{ decision: string }> = JSON.parse(readFileSync(plan, 'utf8')).frames
     const [a, b] = [decodeFrames(withDedup, 1280, 720), decodeFrames(without, 1280, 720)]
     expect([a.length, b.length]).toEqual([72, 72])

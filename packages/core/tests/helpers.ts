@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { deflateSync, crc32 } from 'node:zlib'
-import { resolveFfprobe } from '@anime-upscaler/stage-extract'
+import { lastValueFrom, tap } from 'rxjs'
+import { resolveFfmpeg, resolveFfprobe } from '@anime-upscaler/stage-extract'
+import { upscaleVideo, type UpscaleVideoOptions } from '../src'
 
 /** A temp folder removed after the test file's tests. */
 export function useTempDir(): () => string {
@@ -13,6 +15,39 @@ export function useTempDir(): () => string {
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   return () => dir
+}
+
+/** The index of interrupted jobs goes to the test file's own cache folder, not the user's. */
+export function useOwnCacheHome(tempDir: () => string): void {
+  const cacheHome = process.env.XDG_CACHE_HOME
+  beforeAll(() => {
+    process.env.XDG_CACHE_HOME = join(tempDir(), 'cache')
+  })
+  afterAll(() => {
+    if (cacheHome === undefined) delete process.env.XDG_CACHE_HOME
+    else process.env.XDG_CACHE_HOME = cacheHome
+  })
+}
+
+/** The entries of a job folder's journal. */
+export function journal(folder: string): { event: string; run: number; segment?: number; index?: number; modelWork?: number }[] {
+  return readFileSync(join(folder, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+}
+
+/** Runs a segmented job and stops it once its journal has `segments` segments done; resolves with the error. */
+export async function stopAfter(input: string, output: string, segments: number, options: UpscaleVideoOptions): Promise<unknown> {
+  const stop = new AbortController()
+  let folder = ''
+  const events = upscaleVideo(input, output, { ...options, signal: stop.signal }).pipe(
+    tap((event) => {
+      if (event.type === 'start') folder = event.segments!.folder
+      if (event.type === 'progress' && journal(folder).filter((e) => e.event === 'done').length >= segments) stop.abort()
+    }),
+  )
+  return lastValueFrom(events).catch((error: unknown) => error)
 }
 
 /** ../shared/fixtures from the repository root, or undefined on a clone without them. */
@@ -55,6 +90,26 @@ export function ffmpegChildren(): number[] {
       }
     })
     .map(Number)
+}
+
+/**
+ * A lossless clip: still colour bars with a red square that steps 8 px right, holds, and comes back
+ * to where it started (A-B-C-D-…-A-B-C: older repeats), each drawing held two frames (repeats of the last).
+ */
+export function movingPatch(dir: string): string {
+  const input = join(dir, 'patch.mkv')
+  const x = 'if(lt(mod(n,8),4),16+8*mod(n,4),16)'
+  execFileSync(resolveFfmpeg(), ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'smptebars=size=320x96:rate=12:duration=2', '-f', 'lavfi', '-i', 'color=c=red:size=16x16:rate=12',
+    '-filter_complex', `[0][1]overlay=x='${x}':y=40:shortest=1,fps=24`, '-c:v', 'ffv1', input])
+  return input
+}
+
+/** Every frame's timestamp and checksum, as ffmpeg's framemd5 lists them. */
+export function frameChecksums(file: string): string[] {
+  return execFileSync(resolveFfmpeg(), ['-v', 'error', '-i', file, '-map', '0:v', '-f', 'framemd5', '-'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => /^\d/.test(line))
+    .map((line) => line.split(',').slice(2).map((field) => field.trim()).join(' '))
 }
 
 /** Every video frame's presentation time (ffprobe's best effort), in presentation order. */

@@ -4,21 +4,13 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { lastValueFrom, tap, toArray } from 'rxjs'
+import { lastValueFrom, toArray } from 'rxjs'
 import { probe, resolveFfmpeg } from '@anime-upscaler/stage-extract'
-import { defaultJobFolder, joinSegmentedJob, listInterruptedJobs, openSegmentUpscaler, planSegmentedJob, upscaleVideo, upscaleVideoToFile, type UpscaleVideoOptions, type VideoEvent } from '../src'
-import { FIXTURES, assScript, ffmpegChildren, frameTimes, useTempDir } from './helpers'
+import { defaultJobFolder, joinSegmentedJob, listInterruptedJobs, openSegmentUpscaler, planSegmentedJob, upscaleVideo, upscaleVideoToFile, type VideoEvent } from '../src'
+import { FIXTURES, assScript, ffmpegChildren, frameTimes, journal, stopAfter, useOwnCacheHome, useTempDir } from './helpers'
 
 const tempDir = useTempDir()
-// The jobs' index goes to this test's own cache folder, not the user's.
-const cacheHome = process.env.XDG_CACHE_HOME
-beforeAll(() => {
-  process.env.XDG_CACHE_HOME = join(tempDir(), 'cache')
-})
-afterAll(() => {
-  if (cacheHome === undefined) delete process.env.XDG_CACHE_HOME
-  else process.env.XDG_CACHE_HOME = cacheHome
-})
+useOwnCacheHome(tempDir)
 const ffmpeg = resolveFfmpeg()
 const options = { model: 'anime4k-s', workers: 2, threads: 1, encoder: { preset: 'ultrafast' as const } }
 /** Half-second segments: six in three seconds, cut between keyframes as well as at them. */
@@ -170,31 +162,11 @@ test('the first frame of every segment is upscaled: duplicate detection starts a
   expect(done).toMatchObject({ frames: 48, unique: job.segments.length, duplicates: 48 - job.segments.length })
 })
 
-function journal(folder: string): { event: string; run: number; segment?: number; index?: number }[] {
-  return readFileSync(join(folder, 'journal.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line))
-}
-
-/** Runs a segmented job and stops it once its journal has `segments` segments done; resolves with the error. */
-async function stopAfter(input: string, output: string, segments: number, extra: UpscaleVideoOptions = {}): Promise<unknown> {
-  const stop = new AbortController()
-  let folder = ''
-  const events = upscaleVideo(input, output, { ...segmented, ...extra, signal: stop.signal }).pipe(
-    tap((event) => {
-      if (event.type === 'start') folder = event.segments!.folder
-      if (event.type === 'progress' && journal(folder).filter((e) => e.event === 'done').length >= segments) stop.abort()
-    }),
-  )
-  return lastValueFrom(events).catch((error: unknown) => error)
-}
-
 describe('resume', () => {
   test('a stopped job keeps its finished segments; the same call continues from them and gives the same file', async () => {
     const input = sourceFile('constant 24 fps H.264 + AAC in MP4')
     const output = join(tempDir(), 'resumed.mkv')
-    const error = await stopAfter(input, output, 2)
+    const error = await stopAfter(input, output, 2, segmented)
     expect(error).toMatchObject({ code: 'E_ABORTED', message: expect.stringContaining('kept') })
     const folder = defaultJobFolder(output)
     const entries = journal(folder)
@@ -218,7 +190,7 @@ describe('resume', () => {
   test('a job folder of other settings or another source is refused, naming resume.restart; restart discards it', async () => {
     const input = sourceFile('constant 24 fps H.264 + AAC in MP4')
     const output = join(tempDir(), 'changed.mkv')
-    await stopAfter(input, output, 1)
+    await stopAfter(input, output, 1, segmented)
     expect(existsSync(defaultJobFolder(output))).toBe(true)
     const changed = { ...segmented, encoder: { ...segmented.encoder, crf: 30 } }
     const refused = await upscaleVideoToFile(input, output, changed).catch((e: unknown) => e)
@@ -237,7 +209,7 @@ describe('resume', () => {
   test('resume: false removes the job folder when the job stops', async () => {
     const input = stillClip()
     const output = join(tempDir(), 'no-resume.mkv')
-    expect(await stopAfter(input, output, 1, { resume: false })).toMatchObject({ code: 'E_ABORTED' })
+    expect(await stopAfter(input, output, 1, { ...segmented, resume: false })).toMatchObject({ code: 'E_ABORTED' })
     expect(leftovers()).toEqual([])
   })
 })

@@ -1,9 +1,12 @@
 // What the HTTP API sends and takes: the server builds these, the page (src/browser) reads them.
 // Types only (and the lists of choices), so the browser bundle pulls in nothing of Node.
-import type { ImageResult, PipelineMode, Preset, SUBTITLE_CODECS, VideoCodec } from '@anime-upscaler/core'
+import type { ImageResult, PipelineMode, Preset, ReuseMode, SUBTITLE_CODECS, VideoCodec } from '@anime-upscaler/core'
 
 export const DETECTORS = ['off', 'default', 'hash', 'exact'] as const
 export type Detector = (typeof DETECTORS)[number]
+
+/** core's REUSE_MODES (a list of its own: the browser bundle imports no value of core). */
+export const REUSE_CHOICES = ['off', 'frames', 'tiles'] as const satisfies readonly ReuseMode[]
 
 export const CONTAINERS = ['auto', 'mp4', 'mkv', 'webm'] as const
 export type Container = (typeof CONTAINERS)[number]
@@ -53,6 +56,10 @@ export interface UiSettings {
   /** The original app's "Enable parallel processing": concurrent = on, sequential = off. */
   processing: PipelineMode
   dedup: DedupSettings
+  /** core's `reuse`: off, frames (duplicates of any of the last `reuseRefs` kept frames), tiles (and only changed tiles upscaled). */
+  reuse: ReuseMode
+  /** core's `reuseRefs`; missing: core's default, lowered to fit memory. */
+  reuseRefs?: number
   codec: VideoCodec
   crf?: number
   preset: Preset
@@ -110,7 +117,7 @@ export interface JobView {
   /** The last progress event from core, as is (new counters such as `unique` pass through). */
   progress?: Record<string, unknown>
   results: ImageResult[]
-  video?: { output: string; width: number; height: number; frames: number; seconds: number; fps: number; unique?: number; duplicates?: number }
+  video?: { output: string; width: number; height: number; frames: number; seconds: number; fps: number; unique?: number; duplicates?: number; modelWork?: number }
   failures: { input: string; message: string }[]
   error?: PlainError
   warnings: string[]
@@ -170,6 +177,7 @@ export interface ConfigView {
   presets: readonly string[]
   modes: readonly string[]
   detectors: readonly string[]
+  reuseModes: readonly string[]
   containers: readonly string[]
   audio: readonly string[]
   subtitles: readonly string[]

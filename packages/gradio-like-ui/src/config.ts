@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { AUDIO_CODECS, DEFAULT_MODEL, PIPELINE_MODES, PRESETS, SUBTITLE_CODECS, VIDEO_CODECS } from '@anime-upscaler/core'
-import { ATTACHMENT_CHOICES, AUDIO_CHOICES, CONTAINERS, DETECTORS, IMAGE_OUTPUTS, type ConfigView, type ExampleView } from './api-types'
+import { ATTACHMENT_CHOICES, AUDIO_CHOICES, CONTAINERS, DETECTORS, IMAGE_OUTPUTS, REUSE_CHOICES, type ConfigView, type ExampleView } from './api-types'
 import { selectableModels } from './core-defaults'
 import { LIMITS } from './limits'
 import type { ResolvedServerOptions } from './server-options'
@@ -16,6 +16,7 @@ export function configView(options: ResolvedServerOptions, examples: ExampleView
     presets: PRESETS,
     modes: PIPELINE_MODES,
     detectors: DETECTORS,
+    reuseModes: REUSE_CHOICES,
     containers: CONTAINERS,
     audio: AUDIO_CHOICES.filter((choice) => (AUDIO_CODECS as readonly string[]).includes(choice)),
     subtitles: SUBTITLE_CODECS,

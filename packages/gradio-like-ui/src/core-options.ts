@@ -59,6 +59,8 @@ export function videoOptions(settings: UiSettings, extra: Pick<UpscaleVideoOptio
       attachments: settings.attachments,
     },
     dedup: dedupOption(settings),
+    reuse: settings.reuse,
+    reuseRefs: settings.reuseRefs,
     overwrite: true,
     keepPartial: false,
     paused: extra.paused,

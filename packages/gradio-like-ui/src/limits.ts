@@ -30,4 +30,6 @@ export const LIMITS = {
   workers: [1, 64] as const,
   crf: [0, 63] as const,
   quality: [1, 100] as const,
+  /** Reference frames: core bounds them by memory, this only keeps the field sane. */
+  reuseRefs: [1, 64] as const,
 } as const

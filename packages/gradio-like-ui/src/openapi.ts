@@ -1,5 +1,6 @@
 import { PIPELINE_MODES, PRESETS, SUBTITLE_CODECS, VIDEO_CODECS } from '@anime-upscaler/core'
-import { ATTACHMENT_CHOICES, AUDIO_CHOICES, CONTAINERS, DETECTORS, IMAGE_OUTPUTS } from './api-types'
+import { LIMITS } from './limits'
+import { ATTACHMENT_CHOICES, AUDIO_CHOICES, CONTAINERS, DETECTORS, IMAGE_OUTPUTS, REUSE_CHOICES } from './api-types'
 import { selectableModels } from './core-defaults'
 
 /** How a curl example sends its request. */
@@ -62,6 +63,8 @@ function settingsSchema() {
       workers: integerOrAuto,
       processing: { enum: PIPELINE_MODES },
       dedup: { type: 'object', properties: { detector: { enum: DETECTORS }, hi: { type: 'number' }, lo: { type: 'number' }, frac: { type: 'number' }, hashDistance: { type: 'integer' }, maxRun: { type: 'integer' } } },
+      reuse: { enum: REUSE_CHOICES, description: 'off, frames (duplicates of any recent kept frame) or tiles (also upscale only the tiles that changed)' },
+      reuseRefs: { type: 'integer', minimum: 1, maximum: LIMITS.reuseRefs[1] },
       codec: { enum: VIDEO_CODECS },
       crf: { type: 'integer' },
       preset: { enum: PRESETS },

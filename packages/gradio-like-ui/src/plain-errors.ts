@@ -27,6 +27,8 @@ const SETTINGS_OF_OPTIONS: Record<string, { field: string; label: string }> = {
   tile: { field: 'tile', label: 'Tile size' },
   workers: { field: 'workers', label: 'Workers' },
   quality: { field: 'quality', label: 'Quality' },
+  reuse: { field: 'reuse', label: 'Reuse' },
+  reuseRefs: { field: 'reuseRefs', label: 'Reference frames' },
 }
 
 /** The last part of a dotted option name (`encoder.subtitleCodec` → `subtitleCodec`). */

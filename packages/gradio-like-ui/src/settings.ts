@@ -1,5 +1,5 @@
-import { PIPELINE_MODES, PRESETS, SUBTITLE_CODECS, VIDEO_CODECS } from '@anime-upscaler/core'
-import { ATTACHMENT_CHOICES, AUDIO_CHOICES, CONTAINERS, DETECTORS, IMAGE_OUTPUTS, type DedupSettings, type UiSettings } from './api-types'
+import { DEFAULTS, PIPELINE_MODES, PRESETS, SUBTITLE_CODECS, VIDEO_CODECS } from '@anime-upscaler/core'
+import { ATTACHMENT_CHOICES, AUDIO_CHOICES, CONTAINERS, DETECTORS, IMAGE_OUTPUTS, REUSE_CHOICES, type DedupSettings, type UiSettings } from './api-types'
 import { coreDefaults, selectableModels } from './core-defaults'
 import { LIMITS } from './limits'
 
@@ -16,6 +16,7 @@ export function defaultSettings(): UiSettings {
     workers: 'auto',
     processing: core.mode,
     dedup: { detector: 'default' },
+    reuse: DEFAULTS.reuse.mode,
     codec: core.codec,
     preset: core.preset,
     container: 'auto',
@@ -103,6 +104,8 @@ export function parseSettings(input: unknown): UiSettings {
     workers: autoOr(raw, 'workers', 'Workers', LIMITS.workers),
     processing: oneOf(raw, 'processing', PIPELINE_MODES, defaults.processing, 'Processing mode'),
     dedup: parseDedup(raw.dedup),
+    reuse: oneOf(raw, 'reuse', REUSE_CHOICES, defaults.reuse, 'Reuse'),
+    reuseRefs: number(raw, 'reuseRefs', 'Reference frames', LIMITS.reuseRefs, true),
     codec: oneOf(raw, 'codec', VIDEO_CODECS, defaults.codec, 'Video codec'),
     crf: number(raw, 'crf', 'CRF', LIMITS.crf, true),
     preset: oneOf(raw, 'preset', PRESETS, defaults.preset, 'Encoder preset'),

@@ -42,6 +42,10 @@ describeInChromium('in Chromium', () => {
     expect(await page.isVisible('#dedup-hi')).toBe(false)
     await page.fill('#dedup-hash-distance', '3')
     await page.selectOption('#subtitles', 'none')
+    await page.fill('#reuse-refs', '4')
+    await page.check('input[name="reuse"][value="off"]')
+    expect(await page.isVisible('#reuse-refs')).toBe(false)
+    await page.check('input[name="reuse"][value="frames"]')
     await page.reload()
     await page.waitForSelector('body[data-ready="true"]')
     expect(await page.inputValue('#model')).toBe('anime4k-s')
@@ -51,6 +55,8 @@ describeInChromium('in Chromium', () => {
     expect(await page.inputValue('#dedup-hash-distance')).toBe('3')
     expect(await page.inputValue('#preset')).toBe('ultrafast')
     expect(await page.inputValue('#subtitles')).toBe('none')
+    expect(await page.isChecked('input[name="reuse"][value="frames"]')).toBe(true)
+    expect(await page.inputValue('#reuse-refs')).toBe('4')
     await page.context().close()
   })
 
@@ -346,7 +352,7 @@ describeInChromium('in Chromium', () => {
     await page.click('#run-button')
     await waitForJob(page, 'done')
     const jobId = (await page.getAttribute('#job-block', 'data-job-id'))!
-    expect((await serverJob(jobId)).settings).toMatchObject({ container: 'auto', subtitles: 'copy', attachments: 'none' })
+    expect((await serverJob(jobId)).settings).toMatchObject({ container: 'auto', subtitles: 'copy', attachments: 'none', reuse: 'tiles' })
     const size = await page.$eval('video.result-video', (player) => {
       return new Promise<number[]>((done) => {
         const report = () => done([player.videoWidth, player.videoHeight, Math.round(player.duration * 24)])
@@ -361,6 +367,9 @@ describeInChromium('in Chromium', () => {
     expect(final.unique).toBeLessThan(final.decoded / 2)
     expect(final.upscaled).toBe(final.unique)
     expect(await page.textContent('#job-stats')).toMatch(/Duplicates skipped \d+ \(\d+%\)/)
+    // Duplicates and unchanged tiles spare the model: it saw less than the kept frames.
+    const modelWork = Number((await page.textContent('#job-stats'))!.match(/Model work (\d+)%/)![1])
+    expect(modelWork).toBeLessThan((100 * final.unique) / final.decoded)
     await page.waitForFunction(() => document.querySelector('.compare-caption')?.textContent?.startsWith('Frame 0'))
     await page.fill('#frame-number', '30')
     await page.click('#frame-button')

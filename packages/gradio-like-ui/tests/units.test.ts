@@ -18,6 +18,9 @@ describe('settings', () => {
     // Off is said explicitly: core detects duplicates unless told not to.
     expect(dedupOption(parseSettings({ dedup: { detector: 'off', maxRun: 2 } }))).toEqual({ detector: 'off' })
     expect(videoOptions(parseSettings({}), {}).dedup).toEqual({ detector: 'default' })
+    // Reuse: core's default mode, references left to core (it bounds them by memory).
+    expect(videoOptions(parseSettings({}), {})).toMatchObject({ reuse: 'tiles', reuseRefs: undefined })
+    expect(videoOptions(parseSettings({ reuse: 'frames', reuseRefs: '4' }), {})).toMatchObject({ reuse: 'frames', reuseRefs: 4 })
   })
 
   test.each([
@@ -29,6 +32,9 @@ describe('settings', () => {
     [{ dedup: { frac: 2 } }, /Duplicate share of blocks \(frac\) must be a number from 0 to 1/],
     [{ dedup: { detector: './my-detector.mjs' } }, /Duplicate detector must be one of/],
     [{ dedup: { detector: 'hash', hashDistance: 1.5 } }, /Hash distance must be a whole number/],
+    [{ reuse: 'always' }, /^Reuse must be one of off, frames, tiles \(received "always"\)/],
+    [{ reuseRefs: 0 }, /^Reference frames must be a whole number from 1 to 64 \(received 0\)/],
+    [{ reuseRefs: 2.5 }, /^Reference frames must be a whole number/],
     [{ codec: 'h264' }, /Video codec must be one of libx264/],
     [[], /Settings must be an object/],
   ])('%j is refused with the setting named', (raw, message) => {

@@ -11,7 +11,7 @@ port.on('message', (request: WorkerRequest) => {
   let reply: WorkerReply
   try {
     const data = request.bytesPerSample === 1 ? new Uint8Array(buffer, 0, length) : new Uint16Array(buffer, 0, length)
-    reply = { type: 'verdict', seq, duplicate: engine.next(data, width, height), buffer }
+    reply = { type: 'verdict', seq, verdict: engine.next(data, width, height), buffer }
   } catch (error) {
     reply = { type: 'failed', seq, message: error instanceof Error ? error.message : String(error), buffer }
   }

@@ -1,28 +1,29 @@
-// The `exact` detector: a frame repeats the last kept one only when every sample is identical.
+// The `exact` detector: a frame repeats a reference only when every sample is identical.
+
+/** A kept frame's samples, privately copied (the caller's buffer may be reused or handed downstream). */
+export interface ExactReference {
+  bytes: Buffer
+  length: number
+  width: number
+  height: number
+  bytesPerSample: number
+}
 
 function bytesOf(data: Uint8Array | Uint16Array): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
 }
 
 export class ExactDetector {
-  private ref = Buffer.alloc(0)
-  private refLength = -1
-  private width = 0
-  private height = 0
-  private bytesPerSample = 0
+  prepare(data: Uint8Array | Uint16Array, width: number, height: number, spare: ExactReference | undefined): ExactReference {
+    const source = bytesOf(data)
+    const bytes = spare && spare.bytes.length >= source.length ? spare.bytes : Buffer.allocUnsafe(source.length)
+    source.copy(bytes)
+    return { bytes, length: source.length, width, height, bytesPerSample: data.BYTES_PER_ELEMENT }
+  }
 
-  next(data: Uint8Array | Uint16Array, width: number, height: number, compare: boolean): boolean {
-    const bytes = bytesOf(data)
-    if (compare && this.refLength === bytes.length && width === this.width && height === this.height && data.BYTES_PER_ELEMENT === this.bytesPerSample) {
-      if (bytes.equals(this.ref.subarray(0, this.refLength))) return true
-    }
-    // Keep a private copy: the caller's buffer may be reused or handed downstream.
-    if (this.ref.length < bytes.length) this.ref = Buffer.allocUnsafe(bytes.length)
-    bytes.copy(this.ref)
-    this.refLength = bytes.length
-    this.width = width
-    this.height = height
-    this.bytesPerSample = data.BYTES_PER_ELEMENT
-    return false
+  matches(current: ExactReference, reference: ExactReference): boolean {
+    const { length, width, height, bytesPerSample } = current
+    if (length !== reference.length || width !== reference.width || height !== reference.height || bytesPerSample !== reference.bytesPerSample) return false
+    return current.bytes.subarray(0, length).equals(reference.bytes.subarray(0, length))
   }
 }

@@ -29,11 +29,15 @@ export function hammingDistance(a: string, b: string): number {
   return d
 }
 
+/** A frame's blockhash and size. */
+export interface HashReference {
+  hash: string
+  width: number
+  height: number
+}
+
 export class HashDetector {
   private rgba = new Uint8Array(0)
-  private ref: string | undefined
-  private width = 0
-  private height = 0
 
   constructor(private readonly settings: HashSettings) {}
 
@@ -52,12 +56,11 @@ export class HashDetector {
     return blockhash({ data: out, width, height }, this.settings.bits, this.settings.precise ? 2 : 1)
   }
 
-  next(data: Uint8Array | Uint16Array, width: number, height: number, compare: boolean): boolean {
-    const hash = this.hash(data, width, height)
-    if (compare && this.ref !== undefined && width === this.width && height === this.height && hammingDistance(hash, this.ref) <= this.settings.distance) return true
-    this.ref = hash
-    this.width = width
-    this.height = height
-    return false
+  prepare(data: Uint8Array | Uint16Array, width: number, height: number): HashReference {
+    return { hash: this.hash(data, width, height), width, height }
+  }
+
+  matches(current: HashReference, reference: HashReference): boolean {
+    return current.width === reference.width && current.height === reference.height && hammingDistance(current.hash, reference.hash) <= this.settings.distance
   }
 }

@@ -38,7 +38,7 @@ function exportNames(namespace: Record<string, unknown>): string {
 /**
  * Loads a custom detector from a module: `'./my-detector.mjs'` (a path, resolved from `cwd`), a
  * `file:` URL, or an installed package name. The module exports, by preference:
- * - a default export that is a compare function `(previousKept, current) => boolean | Promise<boolean>`,
+ * - a default export that is a compare function `(previousKept, current, held) => Verdict | Promise<Verdict>`,
  *   or an object with `compare()` (and optionally `init()`, `close()`, `name`), or with `operator`;
  * - or named exports `compare` (with optional `init`, `close`, `name`) or `operator`.
  * Errors: `E_DETECTOR_NOT_FOUND`, `E_DETECTOR` (the module threw while loading), `E_DETECTOR_INVALID`.
@@ -96,7 +96,7 @@ export async function loadDetector<F extends DetectFrame = DetectFrame>(specifie
   return {
     name,
     ...(detector.init ? { init: () => detector.init!() } : {}),
-    compare: (previousKept, current) => detector.compare(previousKept, current),
+    compare: (previousKept, current, held) => detector.compare(previousKept, current, held),
     ...(detector.close ? { close: () => detector.close!() } : {}),
   }
 }

@@ -149,14 +149,40 @@ export function rgbToPlanes(rgb: Uint8Array, width: number, height: number, matr
 }
 
 /**
+ * Sums of absolute differences of `count` 4x4 cells in a row, written to `out` from `outOffset`.
+ * `a` and `b` hold 8-bit samples 4 to a word (one word = one row of a cell); `aBase`/`bBase` are
+ * the words of the cells' top rows and `aStride`/`bStride` the words per sample row.
+ */
+export function cellRowSads(a: Uint32Array, aBase: number, aStride: number, b: Uint32Array, bBase: number, bStride: number, count: number, out: Int32Array, outOffset: number): void {
+  for (let cx = 0; cx < count; cx++) {
+    // Two 16-bit lanes per word half (bytes 0 and 2, then 1 and 3): |x − y| per lane, summed in the lanes.
+    let lanes = 0
+    for (let r = 0, i = aBase + cx, j = bBase + cx; r < 4; r++, i += aStride, j += bStride) {
+      const x = a[i]
+      const y = b[j]
+      lanes += laneAbsDiff(x & 0xff00ff, y & 0xff00ff) + laneAbsDiff((x >>> 8) & 0xff00ff, (y >>> 8) & 0xff00ff)
+    }
+    out[outOffset + cx] = (lanes & 0xffff) + (lanes >>> 16)
+  }
+}
+
+/**
+ * |x − y| in each of two 16-bit lanes holding bytes (0x00XX00XX): x − y + 256 cannot borrow across
+ * lanes, its bit 8 says x ≥ y, and the low byte is the difference or, negated, its absolute value.
+ */
+function laneAbsDiff(x: number, y: number): number {
+  const d = (x | 0x1000100) - y
+  const below = ((d >>> 8) & 0x10001) ^ 0x10001
+  return ((d & 0xff00ff) ^ ((below << 8) - below)) + below
+}
+
+/**
  * mpdecimate's test for one plane: true when some 8x8 block (blocks every 4 pixels, as in ffmpeg)
  * has a sum of absolute differences above `hi`, or more than `plane.limit` blocks are above `lo`.
  * Unlike ffmpeg, blocks start at x = 0 (ffmpeg skips the first 8 columns) and cover the right and
  * bottom edges. `cells` holds two rows of 4x4 cell sums (at least stride / 2 entries).
  */
 export function planeDiffers(cur: Plane, ref: Plane, hi: number, lo: number, cells: Int32Array): boolean {
-  const a = cur.words
-  const b = ref.words
   // One 32-bit word = the 4 samples of one row of a 4x4 cell.
   const cellsPerRow = cur.stride >> 2
   const cellRows = cur.rows >> 2
@@ -165,22 +191,7 @@ export function planeDiffers(cur: Plane, ref: Plane, hi: number, lo: number, cel
   for (let cy = 0; cy < cellRows; cy++) {
     const off = (cy & 1) * cellsPerRow
     const base = cy * 4 * cellsPerRow
-    for (let cx = 0; cx < cellsPerRow; cx++) {
-      let sum = 0
-      for (let r = 0, i = base + cx; r < 4; r++, i += cellsPerRow) {
-        const x = a[i]
-        const y = b[i]
-        let d = (x & 255) - (y & 255)
-        sum += (d ^ (d >> 31)) - (d >> 31)
-        d = ((x >>> 8) & 255) - ((y >>> 8) & 255)
-        sum += (d ^ (d >> 31)) - (d >> 31)
-        d = ((x >>> 16) & 255) - ((y >>> 16) & 255)
-        sum += (d ^ (d >> 31)) - (d >> 31)
-        d = (x >>> 24) - (y >>> 24)
-        sum += (d ^ (d >> 31)) - (d >> 31)
-      }
-      cells[off + cx] = sum
-    }
+    cellRowSads(cur.words, base, cellsPerRow, ref.words, base, cellsPerRow, cellsPerRow, cells, off)
     if (cy === 0) continue
     // 8x8 blocks every 4 pixels = 2x2 cells, from this cell row and the one above.
     const prev = cellsPerRow - off
@@ -194,15 +205,11 @@ export function planeDiffers(cur: Plane, ref: Plane, hi: number, lo: number, cel
 }
 
 /**
- * The default detector's state: the last kept frame as planes, compared with each new frame.
- * Sequential by nature: every decision depends on which frame was kept last.
+ * The default detector: a frame is prepared once as Y'CbCr 4:2:0 planes, then compared with each
+ * reference (a kept frame's planes) by mpdecimate's test. The engine keeps the references.
  */
 export class BlockDetector {
-  private ref: Planes | undefined
-  private cur: Planes | undefined
-  private width = 0
-  private height = 0
-  private cells = new Int32Array(0)
+  private readonly cells: Map<number, Int32Array> = new Map()
   private scratch8 = new Uint8Array(0)
 
   constructor(
@@ -210,33 +217,30 @@ export class BlockDetector {
     private readonly matrix: ColorMatrix | 'auto',
   ) {}
 
-  /**
-   * Decides whether `image` repeats the reference (only when `compare` is true and the sizes match);
-   * when it does not, `image` becomes the reference.
-   */
-  next(data: Uint8Array | Uint16Array, width: number, height: number, compare: boolean): boolean {
-    if (width !== this.width || height !== this.height || !this.cur) {
-      this.width = width
-      this.height = height
-      this.ref = undefined
-      this.cur = allocatePlanes(width, height, this.thresholds.frac)
-      this.cells = new Int32Array(this.cur[0].stride >> 1)
-    }
+  /** The frame as planes, written into `spare` (a reference no longer needed) when it has the same size. */
+  prepare(data: Uint8Array | Uint16Array, width: number, height: number, spare: Planes | undefined): Planes {
+    const planes = spare && spare[0].width === width && spare[0].height === height ? spare : allocatePlanes(width, height, this.thresholds.frac)
     const matrix = this.matrix === 'auto' ? autoMatrix(width, height) : this.matrix
-    rgbToPlanes(this.to8bit(data), width, height, matrix, this.cur)
+    rgbToPlanes(this.to8bit(data), width, height, matrix, planes)
+    return planes
+  }
+
+  /** mpdecimate's verdict: true when no plane differs (frames of another size never match). */
+  matches(current: Planes, reference: Planes): boolean {
+    if (current[0].width !== reference[0].width || current[0].height !== reference[0].height) return false
     const { hi, lo } = this.thresholds
-    const ref = this.ref
-    if (compare && ref) {
-      const cur = this.cur
-      if (!planeDiffers(cur[0], ref[0], hi, lo, this.cells) && !planeDiffers(cur[1], ref[1], hi, lo, this.cells) && !planeDiffers(cur[2], ref[2], hi, lo, this.cells)) {
-        return true
-      }
-    }
-    // Keep: the current planes become the reference; the old reference's memory is reused next time.
-    const kept = this.cur
-    this.cur = ref ?? allocatePlanes(width, height, this.thresholds.frac)
-    this.ref = kept
-    return false
+    const cells = this.cellsFor(current[0].stride)
+    return !planeDiffers(current[0], reference[0], hi, lo, cells) && !planeDiffers(current[1], reference[1], hi, lo, cells) && !planeDiffers(current[2], reference[2], hi, lo, cells)
+  }
+
+  planes(current: Planes): Planes {
+    return current
+  }
+
+  private cellsFor(stride: number): Int32Array {
+    let cells = this.cells.get(stride)
+    if (!cells) this.cells.set(stride, (cells = new Int32Array(stride >> 1)))
+    return cells
   }
 
   private to8bit(data: Uint8Array | Uint16Array): Uint8Array {

@@ -2,14 +2,18 @@ import { Observable, Subject, defer, from, switchMap, type OperatorFunction, typ
 import { DetectEngine } from './engine'
 import { DetectError, describeValue, errorMessage } from './errors'
 import { loadDetector } from './load'
+import type { EngineVerdict } from './engine'
 import { normalizeDetector, resolveOptions, type EngineSettings, type NormalizedDetector } from './options'
-import type { DetectFrame, DetectOptions, Detection } from './types'
+import type { TileChanges } from './tiles'
+import type { DetectFrame, DetectOptions, Detection, Verdict } from './types'
+import { InlineTiles, readVerdict, type Decision, type Held, type VerdictContext } from './verdict'
 import { DetectWorker } from './worker-client'
 
 /**
- * Marks frames that repeat the last kept frame, so later stages can skip them. Every frame comes
- * out, in input order, as the same frame with `duplicateOf` set to the index of the last kept frame
- * it repeats, or without `duplicateOf` when it is kept (unique). The first frame is always kept.
+ * Marks frames that repeat a recent kept frame, so later stages can skip them. Every frame comes
+ * out, in input order, as the same frame with `duplicateOf` set to the index of the kept frame it
+ * repeats (one of the last `references`), or without `duplicateOf` when it is kept (unique). The
+ * first frame is always kept. With `tiles`, kept frames carry `changedTiles` (a shallow copy).
  *
  * Frames must arrive in increasing `index` order: put this operator before anything that reorders
  * frames (such as stage-upscale's `upscale`). A frame out of order fails the stream with
@@ -21,28 +25,29 @@ import { DetectWorker } from './worker-client'
  * path is loaded when the stream is subscribed, and the source is subscribed once it has loaded.
  */
 export function detectDuplicates<F extends DetectFrame>(options: DetectOptions<F> = {}): OperatorFunction<F, F & Detection> {
-  const { choice, maxRun } = resolveOptions<F>(options)
+  const { choice, settings } = resolveOptions<F>(options)
   switch (choice.type) {
     case 'off':
-      return (source) => run(source, (subscriber) => new OffRunner(subscriber))
+      return (source) => run(source, (subscriber) => new OffRunner(subscriber, settings.references))
     case 'builtin': {
       const name = choice.settings.kind
       if (!choice.worker) return (source) => run(source, (subscriber) => new InlineRunner(subscriber, choice.settings))
       return (source) => run(source, (subscriber) => new WorkerRunner(subscriber, choice.settings, name, choice.concurrency))
     }
     case 'custom':
-      return (source) => runCustom(source, choice.detector, maxRun)
+      return (source) => runCustom(source, choice.detector, settings)
     case 'module':
       return (source) =>
         defer(() => from(loadDetector<F>(choice.path))).pipe(
-          switchMap((loaded) => runCustom(source, normalizeDetector<F>(loaded, choice.path)!, maxRun)),
+          switchMap((loaded) => runCustom(source, normalizeDetector<F>(loaded, choice.path)!, settings)),
         )
   }
 }
 
-function runCustom<F extends DetectFrame>(source: Observable<F>, detector: NormalizedDetector<F>, maxRun: number): Observable<F & Detection> {
-  if (detector.kind === 'operator') return run(source, (subscriber) => new OperatorRunner(subscriber, detector.name, detector.detector.operator, maxRun))
-  return run(source, (subscriber) => new CompareRunner(subscriber, detector.name, detector.detector, maxRun))
+function runCustom<F extends DetectFrame>(source: Observable<F>, detector: NormalizedDetector<F>, settings: EngineSettings): Observable<F & Detection> {
+  const custom = { name: detector.name, settings }
+  if (detector.kind === 'operator') return run(source, (subscriber) => new OperatorRunner(subscriber, custom, detector.detector.operator))
+  return run(source, (subscriber) => new CompareRunner(subscriber, custom, detector.detector))
 }
 
 /** What each way of detecting implements; `run` wires it to the source. */
@@ -74,25 +79,34 @@ function run<F extends DetectFrame>(source: Observable<F>, create: (subscriber: 
   })
 }
 
-/** Marks a frame: a copy with `duplicateOf`, or the frame itself (without a stale `duplicateOf`). */
-function mark<F extends DetectFrame>(frame: F, duplicateOf: number | undefined): F & Detection {
-  if (duplicateOf !== undefined) return { ...frame, duplicateOf }
-  if ((frame as Detection).duplicateOf === undefined) return frame
-  const { duplicateOf: _stale, ...rest } = frame as F & Detection
-  return rest as F & Detection
+/**
+ * Marks a frame: a copy with `duplicateOf`, a copy with `changedTiles`, or the frame itself (marks
+ * left from an earlier pass are removed).
+ */
+function mark<F extends DetectFrame>(frame: F, duplicateOf: number | undefined, changedTiles: TileChanges | undefined): F & Detection {
+  const { duplicateOf: staleDuplicate, changedTiles: staleTiles, ...rest } = frame as F & Detection
+  if (duplicateOf !== undefined) return { ...rest, duplicateOf } as F & Detection
+  if (changedTiles) return { ...rest, changedTiles } as F & Detection
+  return staleDuplicate === undefined && staleTiles === undefined ? frame : (rest as F & Detection)
 }
 
 const TYPED = new Set(['[object Uint8Array]', '[object Uint8ClampedArray]', '[object Uint16Array]'])
 
-/** Shared bookkeeping: index order, frame checks, and which frame was kept last. */
+/** Shared bookkeeping: index order, frame checks, and which frames were kept last. */
 abstract class BaseRunner<F extends DetectFrame> implements Runner<F> {
   protected lastIndex = -Infinity
-  protected lastKept: F | undefined
+  /** The last `references` kept frames, most recent first. */
+  protected readonly held: Held<F>[] = []
   protected run = 0
   protected done = false
   protected ended = false
 
-  constructor(protected readonly subscriber: Subscriber<F & Detection>) {}
+  constructor(
+    protected readonly subscriber: Subscriber<F & Detection>,
+    protected readonly references: number,
+    /** Custom detectors are given the held frames; built-in ones need only their indices. */
+    private readonly holdFrames = false,
+  ) {}
 
   abstract push(frame: F): void
   abstract end(): void
@@ -129,17 +143,26 @@ abstract class BaseRunner<F extends DetectFrame> implements Runner<F> {
     }
   }
 
-  /** Emits a frame with the verdict; returns false once the stream is over. */
-  protected settle(frame: F, duplicate: boolean): void {
+  /** Emits a duplicate of the held kept frame `repeats`. */
+  protected settleDuplicate(frame: F, repeats: Held<F>): void {
     if (this.done) return
-    if (duplicate && this.lastKept !== undefined) {
-      this.run++
-      this.subscriber.next(mark(frame, this.lastKept.index))
-    } else {
-      this.run = 0
-      this.lastKept = frame
-      this.subscriber.next(mark(frame, undefined))
-    }
+    this.run++
+    this.subscriber.next(mark(frame, repeats.index, undefined))
+  }
+
+  /** Emits a kept frame, which becomes the most recent reference. */
+  protected settleKept(frame: F, changedTiles?: TileChanges): void {
+    if (this.done) return
+    this.run = 0
+    this.held.unshift(this.holdFrames ? { index: frame.index, frame } : { index: frame.index })
+    if (this.held.length > this.references) this.held.pop()
+    this.subscriber.next(mark(frame, undefined, changedTiles))
+  }
+
+  /** Emits a frame with a built-in engine's verdict (whose references are the held frames, in the same order). */
+  protected settleEngine(frame: F, verdict: EngineVerdict): void {
+    if (verdict.age >= 0) this.settleDuplicate(frame, this.held[verdict.age])
+    else this.settleKept(frame, verdict.changes)
   }
 
   protected finish(): void {
@@ -166,7 +189,7 @@ function checkFrameImage(frame: DetectFrame): void {
 /** `off`: every frame is kept. */
 class OffRunner<F extends DetectFrame> extends BaseRunner<F> {
   push(frame: F): void {
-    if (this.accept(frame, false)) this.settle(frame, false)
+    if (this.accept(frame, false)) this.settleKept(frame)
   }
   end(): void {
     this.finish()
@@ -178,20 +201,20 @@ class InlineRunner<F extends DetectFrame> extends BaseRunner<F> {
   private readonly engine: DetectEngine
 
   constructor(subscriber: Subscriber<F & Detection>, private readonly settings: EngineSettings) {
-    super(subscriber)
+    super(subscriber, settings.references)
     this.engine = new DetectEngine(settings)
   }
 
   push(frame: F): void {
     if (!this.accept(frame, true)) return
-    let duplicate: boolean
+    let verdict: EngineVerdict
     try {
-      duplicate = this.engine.next(frame.image.data, frame.image.width, frame.image.height)
+      verdict = this.engine.next(frame.image.data, frame.image.width, frame.image.height)
     } catch (error) {
       this.fail(new DetectError('E_WORKER', `The '${this.settings.kind}' detector failed on frame ${frame.index}: ${errorMessage(error)}`, { cause: error, detector: this.settings.kind }))
       return
     }
-    this.settle(frame, duplicate)
+    this.settleEngine(frame, verdict)
   }
 
   end(): void {
@@ -212,12 +235,12 @@ class WorkerRunner<F extends DetectFrame> extends BaseRunner<F> {
     name: string,
     private readonly concurrency: number,
   ) {
-    super(subscriber)
+    super(subscriber, settings.references)
     this.worker = new DetectWorker(settings, name, {
-      verdict: (duplicate) => {
+      verdict: (verdict) => {
         const frame = this.pending.shift()!
         this.submitted--
-        this.settle(frame, duplicate)
+        this.settleEngine(frame, verdict)
         this.pump()
         if (this.ended && this.pending.length === 0) this.finish()
       },
@@ -249,26 +272,85 @@ class WorkerRunner<F extends DetectFrame> extends BaseRunner<F> {
   }
 }
 
+const COMPARE_CONTRACT = { verb: 'answered', expected: 'compare must return true or false, or { duplicateOf } / { changed } (or a promise of one)' }
+const OPERATOR_CONTRACT = { verb: 'emitted', expected: 'its operator must emit true or false, or { duplicateOf } / { changed }, per frame' }
+
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function'
+}
+
+/** A custom detector's name, and the settings its runner applies on top (references, maxRun, tiles). */
+interface Custom {
+  name: string
+  settings: EngineSettings
+}
+
+/**
+ * What custom detectors share: they are given the held kept frames, their verdicts are checked,
+ * `maxRun` is applied on top, and with `tiles` the changed tiles are measured on the calling thread
+ * (or taken from the detector's `changed` regions).
+ */
+abstract class CustomRunner<F extends DetectFrame> extends BaseRunner<F> {
+  protected readonly name: string
+  private readonly maxRun: number
+  private readonly tiles: InlineTiles | undefined
+
+  constructor(subscriber: Subscriber<F & Detection>, custom: Custom) {
+    super(subscriber, custom.settings.references, true)
+    this.name = custom.name
+    this.maxRun = custom.settings.maxRun
+    const { settings } = custom
+    this.tiles = settings.tiles ? new InlineTiles({ ...settings, tiles: settings.tiles }) : undefined
+  }
+
+  /** True when the next frame may be compared (fewer than `maxRun` duplicates in a row, a frame kept before). */
+  protected get mayRepeat(): boolean {
+    return this.held.length > 0 && this.run < this.maxRun
+  }
+
+  protected accepts(frame: F): boolean {
+    return this.accept(frame, this.tiles !== undefined)
+  }
+
+  protected heldFrames(): F[] {
+    return this.held.map((kept) => kept.frame!)
+  }
+
+  /** Emits `frame` with the detector's verdict; false (after failing the stream) when the verdict is invalid. */
+  protected settleVerdict(frame: F, value: unknown, contract: Pick<VerdictContext, 'verb' | 'expected'>): boolean {
+    let decision: Decision<F>
+    try {
+      decision = readVerdict(value, frame, this.held, { detector: this.name, references: this.references, ...contract })
+    } catch (error) {
+      this.fail(error)
+      return false
+    }
+    if (decision.repeats && this.mayRepeat) this.settleDuplicate(frame, decision.repeats)
+    else this.keep(frame, decision.repeats ? undefined : decision.changed)
+    return true
+  }
+
+  /** Emits a kept frame, with its changed tiles when they are tracked. */
+  protected keep(frame: F, changed?: Parameters<InlineTiles['changes']>[1]): void {
+    this.settleKept(frame, this.tiles?.changes(frame.image, changed))
+  }
 }
 
 /**
  * A custom compare detector: one comparison at a time (each depends on the verdicts before it).
  * Synchronous answers are handled synchronously; promises are awaited.
  */
-class CompareRunner<F extends DetectFrame> extends BaseRunner<F> {
+class CompareRunner<F extends DetectFrame> extends CustomRunner<F> {
   private readonly queue: F[] = []
   private busy = false
   private closed = false
 
   constructor(
     subscriber: Subscriber<F & Detection>,
-    private readonly name: string,
-    private readonly detector: { init?(): unknown; compare(previousKept: F, current: F): unknown; close?(): unknown },
-    private readonly maxRun: number,
+    custom: Custom,
+    private readonly detector: { init?(): unknown; compare(previousKept: F, current: F, held: readonly F[]): unknown; close?(): unknown },
   ) {
-    super(subscriber)
+    super(subscriber, custom)
     if (detector.init) {
       let started: unknown
       try {
@@ -293,16 +375,8 @@ class CompareRunner<F extends DetectFrame> extends BaseRunner<F> {
     return new DetectError('E_DETECTOR', `Detector '${this.name}' threw in ${where}: ${errorMessage(error)}`, { cause: error, detector: this.name })
   }
 
-  private verdictError(frame: F, value: unknown): DetectError {
-    return new DetectError(
-      'E_DETECTOR_INVALID',
-      `Detector '${this.name}' answered ${describeValue(value)} for frame ${frame.index}: compare must return true or false (or a promise of one)`,
-      { detector: this.name },
-    )
-  }
-
   push(frame: F): void {
-    if (!this.accept(frame, false)) return
+    if (!this.accepts(frame)) return
     this.queue.push(frame)
     this.drain()
   }
@@ -317,15 +391,14 @@ class CompareRunner<F extends DetectFrame> extends BaseRunner<F> {
     this.busy = true
     while (this.queue.length > 0 && !this.done) {
       const frame = this.queue[0]
-      const previous = this.lastKept
-      if (previous === undefined || this.run >= this.maxRun) {
+      if (!this.mayRepeat) {
         this.queue.shift()
-        this.settle(frame, false)
+        this.keep(frame)
         continue
       }
       let verdict: unknown
       try {
-        verdict = this.detector.compare(previous, frame)
+        verdict = this.detector.compare(this.held[0].frame!, frame, this.heldFrames())
       } catch (error) {
         this.fail(this.detectorError(`compare (frame ${frame.index})`, error))
         return
@@ -334,9 +407,8 @@ class CompareRunner<F extends DetectFrame> extends BaseRunner<F> {
         verdict.then(
           (value) => {
             if (this.done) return
-            if (typeof value !== 'boolean') return this.fail(this.verdictError(frame, value))
             this.queue.shift()
-            this.settle(frame, value)
+            if (!this.settleVerdict(frame, value, COMPARE_CONTRACT)) return
             this.busy = false
             this.drain()
           },
@@ -344,9 +416,8 @@ class CompareRunner<F extends DetectFrame> extends BaseRunner<F> {
         )
         return
       }
-      if (typeof verdict !== 'boolean') return this.fail(this.verdictError(frame, verdict))
       this.queue.shift()
-      this.settle(frame, verdict)
+      if (!this.settleVerdict(frame, verdict, COMPARE_CONTRACT)) return
     }
     this.busy = false
     if (this.ended && this.queue.length === 0) this.complete()
@@ -394,19 +465,15 @@ class CompareRunner<F extends DetectFrame> extends BaseRunner<F> {
  * order. `maxRun` is applied on top: a frame the operator calls a repeat is kept anyway after
  * `maxRun` repeats in a row.
  */
-class OperatorRunner<F extends DetectFrame> extends BaseRunner<F> {
+class OperatorRunner<F extends DetectFrame> extends CustomRunner<F> {
   private readonly frames = new Subject<F>()
   private readonly pending: F[] = []
   private readonly verdicts: Subscription
 
-  constructor(
-    subscriber: Subscriber<F & Detection>,
-    private readonly name: string,
-    operator: OperatorFunction<F, boolean>,
-    private readonly maxRun: number,
-  ) {
-    super(subscriber)
-    let output: Observable<boolean>
+  constructor(subscriber: Subscriber<F & Detection>, custom: Custom, operator: OperatorFunction<F, Verdict>) {
+    super(subscriber, custom)
+    const { name } = custom
+    let output: Observable<Verdict>
     try {
       output = operator(this.frames.asObservable())
       if (!output || typeof output.subscribe !== 'function') throw new DetectError('E_DETECTOR_INVALID', `Detector '${name}': its operator returned ${describeValue(output)}, not an Observable`, { detector: name })
@@ -424,7 +491,7 @@ class OperatorRunner<F extends DetectFrame> extends BaseRunner<F> {
           this.fail(
             new DetectError(
               'E_DETECTOR_INVALID',
-              `Detector '${name}' completed without a verdict for ${next ? `frame ${next.index}` : 'the frames still to come'}: its operator must emit one boolean per frame`,
+              `Detector '${name}' completed without a verdict for ${next ? `frame ${next.index}` : 'the frames still to come'}: its operator must emit one verdict per frame`,
               { detector: name },
             ),
           )
@@ -437,17 +504,14 @@ class OperatorRunner<F extends DetectFrame> extends BaseRunner<F> {
     if (this.done) return
     const frame = this.pending.shift()
     if (!frame) {
-      return this.fail(new DetectError('E_DETECTOR_INVALID', `Detector '${this.name}' emitted a verdict with no frame waiting for one: its operator must emit exactly one boolean per frame`, { detector: this.name }))
+      return this.fail(new DetectError('E_DETECTOR_INVALID', `Detector '${this.name}' emitted a verdict with no frame waiting for one: its operator must emit exactly one verdict per frame`, { detector: this.name }))
     }
-    if (typeof verdict !== 'boolean') {
-      return this.fail(new DetectError('E_DETECTOR_INVALID', `Detector '${this.name}' emitted ${describeValue(verdict)} for frame ${frame.index}: its operator must emit true or false per frame`, { detector: this.name }))
-    }
-    this.settle(frame, verdict && this.run < this.maxRun)
+    if (!this.settleVerdict(frame, verdict, OPERATOR_CONTRACT)) return
     if (this.ended && this.pending.length === 0) this.finish()
   }
 
   push(frame: F): void {
-    if (!this.accept(frame, false)) return
+    if (!this.accepts(frame)) return
     this.pending.push(frame)
     this.frames.next(frame)
   }

@@ -1,17 +1,22 @@
 import { DetectError, assertFraction, assertNonNegativeInteger, assertNonNegativeNumber, assertPositiveInteger, describeValue, invalidArgument } from './errors'
 import type { BlockThresholds, ColorMatrix } from './mpdecimate'
 import type { HashSettings } from './hash'
+import type { TileSettings } from './tiles'
 import type { BuiltinDetectorName, CompareDetector, DetectFrame, DetectOptions, OperatorDetector } from './types'
 
 /** Defaults of the thresholds, measured on the fixture clips (see README, "Choosing the defaults"). */
 export const DEFAULT_THRESHOLDS: Readonly<BlockThresholds> = Object.freeze({ hi: 64 * 12, lo: 64 * 3, frac: 0.33 })
 export const DEFAULT_HASH: Readonly<HashSettings> = Object.freeze({ bits: 16, precise: true, distance: 0 })
 export const DEFAULT_CONCURRENCY = 4
+/** Tile reuse's block threshold: mpdecimate's `lo` (64x3), measured on the fixture clips (see README, "Changed tiles"). */
+export const DEFAULT_TILE_THRESHOLD = 64 * 3
+/** Tile reuse's tile side in source pixels: the least model work on both fixture clips (see README, "Changed tiles"). */
+export const DEFAULT_TILE_SIZE = 48
 
 export const BUILTIN_DETECTORS: readonly BuiltinDetectorName[] = ['default', 'mpdecimate', 'hash', 'exact', 'off']
 
-/** Built-in detectors that do work (in a worker or inline). */
-export type EngineKind = 'default' | 'hash' | 'exact'
+/** Built-in detectors that do work (in a worker or inline); `off` does only when tiles are tracked. */
+export type EngineKind = 'default' | 'hash' | 'exact' | 'off'
 
 /** Everything a built-in detector needs; plain data, so it can go to a worker. */
 export interface EngineSettings {
@@ -20,6 +25,9 @@ export interface EngineSettings {
   matrix: ColorMatrix | 'auto'
   hash: HashSettings
   maxRun: number
+  /** Kept frames a frame is compared with. */
+  references: number
+  tiles?: TileSettings
 }
 
 export type DetectorChoice<F extends DetectFrame> =
@@ -35,6 +43,9 @@ export type NormalizedDetector<F extends DetectFrame> =
 export interface ResolvedOptions<F extends DetectFrame> {
   choice: DetectorChoice<F>
   maxRun: number
+  references: number
+  /** Also the built-in settings, for tracking tiles beside a custom detector. */
+  settings: EngineSettings
 }
 
 /** True for strings that name a module file rather than a built-in detector. */
@@ -45,7 +56,7 @@ export function looksLikeModulePath(value: string): boolean {
 /** Reads a custom detector value: a function, an object with compare(), or an object with operator. */
 export function normalizeDetector<F extends DetectFrame>(value: unknown, fallbackName: string): NormalizedDetector<F> | undefined {
   if (typeof value === 'function') {
-    const fn = value as (previousKept: F, current: F) => boolean | Promise<boolean>
+    const fn = value as CompareDetector<F>['compare']
     return { kind: 'compare', name: fn.name || fallbackName, detector: { compare: fn } }
   }
   if (value === null || typeof value !== 'object') return undefined
@@ -97,27 +108,38 @@ export function resolveOptions<F extends DetectFrame>(options: DetectOptions<F>)
   if (typeof worker !== 'boolean') throw invalidArgument('boolean', 'worker', worker)
   const matrix = options.matrix ?? 'auto'
   if (!['auto', 'bt601', 'bt709'].includes(matrix)) throw invalidArgument("one of 'auto', 'bt601', 'bt709'", 'matrix', matrix)
+  const references = optionalNumber(options, 'references', 1, assertPositiveInteger)
+  const tiles = resolveTiles(options.tiles)
+  const settings: EngineSettings = { kind: 'default', thresholds: { hi, lo, frac }, matrix, hash: { bits, precise, distance }, maxRun, references, ...(tiles ? { tiles } : {}) }
+  return { choice: chooseDetector<F>(options.detector ?? 'default', settings, worker, concurrency), maxRun, references, settings }
+}
 
-  const detector = options.detector ?? 'default'
-  let choice: DetectorChoice<F>
+/** Validates the `tiles` option and fills in the threshold. */
+function resolveTiles(tiles: DetectOptions['tiles']): TileSettings | undefined {
+  if (tiles === undefined) return undefined
+  if (tiles === null || typeof tiles !== 'object') throw invalidArgument('{ halo, size?, threshold? }', 'tiles', tiles)
+  const { size = DEFAULT_TILE_SIZE, halo } = tiles
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 8 || size % 8 !== 0) throw invalidArgument('positive multiple of 8', 'tiles.size', size)
+  assertNonNegativeInteger('tiles.halo', halo)
+  const threshold = optionalNumber(tiles, 'threshold', DEFAULT_TILE_THRESHOLD, (name, value) => assertNonNegativeNumber(`tiles.${name}`, value))
+  return { size, halo, threshold }
+}
+
+/** Which detector runs: a built-in one (`settings` with its kind), a module to load, or a custom detector. */
+function chooseDetector<F extends DetectFrame>(detector: unknown, settings: EngineSettings, worker: boolean, concurrency: number): DetectorChoice<F> {
   if (typeof detector === 'string') {
     if ((BUILTIN_DETECTORS as readonly string[]).includes(detector)) {
-      if (detector === 'off') choice = { type: 'off' }
-      else {
-        const kind: EngineKind = detector === 'mpdecimate' ? 'default' : (detector as EngineKind)
-        choice = { type: 'builtin', worker, concurrency, settings: { kind, thresholds: { hi, lo, frac }, matrix, hash: { bits, precise, distance }, maxRun } }
-      }
-    } else if (looksLikeModulePath(detector)) {
-      choice = { type: 'module', path: detector }
-    } else {
-      throw invalidArgument(`one of ${BUILTIN_DETECTORS.map((d) => `'${d}'`).join(', ')} or a module path such as './my-detector.mjs'`, 'detector', detector)
+      // `off` compares nothing; with tiles it still measures them, in the worker.
+      if (detector === 'off' && !settings.tiles) return { type: 'off' }
+      const kind: EngineKind = detector === 'mpdecimate' ? 'default' : (detector as EngineKind)
+      return { type: 'builtin', worker, concurrency, settings: { ...settings, kind } }
     }
-  } else {
-    const normalized = normalizeDetector<F>(detector, 'custom')
-    if (!normalized) {
-      throw invalidArgument('a detector name, a module path, a compare function, or an object with compare() or operator', 'detector', detector)
-    }
-    choice = { type: 'custom', detector: normalized }
+    if (looksLikeModulePath(detector)) return { type: 'module', path: detector }
+    throw invalidArgument(`one of ${BUILTIN_DETECTORS.map((d) => `'${d}'`).join(', ')} or a module path such as './my-detector.mjs'`, 'detector', detector)
   }
-  return { choice, maxRun }
+  const normalized = normalizeDetector<F>(detector, 'custom')
+  if (!normalized) {
+    throw invalidArgument('a detector name, a module path, a compare function, or an object with compare() or operator', 'detector', detector)
+  }
+  return { type: 'custom', detector: normalized }
 }

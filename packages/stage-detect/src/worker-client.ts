@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import type { EngineVerdict } from './engine'
 import { DetectError } from './errors'
 import type { EngineSettings } from './options'
 import type { DetectImage } from './types'
@@ -16,7 +17,7 @@ export function workerScript(): string {
 
 export interface WorkerCallbacks {
   /** Verdicts arrive in submission order. */
-  verdict(duplicate: boolean): void
+  verdict(verdict: EngineVerdict): void
   error(error: DetectError): void
 }
 
@@ -75,7 +76,7 @@ export class DetectWorker {
     }
     this.expected++
     if (reply.type === 'failed') this.fail(new DetectError('E_WORKER', `The '${this.name}' detector failed: ${reply.message}`, { detector: this.name }))
-    else this.callbacks.verdict(reply.duplicate)
+    else this.callbacks.verdict(reply.verdict)
   }
 
   private fail(error: DetectError): void {

@@ -1,3 +1,4 @@
+import type { EngineVerdict } from './engine'
 import type { EngineSettings } from './options'
 
 export type WorkerRequest = {
@@ -13,7 +14,7 @@ export type WorkerRequest = {
 }
 
 export type WorkerReply =
-  | { type: 'verdict'; seq: number; duplicate: boolean; buffer: ArrayBuffer }
+  | { type: 'verdict'; seq: number; verdict: EngineVerdict; buffer: ArrayBuffer }
   | { type: 'failed'; seq: number; message: string; buffer: ArrayBuffer }
 
 export type WorkerData = EngineSettings

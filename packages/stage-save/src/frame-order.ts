@@ -58,20 +58,27 @@ export class ReorderBuffer {
   }
 }
 
+/** How many recent kept indices the cache remembers beyond its images, to say how far back an evicted frame was. */
+const KEPT_HISTORY = 1024
+
 /**
  * Recent kept images, for duplicates: a duplicate frame carries no image, only the index of the
- * kept frame it repeats. Keeps the `capacity` most recent kept frames; duplicates of duplicates
- * resolve through a small alias table.
+ * kept frame it repeats, any of the `capacity` most recent kept frames (stage-detect's
+ * `references`). Duplicates of duplicates resolve through a small alias table.
  */
 export class ResultCache {
   private readonly images = new Map<number, SaveImage>()
   private readonly aliases = new Map<number, number>()
+  /** Indices of the most recent kept frames, oldest first (at most KEPT_HISTORY). */
+  private readonly kept: number[] = []
 
   constructor(private readonly capacity: number) {}
 
   remember(index: number, image: SaveImage): void {
     this.images.set(index, image)
     while (this.images.size > this.capacity) this.images.delete(this.images.keys().next().value as number)
+    this.kept.push(index)
+    if (this.kept.length > KEPT_HISTORY) this.kept.shift()
   }
 
   /** The image a frame writes: its own, or the cached image of the frame it repeats. */
@@ -96,15 +103,25 @@ export class ResultCache {
     }
     const kept = this.aliases.get(ref) ?? ref
     const image = this.images.get(kept)
-    if (!image) {
-      throw new SaveError(
-        'E_DUPLICATE_MISSING',
-        `Frame ${frame.index} repeats frame ${kept}, which is no longer in the duplicate cache (it keeps the ${this.capacity} most recent kept frames): raise duplicateCacheSize`,
-      )
-    }
+    if (!image) throw this.evicted(frame.index, kept)
     this.aliases.set(frame.index, kept)
     while (this.aliases.size > this.capacity * 16) this.aliases.delete(this.aliases.keys().next().value as number)
     return image
+  }
+
+  /** The error for a duplicate of a kept frame that left the cache: how many kept frames back it is, so the caller knows what to raise the size to. */
+  private evicted(index: number, kept: number): SaveError {
+    const position = this.kept.lastIndexOf(kept)
+    const [where, needed] = position >= 0 ? [`${this.kept.length - position} kept frames back`, `at least ${this.kept.length - position}`] : [`more than ${KEPT_HISTORY} kept frames back`, `above ${KEPT_HISTORY}`]
+    return new SaveError(
+      'E_DUPLICATE_MISSING',
+      `Frame ${index} repeats frame ${kept}, which is no longer in the duplicate cache (it keeps the ${this.capacity} most recent kept frames; frame ${kept} is ${where})`,
+      {
+        option: 'duplicateCacheSize',
+        value: this.capacity,
+        hint: message`raise ${optionName('duplicateCacheSize')} to ${needed}, as many as the kept frames the detector compares with (stage-detect's references)`,
+      },
+    )
   }
 }
 

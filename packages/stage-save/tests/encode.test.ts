@@ -126,6 +126,29 @@ describe("Y'CbCr 4:2:0 frames (an upscaler that converts itself)", () => {
     expect(back.equals(out)).toBe(true)
   })
 
+  test('duplicates of older kept frames (mouth flap A-B-A, a cut back to a shot) repeat the right image at their own times', async () => {
+    const [bars, testsrc] = await yuvFrames()
+    const grey = new Uint8Array(bars.length).fill(128)
+    const kept: Record<number, Uint8Array> = { 0: bars, 1: testsrc, 4: grey }
+    // 0 A, 1 B, 2 = A, 3 = B, 4 C, 5 = A (three kept frames back), 6 = C, 7 = B.
+    const repeats: Record<number, number> = { 2: 0, 3: 1, 5: 0, 6: 4, 7: 1 }
+    const frames: FrameToSave[] = Array.from({ length: 8 }, (_, index) =>
+      index in kept ? { index, pts: index / 24, image: yuvImage(kept[index]) } : { index, pts: index / 24, duplicateOf: repeats[index] },
+    )
+    const output = path.join(t.dir, 'older-duplicates.mkv')
+    await collect(from(frames).pipe(saveFrames({ output, codec: 'ffv1', frameRate: 24, duplicateCacheSize: 3 })))
+    const back = await ffmpeg(['-i', output, '-map', '0:v:0', '-f', 'rawvideo', 'pipe:1'])
+    const expected = frames.map((f) => kept[f.duplicateOf ?? f.index])
+    expect(maxDifference(back, Buffer.concat(expected))).toBe(0)
+    const pts = await framePts(output)
+    pts.forEach((p, k) => expect(Math.abs(p - k / 24)).toBeLessThan(1e-3))
+    // With room for two kept frames, frame 5 (three back) is refused with the size it needs.
+    await expect(collect(from(frames).pipe(saveFrames({ output: path.join(t.dir, 'too-few.mkv'), codec: 'ffv1', frameRate: 24, duplicateCacheSize: 2 })))).rejects.toThrow(
+      'Frame 5 repeats frame 0, which is no longer in the duplicate cache (it keeps the 2 most recent kept frames; frame 0 is 3 kept frames back): raise duplicateCacheSize to at least 3',
+    )
+    expect(partials(t.dir)).toEqual([])
+  })
+
   test('into yuv444p: only the chroma sampling changes (luma comes back unchanged)', async () => {
     const [bars] = await yuvFrames()
     const output = path.join(t.dir, 'yuv420-to-444.mkv')

@@ -260,7 +260,7 @@ describe('frames that cannot be saved', () => {
     )
     expect(evicted.code).toBe('E_DUPLICATE_MISSING')
     expect(evicted.message).toBe(
-      'Frame 3 repeats frame 0, which is no longer in the duplicate cache (it keeps the 2 most recent kept frames): raise duplicateCacheSize',
+      "Frame 3 repeats frame 0, which is no longer in the duplicate cache (it keeps the 2 most recent kept frames; frame 0 is 3 kept frames back): raise duplicateCacheSize to at least 3, as many as the kept frames the detector compares with (stage-detect's references)",
     )
     const never = await failWith([{ index: 0, duplicateOf: 5 }])
     expect(never.message).toBe('Frame 0 repeats frame 5, which never came before it: duplicateOf must name an earlier frame')

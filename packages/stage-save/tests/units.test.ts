@@ -46,12 +46,26 @@ describe('ResultCache', () => {
     expect(c.resolve({ index: 2, duplicateOf: 1 }, 0)).toBe(a)
   })
 
+  test('a duplicate may repeat any of the `capacity` most recent kept frames (A-B-A), at its own place', () => {
+    const c = new ResultCache(3)
+    const [a, b, d] = [img(1), img(2), img(3)]
+    c.resolve({ index: 0, image: a }, 0)
+    c.resolve({ index: 1, image: b }, 0)
+    expect(c.resolve({ index: 2, duplicateOf: 0 }, 0)).toBe(a)
+    c.resolve({ index: 3, image: d }, 0)
+    expect(c.resolve({ index: 4, duplicateOf: 1 }, 0)).toBe(b)
+    expect(c.resolve({ index: 5, duplicateOf: 0 }, 0)).toBe(a)
+    expect(c.resolve({ index: 6, duplicateOf: 2 }, 0)).toBe(a)
+    c.resolve({ index: 7, image: img(4) }, 0)
+    expect(() => c.resolve({ index: 8, duplicateOf: 0 }, 0)).toThrow('raise duplicateCacheSize to at least 4')
+  })
+
   test('evicted and never-seen frames are clear errors', () => {
     const c = new ResultCache(1)
     c.resolve({ index: 5, image: img(1) }, 5)
     c.resolve({ index: 6, image: img(2) }, 5)
     expect(() => c.resolve({ index: 7, duplicateOf: 5 }, 5)).toThrow(
-      'Frame 7 repeats frame 5, which is no longer in the duplicate cache (it keeps the 1 most recent kept frames): raise duplicateCacheSize',
+      "Frame 7 repeats frame 5, which is no longer in the duplicate cache (it keeps the 1 most recent kept frames; frame 5 is 2 kept frames back): raise duplicateCacheSize to at least 2, as many as the kept frames the detector compares with (stage-detect's references)",
     )
     expect(() => c.resolve({ index: 7, duplicateOf: 9 }, 5)).toThrow('Frame 7 repeats frame 9, which never came before it: duplicateOf must name an earlier frame')
     expect(() => c.resolve({ index: 7, duplicateOf: 2 }, 5)).toThrow('Frame 7 repeats frame 2, which never came (the first frame is 5)')

@@ -227,7 +227,7 @@ export class UpscaleEngine {
   }
 }
 
-function validateImage(image: EngineImage): void {
+export function validateImage(image: EngineImage): void {
   assertPositiveInteger('image.width', image.width)
   assertPositiveInteger('image.height', image.height)
   if (image.channels !== 3 && image.channels !== 4) throw invalidArgument('3 (RGB) or 4 (RGBA)', 'image.channels', image.channels)
@@ -279,7 +279,7 @@ function writeAlpha(image: EngineImage, alpha: EngineImage): void {
  * repeated into R, G and B. Coordinates are clamped: fixed-size models may need a window larger
  * than the image.
  */
-function readWindow(image: EngineImage, tile: Tile, alpha: boolean): RgbImage {
+export function readWindow(image: EngineImage, tile: Tile, alpha: boolean): RgbImage {
   const { data, width, height, channels } = image
   const { windowX, windowY, windowWidth: w, windowHeight: h } = tile
   const window = data instanceof Uint8Array ? new Uint8Array(w * h * 3) : new Uint16Array(w * h * 3)
@@ -307,7 +307,7 @@ function readWindow(image: EngineImage, tile: Tile, alpha: boolean): RgbImage {
 }
 
 /** Writes the tile's interior from a 2x Y'CbCr 4:2:0 result: luma rows at 2x, chroma rows at the input's resolution. */
-function writeYuvInterior(output: Yuv420Image, result: Yuv420Image, tile: Tile): void {
+export function writeYuvInterior(output: Yuv420Image, result: Yuv420Image, tile: Tile): void {
   const copyRows = (planeOffset: number, resultOffset: number, scale: number) => {
     const [width, resultWidth] = [(output.width / 2) * scale, (result.width / 2) * scale]
     const [x0, length] = [tile.x0 * scale, (tile.x1 - tile.x0) * scale]
@@ -323,7 +323,7 @@ function writeYuvInterior(output: Yuv420Image, result: Yuv420Image, tile: Tile):
 }
 
 /** Writes the tile's interior from the model's result: whole rows for RGB, the mean of R, G and B for the alpha pass. */
-function writeInterior(output: EngineImage, result: RgbImage, tile: Tile, scale: number, alpha: boolean): void {
+export function writeInterior(output: EngineImage, result: RgbImage, tile: Tile, scale: number, alpha: boolean): void {
   const { width, channels, data } = output
   const x0 = tile.x0 * scale
   const x1 = tile.x1 * scale

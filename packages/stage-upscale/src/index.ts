@@ -28,3 +28,5 @@ export {
   type ResolvedModel,
   type SpeedClass,
 } from './store'
+export { TileReuser, passesHalo, tileReuseRefusal, type ReusedFrame, type TileReuseOptions, type TileUpscaler } from './reuse/reuser'
+export { mergeChangedTiles, planReuse, type ReusePlan, type TileChanges, type TileRect } from './reuse/tile-changes'

@@ -1,6 +1,8 @@
-import { Observable, catchError, from, map, mergeMap, of, throwError, type OperatorFunction } from 'rxjs'
+import { Observable, catchError, defer, from, map, mergeMap, of, throwError, type OperatorFunction } from 'rxjs'
 import type { EngineImage, UpscaledImage } from './engine'
 import { UpscaleError } from './errors'
+import { TileReuser } from './reuse/reuser'
+import type { ReusePlan, TileChanges } from './reuse/tile-changes'
 import type { TargetSize } from './target'
 import { createUpscaler, type Upscaler, type UpscalerOptions } from './upscaler'
 import type { Yuv420Image, YuvColor } from './yuv'
@@ -9,6 +11,8 @@ import type { Yuv420Image, YuvColor } from './yuv'
 export interface Frame {
   index: number
   image: EngineImage
+  /** With `reuse`: the tiles that changed (stage-detect's `tiles` option); absent = upscale the whole frame. */
+  changedTiles?: TileChanges
 }
 
 export interface UpscaleOperatorOptions extends UpscalerOptions {
@@ -24,6 +28,13 @@ export interface UpscaleOperatorOptions extends UpscalerOptions {
    * encoder takes, and faster than RGB.
    */
   yuv420?: YuvColor
+  /**
+   * Reuse the previous output where a frame's `changedTiles` say its tiles did not change: only the
+   * changed tiles are upscaled (see `TileReuser`), and each frame gets `reuse`, what it cost. Frames
+   * must come in order, every kept frame of the stream; they then also leave in order.
+   * `{ receptiveRadius }` states the radius of a model that does not (imported models).
+   */
+  reuse?: boolean | { receptiveRadius?: number }
 }
 
 /**
@@ -33,31 +44,39 @@ export interface UpscaleOperatorOptions extends UpscalerOptions {
  * bound what reaches it upstream (core does, with credits).
  * The source is subscribed once the worker pool is ready; an owned pool closes on teardown.
  */
-export function upscale<F extends Frame>(options: UpscaleOperatorOptions & { yuv420: YuvColor }): OperatorFunction<F, Omit<F, 'image'> & { image: Yuv420Image }>
-export function upscale<F extends Frame>(options?: UpscaleOperatorOptions & { yuv420?: undefined }): OperatorFunction<F, F>
+export function upscale<F extends Frame>(options: UpscaleOperatorOptions & { yuv420: YuvColor }): OperatorFunction<F, Omit<F, 'image'> & { image: Yuv420Image; reuse?: ReusePlan }>
+export function upscale<F extends Frame>(options?: UpscaleOperatorOptions & { yuv420?: undefined }): OperatorFunction<F, F & { reuse?: ReusePlan }>
 /** Options not known to set `yuv420` or not (e.g. a variable typed `UpscaleOperatorOptions`): either image kind. */
-export function upscale<F extends Frame>(options?: UpscaleOperatorOptions): OperatorFunction<F, Omit<F, 'image'> & { image: UpscaledImage }>
-export function upscale<F extends Frame>(options: UpscaleOperatorOptions = {}): OperatorFunction<F, Omit<F, 'image'> & { image: UpscaledImage }> {
-  const { upscaler: shared, target = {}, concurrency, yuv420, ...poolOptions } = options
+export function upscale<F extends Frame>(options?: UpscaleOperatorOptions): OperatorFunction<F, Omit<F, 'image'> & { image: UpscaledImage; reuse?: ReusePlan }>
+export function upscale<F extends Frame>(options: UpscaleOperatorOptions = {}): OperatorFunction<F, Omit<F, 'image'> & { image: UpscaledImage; reuse?: ReusePlan }> {
+  const { upscaler: shared, target = {}, concurrency, yuv420, reuse, ...poolOptions } = options
   if (yuv420 && Object.keys(target).length > 0) throw new UpscaleError('E_INVALID_ARGUMENT', 'Give either target or yuv420, not both: yuv420 output is at the model\'s native scale')
+  if (reuse !== undefined && typeof reuse !== 'boolean' && (reuse === null || typeof reuse !== 'object')) throw new UpscaleError('E_INVALID_ARGUMENT', 'Expected true, false or { receptiveRadius } for reuse')
+  /** One frame through the pool, or through a reuser of this subscription's frames. */
+  const upscaleFrame = (upscaler: Upscaler): ((frame: F) => Observable<{ image: UpscaledImage; reuse?: ReusePlan }>) => {
+    if (!reuse) return (frame) => from(yuv420 ? upscaler.upscaleToYuv420(frame.image, yuv420) : upscaler.upscale(frame.image, target)).pipe(map((image: UpscaledImage) => ({ image })))
+    const reuser = new TileReuser(upscaler, { target, yuv420, ...(reuse === true ? {} : reuse) })
+    return (frame) => defer(() => reuser.upscale(frame.image, frame.changedTiles)).pipe(map(({ image, plan }) => ({ image, reuse: plan })))
+  }
   return (source) =>
     new Observable<Omit<F, 'image'> & { image: UpscaledImage }>((subscriber) => {
       const creating = shared ? undefined : createUpscaler(poolOptions)
       // A shared pool is used synchronously, so virtual-time tests and hot sources lose nothing.
       const subscription = (creating ? from(creating) : of(shared!))
         .pipe(
-          mergeMap((upscaler) =>
-            source.pipe(
+          mergeMap((upscaler) => {
+            const run = upscaleFrame(upscaler)
+            return source.pipe(
               mergeMap(
                 (frame) =>
-                  from(yuv420 ? upscaler.upscaleToYuv420(frame.image, yuv420) : upscaler.upscale(frame.image, target)).pipe(
-                    map((image) => ({ ...frame, image })),
+                  run(frame).pipe(
+                    map((result) => ({ ...frame, ...result })),
                     catchError((error: unknown) => throwError(() => frameError(frame.index, error))),
                   ),
                 concurrency ?? upscaler.workers * 2,
               ),
-            ),
-          ),
+            )
+          }),
         )
         .subscribe(subscriber)
       return () => {

@@ -13,6 +13,7 @@ import {
   type EngineImage,
   type EngineOptions,
   type Frame,
+  type ReusePlan,
   type SessionOptions,
   type TargetSize,
   type UpscaleOperatorOptions,
@@ -42,12 +43,12 @@ planOutput(640, 360, 2, target)
 
 // The operator: a value of its own options type (issue 10, item 18: this was TS2769).
 const general = frames.pipe(upscale(operatorOptions))
-const generalFits: Same<typeof general, Observable<Omit<Frame & { pts: number }, 'image'> & { image: UpscaledImage }>> = true
+const generalFits: Same<typeof general, Observable<Omit<Frame & { pts: number }, 'image'> & { image: UpscaledImage; reuse?: ReusePlan }>> = true
 // Literal options keep the precise frame type: RGB without yuv420, Y'CbCr 4:2:0 with it.
 const rgb = frames.pipe(upscale({ model: 'anime4k-s', target: { scale: 2 } }))
-const rgbFits: Same<typeof rgb, Observable<Frame & { pts: number }>> = true
+const rgbFits: Same<typeof rgb, Observable<Frame & { pts: number } & { reuse?: ReusePlan }>> = true
 const yuv = frames.pipe(upscale({ yuv420: { matrix: 'bt709', range: 'tv' } }))
-const yuvFits: Same<typeof yuv, Observable<Omit<Frame & { pts: number }, 'image'> & { image: Yuv420Image }>> = true
+const yuvFits: Same<typeof yuv, Observable<Omit<Frame & { pts: number }, 'image'> & { image: Yuv420Image; reuse?: ReusePlan }>> = true
 // Any UpscalerOptions is a valid operator option, and other fields of a frame pass through.
 of({ index: 0, image: {} as EngineImage, label: 'a' }).pipe(upscale(upscalerOptions)).subscribe((frame) => frame.label.toUpperCase())
 void [generalFits, rgbFits, yuvFits]

@@ -2,8 +2,12 @@
 import { cpus } from 'node:os'
 import type { SamplerReport } from './proc-sampler'
 
-/** (4) `dedup` is (3) with core's duplicate-frame detection on; the others upscale every frame. */
-export const CONFIGS = ['png', 'sequential', 'concurrent', 'rgb', 'dedup'] as const
+/**
+ * (4) `dedup` is (3) with core's duplicate-frame detection on (duplicates of the last kept frame);
+ * (5) `frames` is (4) with duplicates of any of 8 kept frames (`reuse: 'frames'`); (6) `tiles` is
+ * (5) with tile reuse (`reuse: 'tiles'`, core's default). The others upscale every frame.
+ */
+export const CONFIGS = ['png', 'sequential', 'concurrent', 'rgb', 'dedup', 'frames', 'tiles'] as const
 export type Config = (typeof CONFIGS)[number]
 export const CLIPS: Record<string, string> = { hero: 'hero_360p.webm', short: 'short_360p.mp4' }
 export const LABEL: Record<Config, string> = {
@@ -12,6 +16,8 @@ export const LABEL: Record<Config, string> = {
   concurrent: '(3) concurrent',
   rgb: '(3b) concurrent, RGB to the encoder',
   dedup: '(4) concurrent, duplicates skipped',
+  frames: '(5) (4) with 8 references',
+  tiles: '(6) (5) with tile reuse',
 }
 
 /** What one `--run` child prints (one JSON line). */
@@ -25,6 +31,8 @@ export interface RunResult {
   sourceFrames: number
   /** Frames that went through the model (fewer than sourceFrames when core skipped duplicates). */
   upscaledFrames: number
+  /** core's model work: source pixels upscaled over all source pixels (1 when every frame is upscaled whole). */
+  modelWork?: number
   outputStreams: string[]
   outputSize: string
   layout: string
@@ -103,12 +111,36 @@ export interface ReportInput {
   memoryRuns: RunResult[]
 }
 
+/** Issue 12's goals for (5) and (6): model-work share, and (6)/(4) wall time, per clip. */
+const REUSE_GOALS: Record<string, { share: number; wall: number }> = { hero: { share: 0.5, wall: 0.85 }, short: { share: 0.15, wall: 0.75 } }
+
+/** (5) and (6): fps and model work, and (6) against (4). */
+function reuseLines(clip: string, r: Partial<Record<Config, RunResult>>, cores: number): string[] {
+  const lines: string[] = []
+  const goal = REUSE_GOALS[clip]
+  for (const config of ['dedup', 'frames', 'tiles'] as const) {
+    const x = r[config]
+    if (x?.modelWork === undefined) continue
+    const share = goal && config === 'tiles' ? ` (goal ≤ ${f1(100 * goal.share)} %: ${check(x.modelWork <= goal.share)})` : ''
+    lines.push(`  - ${LABEL[config]}: ${f2(figures(x, cores).fps)} fps, model work ${f1(100 * x.modelWork)} % of source pixels${share}`)
+  }
+  const [dedup, tiles] = [r.dedup, r.tiles]
+  if (dedup && tiles) {
+    const ratio = figures(tiles, cores).wall / figures(dedup, cores).wall
+    lines.push(`  - (6)/(4) wall: ${f2(ratio)}${goal ? ` (goal ≤ ${f2(goal.wall)}: ${check(ratio <= goal.wall)})` : ''}`)
+  }
+  return lines
+}
+
 export function formatReport(input: ReportInput): string {
   const { model, repeat, walls, encoder, cores, loadBefore, loadAfter, clips, configs, results, memoryRuns } = input
   const out: string[] = []
   out.push(`# bench:video — ${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, node ${process.version}`)
   out.push('')
-  out.push(`Model ${model}; every frame upscaled in (1)-(3), duplicates skipped by core's default detector in (4); encoder ${encoder}, audio stream-copied, Matroska out. Load average (1/5/15 min) before ${loadBefore.map(f2).join(' ')}, after ${loadAfter.map(f2).join(' ')}.`)
+  out.push(`Model ${model}; every frame upscaled in (1)-(3), duplicates skipped by core's default detector in (4)-(6), older repeats in (5)-(6), changed tiles only in (6); encoder ${encoder}, audio stream-copied, Matroska out. Load average (1/5/15 min) before ${loadBefore.map(f2).join(' ')}, after ${loadAfter.map(f2).join(' ')}.`)
+  if (Math.max(loadBefore[0], loadAfter[0]) > cores / 2) {
+    out.push('', `**Under load**: other processes kept the machine busy (load average above ${cores / 2} on ${cores} cores), so the times, fps and ratios below are figures under load, not speed claims. Frame counts and model-work shares do not depend on load.`)
+  }
   if (repeat > 1) out.push('', `Each configuration ran ${repeat} times, in turn; the tables show each one's median-wall run.`)
   if (configs.length > 0) {
     out.push('')
@@ -155,6 +187,7 @@ export function formatReport(input: ReportInput): string {
           out.push(`  - (4)/(3) wall: ${f2(ded.wall / con.wall)} (target ≤ 1 − skipped + 0.10 = ${f2(limit / con.wall)}, i.e. ≤ ${f1(limit)} s: ${check(ded.wall <= limit)})`)
         }
       }
+      out.push(...reuseLines(clip, r, cores))
     }
   }
   if (memoryRuns.length === 2) {

@@ -9,6 +9,7 @@ import {
   PIX_FMTS,
   PRESETS,
   PROVIDERS,
+  REUSE_MODES,
   SUBTITLE_CODECS,
   VIDEO_CODECS,
   resolveMediaJobs,
@@ -18,6 +19,7 @@ import {
   type PixFmt,
   type Preset,
   type Provider,
+  type ReuseMode,
   type VideoCodec,
 } from '@anime-upscaler/core'
 import type { CommandContext } from '../context'
@@ -70,6 +72,10 @@ export interface UpscaleFlags extends SegmentFlags {
   dedupFrac?: number
   dedupMaxRun?: number
   redis?: string
+  reuse?: ReuseMode
+  reuseRefs?: number
+  reuseTile?: number
+  reuseThreshold?: number
 }
 
 /** The options of core's worker pool and target, from the flags. */
@@ -146,6 +152,19 @@ function addPipelineOptions(command: Command): Command {
     .option('--dedup-max-run <n>', 'video: most duplicates in a row', positiveInteger('--dedup-max-run'))
 }
 
+function addReuseOptions(command: Command): Command {
+  const { reuse } = DEFAULTS
+  return command
+    .addOption(
+      new Option('--reuse <mode>', `video: off (duplicates repeat the last kept frame), frames (any of the last --reuse-refs kept frames), or tiles (also upscale only the tiles that changed) (default ${reuse.mode})`).choices(
+        REUSE_MODES,
+      ),
+    )
+    .option('--reuse-refs <n>', `video: kept frames a frame is compared with and whose results are held (default ${reuse.references}, fewer when memory is short)`, positiveInteger('--reuse-refs'))
+    .option('--reuse-tile <pixels>', `video, --reuse tiles: tile side in source pixels, a multiple of 8 (default ${reuse.tileSize})`, positiveInteger('--reuse-tile'))
+    .option('--reuse-threshold <n>', `video, --reuse tiles: 8x8 block difference above which a tile is upscaled again (default ${reuse.threshold})`, nonNegativeNumber('--reuse-threshold'))
+}
+
 /** Flag combinations that cannot work, refused before anything is read. */
 function checkFlags(flags: UpscaleFlags): void {
   if (flags.scale !== undefined && (flags.width !== undefined || flags.height !== undefined)) {
@@ -162,7 +181,7 @@ export function registerUpscale(program: Command, { io, setResult }: CommandCont
     .description('Upscale videos and images: files, folders (recursive, layout kept) and globs')
     .argument('<inputs...>', 'video and image files, folders or quoted globs')
     .requiredOption('-o, --output <path>', 'output file (one input) or folder')
-  for (const add of [addModelOptions, addImageOptions, addEncoderOptions, addPipelineOptions, addSegmentOptions, addDistributedOptions]) add(command)
+  for (const add of [addModelOptions, addImageOptions, addEncoderOptions, addPipelineOptions, addReuseOptions, addSegmentOptions, addDistributedOptions]) add(command)
   command.action((inputs: string[], flags: UpscaleFlags) => {
     checkFlags(flags)
     checkSegmentFlags(flags)

@@ -1,6 +1,7 @@
 import type { ModelInfo } from '@anime-upscaler/stage-upscale'
 import type { WorkerShare } from './distributed/coordinator'
 import type { VideoSummary } from './plan'
+import type { VideoReuse } from './reuse'
 
 export interface StageCounts {
   decoded: number
@@ -34,6 +35,8 @@ export type VideoEvent =
       queue?: { redis: string }
       /** A segmented job: its segments, those an earlier run finished (kept, not done again) and its folder. */
       segments?: { count: number; done: number; folder: string }
+      /** What earlier results are reused (`note` says why less than asked, e.g. a model without a receptive radius). */
+      reuse: Omit<VideoReuse, 'heldBytes'>
     }
   | ({
       type: 'progress'
@@ -44,9 +47,11 @@ export type VideoEvent =
       etaSeconds: number | undefined
       paused: boolean
       skippedShare: number
+      /** "Model work": of the frames encoded so far, the share of their source pixels that went through the model (duplicates none; with tile reuse, a kept frame its changed tiles). 0..1. */
+      modelWork: number
     } & StageCounts)
   /** Distributed mode (`queue`): what each worker does for this job, beside each progress event. */
   | { type: 'workers'; workers: WorkerShare[] }
   | { type: 'paused' }
   | { type: 'resumed' }
-  | { type: 'done'; output: string; frames: number; seconds: number; fps: number; partial: boolean; unique: number; duplicates: number }
+  | { type: 'done'; output: string; frames: number; seconds: number; fps: number; partial: boolean; unique: number; duplicates: number; modelWork: number }

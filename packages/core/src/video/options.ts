@@ -7,6 +7,7 @@ import type { TargetSize, UpscalerOptions } from '@anime-upscaler/stage-upscale'
 import { DEFAULTS } from '../defaults'
 import { resolveQueue, type QueueOptions, type ResolvedQueue } from './distributed/queue-run'
 import { CoreError } from '../errors'
+import { resolveReuse, type ReuseMode, type ReuseRequest } from './reuse'
 
 export const PIPELINE_MODES = ['concurrent', 'sequential', 'auto'] as const
 /**
@@ -47,11 +48,27 @@ export interface UpscaleVideoOptions extends UpscalerOptions {
   /** Default `auto`. */
   frameFormat?: FrameFormat
   /**
-   * Duplicate-frame detection (stage-detect): frames that repeat the last kept frame are not
-   * upscaled; the encoder repeats that frame's result at their own timestamps. Default: the
-   * mpdecimate-like detector with its measured thresholds; `{ detector: 'off' }` upscales every frame.
+   * Duplicate-frame detection (stage-detect): frames that repeat a kept frame are not upscaled; the
+   * encoder repeats that frame's result at their own timestamps. Default: the mpdecimate-like
+   * detector with its measured thresholds; `{ detector: 'off' }` upscales every frame. Its
+   * `references` and `tiles` are set by the reuse options.
    */
-  dedup?: DetectOptions<DecodedFrame>
+  dedup?: DedupOptions
+  /**
+   * Reuse of earlier results. `off`: duplicates repeat the last kept frame. `frames`: they may repeat
+   * any of the last `reuseRefs` kept frames. `tiles` (default): that, and each kept frame upscales
+   * only its tiles whose source changed (with the model's receptive halo) against the source that
+   * produced their current output; the other tiles keep it. Tile reuse needs a model that states
+   * its receptive radius (built-in ones and ncnn imports do) and does not pool over the whole
+   * picture; with the default mode, other models reuse frames.
+   */
+  reuse?: ReuseMode
+  /** Kept frames a frame is compared with (and whose results are held). Default 8, lowered to fit `bufferMemory`; more than fit is refused. */
+  reuseRefs?: number
+  /** Tile side in source pixels for `tiles`, a multiple of 8. Default 48. */
+  reuseTileSize?: number
+  /** `tiles`: an 8x8 block whose sum of absolute differences against the tile's reference is above this refreshes the tile. Default 192 (mpdecimate's `lo`). */
+  reuseThreshold?: number
   overwrite?: boolean
   /** On stop or error, finalise a playable file of what was encoded instead of deleting it. */
   keepPartial?: boolean
@@ -119,6 +136,9 @@ export interface ResolvedSegments {
   request?: unknown
 }
 
+/** stage-detect's options as core takes them: the references and tiles come from the reuse options. */
+export type DedupOptions = Omit<DetectOptions<DecodedFrame>, 'references' | 'tiles'>
+
 /** The options with their defaults, validated. */
 export interface ResolvedVideoOptions {
   target: TargetSize
@@ -130,7 +150,8 @@ export interface ResolvedVideoOptions {
   maxOutputPixels: number
   encoder: EncoderOptions
   frameFormat: FrameFormat
-  dedup: DetectOptions<DecodedFrame>
+  dedup: DedupOptions
+  reuse: ReuseRequest
   overwrite: boolean
   keepPartial: boolean
   paused?: Observable<boolean>
@@ -165,14 +186,26 @@ export function resolveVideoOptions(options: UpscaleVideoOptions): ResolvedVideo
   check.boolean('allowTruncated', allowTruncated)
   if (signal !== undefined) check.signal('signal', signal)
   if (planFile !== undefined) check.nonEmptyString('planFile', planFile)
+  checkDedup(dedup)
+  const reuse = resolveReuse(options, check)
   const pool = poolOptionsOf(options)
   const queue = options.queue === undefined ? undefined : resolveQueue(options.queue)
   const segments = resolveSegments(queue ? { ...options, segments: options.segments || true } : options)
   return {
     target, mode, autoThreshold, capacity: capacity ?? DEFAULTS.capacity, capacityGiven: capacity !== undefined, bufferMemory, maxOutputPixels,
-    encoder, frameFormat, dedup, overwrite, keepPartial, paused, signal, planFile, allowTruncated, ffmpegPath, ffprobePath, pool,
+    encoder, frameFormat, dedup, reuse, overwrite, keepPartial, paused, signal, planFile, allowTruncated, ffmpegPath, ffprobePath, pool,
     ...(segments ? { segments } : {}),
     ...(queue ? { queue } : {}),
+  }
+}
+
+/** `dedup.references` and `dedup.tiles` would contradict the reuse options that set them. */
+function checkDedup(dedup: DedupOptions): void {
+  const reuseOption: Record<string, string> = { references: 'reuseRefs', tiles: 'reuse' }
+  for (const [key, instead] of Object.entries(reuseOption)) {
+    if (dedup !== null && typeof dedup === 'object' && key in dedup) {
+      throw new CoreError('E_INVALID_ARGUMENT', 'input', message`${optionName(`dedup.${key}`)} is set by ${optionName(instead)}`, { option: `dedup.${key}`, value: (dedup as Record<string, unknown>)[key], hint: message`give ${optionName(instead)} instead` })
+    }
   }
 }
 
@@ -200,6 +233,7 @@ function resolveSegments({ segments, resume, keepPartial }: UpscaleVideoOptions)
 
 /** The options that belong to stage-upscale's pool. */
 function poolOptionsOf(options: UpscaleVideoOptions): UpscalerOptions {
-  const { target: _t, mode: _m, autoThreshold: _a, capacity: _c, bufferMemory: _b, maxOutputPixels: _x, encoder: _e, frameFormat: _f, dedup: _d, overwrite: _o, keepPartial: _k, paused: _p, signal: _s, planFile: _pf, allowTruncated: _at, ffmpegPath: _fm, ffprobePath: _fp, segments: _sg, resume: _rs, queue: _q, ...pool } = options
+  const { target: _t, mode: _m, autoThreshold: _a, capacity: _c, bufferMemory: _b, maxOutputPixels: _x, encoder: _e, frameFormat: _f, dedup: _d, overwrite: _o, keepPartial: _k, paused: _p, signal: _s, planFile: _pf, allowTruncated: _at, ffmpegPath: _fm, ffprobePath: _fp, ...rest } = options
+  const { segments: _sg, resume: _rs, queue: _q, reuse: _r, reuseRefs: _rr, reuseTileSize: _rt, reuseThreshold: _rth, ...pool } = rest
   return pool
 }

@@ -5,6 +5,7 @@ import { YUV_MATRICES, planOutput, type ModelInfo, type TargetSize, type YuvColo
 import { DEFAULTS } from '../defaults'
 import { checkOutputSize } from '../limits'
 import type { ResolvedVideoOptions } from './options'
+import { planReuse, type VideoReuse } from './reuse'
 
 /** The source as the start event and the plan describe it. */
 export interface VideoSummary {
@@ -40,6 +41,10 @@ export interface VideoPlan {
   yuv420?: YuvColor
   /** Most frames between the decoder and the encoder. */
   capacity: number
+  /** Bytes of one frame in flight (its decoded source and its result); a held reference costs as much. */
+  frameBytes: number
+  /** What earlier results are reused: references held, tiles. */
+  reuse: VideoReuse
   /** Constant rate of the source (frames keep a grid), undefined for variable rate. */
   frameRate?: Rational
   save: SavePlan
@@ -103,13 +108,33 @@ function modelColor(options: ResolvedVideoOptions, model: ModelInfo, passes: num
   return matrix ? { matrix, range, bitDepth } : undefined
 }
 
-/** Most frames in flight: the requested capacity, lowered to fit `bufferMemory` (decoded + upscaled bytes per frame). */
-function capacityFor(options: ResolvedVideoOptions, mode: 'concurrent' | 'sequential', info: MediaInfo, upscaled: { width: number; height: number }, yuv420: boolean): number {
-  if (mode === 'sequential') return 1
+/** The least capacity of a concurrent job: one frame decoding while another is upscaled. */
+const MIN_CAPACITY = 2
+
+/** Bytes of one frame between the decoder and the encoder: its decoded source and its result. */
+function frameBytes(info: MediaInfo, upscaled: { width: number; height: number }, yuv420: boolean): number {
   const bytesPerSample = info.video.bitDepth > 8 ? 2 : 1
   const source = info.video.displayWidth * info.video.displayHeight * 3 * bytesPerSample
-  const result = upscaled.width * upscaled.height * (yuv420 ? 1.5 : 3) * bytesPerSample
-  return Math.max(2, Math.min(options.capacity, Math.floor(options.bufferMemory / (source + result))))
+  return source + upscaled.width * upscaled.height * (yuv420 ? 1.5 : 3) * bytesPerSample
+}
+
+/**
+ * Most frames in flight: the requested capacity, lowered to fit what `bufferMemory` leaves beside
+ * the held references. References hold no credits (their frames were written), only memory.
+ */
+function capacityFor(options: ResolvedVideoOptions, mode: 'concurrent' | 'sequential', bytes: number, heldBytes: number): number {
+  if (mode === 'sequential') return 1
+  return Math.max(MIN_CAPACITY, Math.min(options.capacity, Math.floor((options.bufferMemory - heldBytes) / bytes)))
+}
+
+/**
+ * Most frames in flight in each of `concurrency` segments upscaled at once: the job's capacity
+ * shared among them, lowered so that `bufferMemory` also holds the references of every segment
+ * (each segment's pipeline holds its own).
+ */
+export function segmentCapacity(plan: VideoPlan, bufferMemory: number, concurrency: number): number {
+  const fitting = Math.floor((bufferMemory - concurrency * plan.reuse.heldBytes) / (concurrency * plan.frameBytes))
+  return Math.max(MIN_CAPACITY, Math.min(Math.ceil(plan.capacity / concurrency), fitting))
 }
 
 /** The mode a job runs in: `auto` decides by the source's frame count. */
@@ -138,6 +163,9 @@ export function planVideo({ input, output, info, options, upscaler, save }: Plan
   const passesScale = model.scale ** planned.passes
   const upscaled = { width: source.width * passesScale, height: source.height * passesScale }
   const yuv420 = modelColor(options, model, planned.passes, save, size)
+  const bytes = frameBytes(info, upscaled, !!yuv420)
+  const minInFlight = mode === 'sequential' ? 1 : MIN_CAPACITY
+  const reuse = planReuse(options.reuse, { model, passes: planned.passes, frameBytes: bytes, bufferMemory: options.bufferMemory, minInFlight, outputSize: size })
   return {
     input,
     output,
@@ -151,8 +179,15 @@ export function planVideo({ input, output, info, options, upscaler, save }: Plan
     upscaled,
     outputSize: size,
     ...(yuv420 ? { yuv420 } : {}),
-    capacity: capacityFor(options, mode, info, upscaled, !!yuv420),
+    capacity: capacityFor(options, mode, bytes, reuse.heldBytes),
+    frameBytes: bytes,
+    reuse,
     ...(info.video.variableFrameRate ? {} : { frameRate: info.video.frameRate }),
-    save: withSize(save, size),
+    save: withDuplicateCache(withSize(save, size), reuse.references),
   }
+}
+
+/** stage-save holds the results of as many kept frames as a duplicate may repeat. */
+function withDuplicateCache(save: SavePlan, references: number): SavePlan {
+  return { ...save, options: { ...save.options, duplicateCacheSize: references } }
 }

@@ -9,6 +9,7 @@ import { framePipeline } from './pipeline'
 import type { VideoPlan } from './plan'
 import { loadModel, probeVideo } from './prepare'
 import { ProgressRecorder } from './progress'
+import { reuseSummary } from './reuse'
 import { describeJob } from './segments/job'
 import { LocalSegmentedRun } from './segments/local-run'
 import { checkRedis } from './distributed/redis'
@@ -199,5 +200,6 @@ function startEvent(plan: VideoPlan, segments?: { count: number; done: number; f
     model: plan.model,
     workers: plan.workers,
     threads: plan.threads,
+    reuse: reuseSummary(plan.reuse),
   }
 }

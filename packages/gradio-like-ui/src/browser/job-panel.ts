@@ -8,7 +8,7 @@ import { FINISHED, state } from './state'
 
 const STATE_LABELS: Record<string, string> = { queued: 'Waiting', running: 'Running', paused: 'Paused', stopping: 'Stopping…', done: 'Done', failed: 'Failed', stopped: 'Stopped' }
 
-type Progress = Partial<Record<'decoded' | 'unique' | 'upscaled' | 'encoded' | 'total' | 'done' | 'failed' | 'percent' | 'fps' | 'imagesPerSecond' | 'etaSeconds' | 'duplicates', number>>
+type Progress = Partial<Record<'decoded' | 'unique' | 'upscaled' | 'encoded' | 'total' | 'done' | 'failed' | 'percent' | 'fps' | 'imagesPerSecond' | 'etaSeconds' | 'duplicates' | 'modelWork', number>>
 
 function progressOf(job: JobView): Progress {
   return (job.progress ?? {}) as Progress
@@ -126,6 +126,8 @@ function renderStats(job: JobView): void {
   if (moving && speed) add('Speed', speed)
   if (moving && typeof p.etaSeconds === 'number') add('ETA', formatSeconds(p.etaSeconds))
   if (typeof p.duplicates === 'number' && p.decoded) add('Duplicates skipped', `${p.duplicates} (${Math.round((100 * p.duplicates) / p.decoded)}%)`)
+  // Source pixels that went through the model so far: duplicates and reused tiles spare it.
+  if (typeof p.modelWork === 'number' && p.encoded) add('Model work', `${Math.round(100 * p.modelWork)}%`)
   if (job.kind === 'image' && p.failed) add('Failed', `${p.failed} of ${p.total ?? job.inputs.length}`)
   const ticking = job.state === 'running' ? Date.now() - (state.receivedAt.get(job.id) ?? Date.now()) : 0
   if (job.elapsedMs !== undefined) add('Elapsed', formatSeconds((job.elapsedMs + ticking) / 1000))

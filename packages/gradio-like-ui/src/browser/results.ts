@@ -142,7 +142,7 @@ function renderVideoResult(job: JobView, container: HTMLElement): void {
   if (!playable) container.append(element('p', 'hint', 'This browser may not play this format; download it to watch it.'))
   const video = job.video
   if (video) {
-    const skipped = video.duplicates ? `, ${video.duplicates} duplicates not upscaled again` : ''
+    const skipped = `${video.duplicates ? `, ${video.duplicates} duplicates not upscaled again` : ''}${video.modelWork === undefined ? '' : `, model work ${Math.round(100 * video.modelWork)}%`}`
     container.append(element('p', 'dims', `${video.width}×${video.height}, ${video.frames} frames${skipped}, made in ${formatSeconds(video.seconds)} (${video.fps.toFixed(1)} fps)`))
     container.append(framePicker(job, video.frames))
   }

@@ -76,6 +76,8 @@ export function readSettings(): UiSettings | undefined {
       hashDistance: numberOrUndefined(input('dedup-hash-distance')),
       maxRun: numberOrUndefined(input('dedup-max-run')),
     },
+    reuse: radioValue('reuse') as UiSettings['reuse'],
+    reuseRefs: numberOrUndefined(input('reuse-refs')),
     codec: select('codec').value as UiSettings['codec'],
     crf: numberOrUndefined(input('crf')),
     preset: select('preset').value as UiSettings['preset'],
@@ -104,6 +106,8 @@ function applySettings(settings: UiSettings): void {
   setValue(input('dedup-frac'), settings.dedup.frac)
   setValue(input('dedup-hash-distance'), settings.dedup.hashDistance)
   setValue(input('dedup-max-run'), settings.dedup.maxRun)
+  setRadio('reuse', settings.reuse)
+  setValue(input('reuse-refs'), settings.reuseRefs)
   for (const key of ['codec', 'preset', 'container', 'audio', 'subtitles', 'attachments'] as const) setSelect(select(key), settings[key])
   setValue(input('crf'), settings.crf)
   setSelect(select('image-format'), settings.imageFormat)
@@ -145,6 +149,7 @@ function syncForm(): void {
   $('dedup-default-fields').hidden = detector !== 'default'
   $('dedup-hash-field').hidden = detector !== 'hash'
   $('dedup-max-run-field').hidden = detector === 'off'
+  $('reuse-refs-field').hidden = radioValue('reuse') === 'off'
   const lossless = select('codec').value === 'ffv1'
   input('crf').disabled = lossless
   select('preset').disabled = lossless

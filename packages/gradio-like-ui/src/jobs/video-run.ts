@@ -21,7 +21,7 @@ export function startVideoRun(job: Job, hooks: RunHooks): void {
       const extension = extname(output.name)
       job.addFile({ ...output, mime: OUTPUT_MIME[extension], downloadName: `${stem(input.name)}-${width}x${height}${extension}`, role: 'output' })
       job.outputs.push(output.name)
-      job.video = { output: output.name, width, height, frames: event.frames, seconds: event.seconds, fps: event.fps, unique: event.unique, duplicates: event.duplicates }
+      job.video = { output: output.name, width, height, frames: event.frames, seconds: event.seconds, fps: event.fps, unique: event.unique, duplicates: event.duplicates, modelWork: event.modelWork }
     }
   }
   const request = { kind: 'video', input: input.path, outputDir: job.outDir, outputStem: 'output', container: job.settings.container, options: videoOptions(job.settings, {}) } as const

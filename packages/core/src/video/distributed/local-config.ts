@@ -3,6 +3,7 @@ import { listModels } from '@anime-upscaler/stage-upscale'
 import { DEFAULTS } from '../../defaults'
 import { CoreError } from '../../errors'
 import type { ResolvedVideoOptions } from '../options'
+import { reuseOptionValues } from '../reuse'
 
 /** What a worker machine has: its own model files, found by file name. */
 export interface WorkerResources {
@@ -35,7 +36,7 @@ export function taskOptions(options: ResolvedVideoOptions): Record<string, unkno
   }
   const { workers: _w, threads: _t, provider: _p, onWarning: _o, model = DEFAULTS.model, ...pool } = options.pool
   const { target, frameFormat, allowTruncated, encoder, dedup, segments } = options
-  const carried = { ...pool, model: isBuiltin(model) ? model : basename(model), target, frameFormat, allowTruncated, encoder, dedup, segments: { seconds: segments?.seconds } }
+  const carried = { ...pool, model: isBuiltin(model) ? model : basename(model), target, frameFormat, allowTruncated, encoder, dedup, ...reuseOptionValues(options.reuse), segments: { seconds: segments?.seconds } }
   return JSON.parse(JSON.stringify(carried)) as Record<string, unknown>
 }
 

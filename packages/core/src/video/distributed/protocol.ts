@@ -40,6 +40,8 @@ export interface SegmentReport {
   frames: number
   unique: number
   duplicates: number
+  /** Of its frames' source pixels, the share that went through the model (0..1). */
+  modelWork: number
   sha256: string
   bytes: number
   /** host:pid of the worker that made the file in place. */

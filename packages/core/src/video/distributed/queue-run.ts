@@ -6,7 +6,7 @@ import { CoreError } from '../../errors'
 import { WorkClock } from '../../work-clock'
 import type { VideoEvent } from '../events'
 import type { ResolvedVideoOptions } from '../options'
-import type { ProgressRecorder } from '../progress'
+import type { ProgressRecorder, SegmentCounts } from '../progress'
 import { sha256File } from '../segments/checksums'
 import type { JobFolder } from '../segments/job-folder'
 import type { SegmentedJob } from '../segments/job'
@@ -55,19 +55,21 @@ export function queueJobId(job: SegmentedJob, folder: string): string {
 /** Counts of the whole job for its progress events: finished segments, the segments in progress on workers, speed. */
 class DistributedProgress {
   private readonly clock = new WorkClock()
-  private done = { frames: 0, unique: 0, duplicates: 0 }
+  /** Finished segments: their frames, kept and repeated frames (of this run's), and the sum of their frames' upscaled shares. */
+  private done = { frames: 0, unique: 0, duplicates: 0, shares: 0 }
   /** Frames of segments finished before this run (not in the speed). */
   private earlier = 0
 
   constructor(private readonly total: number) {}
 
-  reused(frames: number): void {
+  reused({ frames, modelWork }: Pick<SegmentCounts, 'frames' | 'modelWork'>): void {
     this.earlier += frames
-    this.finished({ frames, unique: 0, duplicates: 0 })
+    this.finished({ frames, unique: 0, duplicates: 0, modelWork })
   }
 
-  finished(report: Pick<SegmentReport, 'frames' | 'unique' | 'duplicates'>): void {
-    this.done = { frames: this.done.frames + report.frames, unique: this.done.unique + report.unique, duplicates: this.done.duplicates + report.duplicates }
+  finished(report: SegmentCounts): void {
+    const { done } = this
+    this.done = { frames: done.frames + report.frames, unique: done.unique + report.unique, duplicates: done.duplicates + report.duplicates, shares: done.shares + report.modelWork * report.frames }
   }
 
   setPaused(paused: boolean): void {
@@ -91,6 +93,8 @@ class DistributedProgress {
       etaSeconds: fps > 0 ? Math.max(0, this.total - encoded) / fps : undefined,
       paused: this.clock.paused,
       skippedShare: decoded === 0 ? 0 : this.done.duplicates / decoded,
+      // Of the finished segments: workers report a segment's model work when it is done.
+      modelWork: this.done.frames === 0 ? 0 : this.done.shares / this.done.frames,
     }
   }
 }
@@ -99,7 +103,7 @@ export interface QueueRunParts {
   job: SegmentedJob
   folder: JobFolder
   /** Segments the job folder holds already, verified. */
-  done: ReadonlyMap<number, { frames: number }>
+  done: ReadonlyMap<number, Pick<SegmentCounts, 'frames' | 'modelWork'>>
   pending: readonly SegmentRange[]
   /** The job's options (the tasks carry them as JSON, without what belongs to this machine). */
   options: ResolvedVideoOptions & { queue: ResolvedQueue }
@@ -127,7 +131,7 @@ async function checkReport(file: string, report: SegmentReport): Promise<void> {
 export async function upscaleOnQueue(parts: QueueRunParts): Promise<void> {
   const { job, folder, pending, emit } = parts
   const progress = new DistributedProgress(job.frames)
-  for (const segment of parts.done.values()) progress.reused(segment.frames)
+  for (const segment of parts.done.values()) progress.reused(segment)
   const jobId = queueJobId(job, folder.folder)
   const options = taskOptions(parts.options)
   const tasks: SegmentTask[] = pending.map((range) => ({ jobId, job, index: range.index, file: folder.segmentFile(range.index), options }))
@@ -145,7 +149,7 @@ export async function upscaleOnQueue(parts: QueueRunParts): Promise<void> {
         await checkReport(folder.segmentFile(index), report)
         await folder.finished({ index, ...report })
         progress.finished(report)
-        parts.recorder.remote(report.frames, report.unique, report.duplicates)
+        parts.recorder.remote(report)
       },
       onProgress: (inProgress: number, workers: WorkerShare[]) => {
         emit(progress.event(inProgress))

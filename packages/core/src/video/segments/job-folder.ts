@@ -22,6 +22,8 @@ export interface SegmentDone {
   frames: number
   unique: number
   duplicates: number
+  /** Of its frames' source pixels, the share that went through the model (0..1). */
+  modelWork: number
   /** Who made it: `local`, or a distributed worker's id. */
   worker: string
 }

@@ -3,7 +3,7 @@ import type { Upscaler } from '@anime-upscaler/stage-upscale'
 import { BehaviorSubject, type Subscription } from 'rxjs'
 import { CoreError } from '../../errors'
 import type { ResolvedSegments, ResolvedVideoOptions } from '../options'
-import type { VideoPlan } from '../plan'
+import { segmentCapacity, type VideoPlan } from '../plan'
 import type { ProgressRecorder } from '../progress'
 import type { VideoEvent } from '../events'
 import { upscaleOnQueue } from '../distributed/queue-run'
@@ -109,11 +109,11 @@ export class LocalSegmentedRun {
   private async upscalePending(parts: LocalRunParts): Promise<void> {
     const { job, options, done } = this
     const { plan, upscaler, recorder } = parts
-    for (const segment of done.values()) recorder.reused(segment.frames, segment.unique, segment.duplicates)
+    for (const segment of done.values()) recorder.reused(segment)
     const pending = job.segments.filter((s) => !done.has(s.index))
     if (options.queue) return upscaleOnQueue({ job, folder: this.folder, done, pending, options: { ...options, queue: options.queue }, recorder, paused: this.paused, signal: this.stop.signal, emit: parts.emit, onWarning: parts.onWarning })
     const concurrency = Math.min(options.segments.concurrency ?? Math.min(DEFAULT_CONCURRENCY, plan.workers), Math.max(1, pending.length))
-    const context = segmentContext(job, plan, upscaler, options, Math.max(2, Math.ceil(plan.capacity / concurrency)))
+    const context = segmentContext(job, plan, upscaler, options, segmentCapacity(plan, options.bufferMemory, concurrency))
     const next = () => (this.stop.signal.aborted ? undefined : pending.shift())
     const lane = async () => {
       for (let range = next(); range; range = next()) await this.upscaleOne(parts, context, range)

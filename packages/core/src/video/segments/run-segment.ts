@@ -1,23 +1,22 @@
 import { stat } from 'node:fs/promises'
 import { waitForExit } from '@anime-upscaler/common'
-import type { DetectOptions } from '@anime-upscaler/stage-detect'
-import type { DecodedFrame } from '@anime-upscaler/stage-extract'
 import { segmentPlan } from '@anime-upscaler/stage-save'
-import type { Upscaler } from '@anime-upscaler/stage-upscale'
+import type { ReusePlan, Upscaler } from '@anime-upscaler/stage-upscale'
 import type { Observable, Subscription } from 'rxjs'
 import { CoreError } from '../../errors'
 import { CreditGate } from '../credit-gate'
 import { framePipeline } from '../pipeline'
+import type { DedupOptions } from '../options'
 import type { VideoPlan } from '../plan'
-import type { FrameRecorder } from '../progress'
+import type { FrameRecorder, SegmentCounts } from '../progress'
 import { sha256File } from './checksums'
 import type { SegmentRange } from './plan-segments'
 
-/** What every segment of a job shares: the job's plan (with the whole output's save plan) and the model workers. */
+/** What every segment of a job shares: the job's plan (with the whole output's save plan and its reuse) and the model workers. */
 export interface SegmentContext {
   plan: VideoPlan
   upscaler: Upscaler
-  dedup: DetectOptions<DecodedFrame>
+  dedup: DedupOptions
   ffmpegPath?: string
   allowTruncated: boolean
   /** Most frames in flight in one segment. */
@@ -26,11 +25,8 @@ export interface SegmentContext {
   gridStart?: number
 }
 
-/** A finished segment: its frames, what was upscaled and repeated, and its file's checksum. */
-export interface SegmentResult {
-  frames: number
-  unique: number
-  duplicates: number
+/** A finished segment: its frames, what was upscaled and repeated, its model work, and its file's checksum. */
+export interface SegmentResult extends SegmentCounts {
   sha256: string
   bytes: number
 }
@@ -45,9 +41,9 @@ export interface SegmentHooks {
   onEncoded?(): void
 }
 
-/** Counts what the segment kept and repeated, for its record, and tells the job's recorder. */
-function counting(recorder: FrameRecorder): FrameRecorder & { unique: number; duplicates: number } {
-  const counts = { unique: 0, duplicates: 0 }
+/** Counts what the segment kept, repeated and upscaled (the sum of the kept frames' shares), for its record, and tells the job's recorder. */
+function counting(recorder: FrameRecorder): FrameRecorder & { unique: number; duplicates: number; shares: number } {
+  const counts = { unique: 0, duplicates: 0, shares: 0 }
   return Object.assign(counts, {
     decoded: recorder.decoded.bind(recorder),
     kept: () => {
@@ -58,7 +54,10 @@ function counting(recorder: FrameRecorder): FrameRecorder & { unique: number; du
       counts.duplicates++
       recorder.duplicate(index, of)
     },
-    upscaled: recorder.upscaled.bind(recorder),
+    upscaled: (index: number, reuse?: ReusePlan) => {
+      counts.shares += reuse?.share ?? 1
+      recorder.upscaled(index, reuse)
+    },
     encoded: recorder.encoded.bind(recorder),
   })
 }
@@ -66,10 +65,11 @@ function counting(recorder: FrameRecorder): FrameRecorder & { unique: number; du
 /**
  * Upscales one segment of a video into `file` through the same pipeline as a whole video
  * (framePipeline, stage-save's plan narrowed to the segment): frames from its first to its last,
- * decoded from the keyframe before it, every first frame upscaled (duplicate detection starts anew
- * in each segment), encoded on the whole video's time grid. Resolves once the file is in place and
- * the decoder has exited; rejects (nothing left but the finished segments of other calls) on error
- * or stop.
+ * decoded from the keyframe before it, every first frame upscaled whole (duplicate detection and
+ * tile reuse start anew in each segment: no references, no earlier output, since segments run in
+ * other processes and in any order), encoded on the whole video's time grid. Resolves once the file
+ * is in place and the decoder has exited; rejects (nothing left but the finished segments of other
+ * calls) on error or stop.
  */
 export function runSegment(context: SegmentContext, range: SegmentRange, file: string, hooks: SegmentHooks): Promise<SegmentResult> {
   const { plan, capacity } = context
@@ -100,6 +100,6 @@ export function runSegment(context: SegmentContext, range: SegmentRange, file: s
       throw new CoreError('E_DECODE', 'decode', `Segment ${range.index} gave ${frames} frames where the source's packets promised ${range.frames}: the file is damaged there`)
     }
     const [sha256, { size }] = await Promise.all([sha256File(file), stat(file)])
-    return { frames, unique: recorder.unique, duplicates: recorder.duplicates, sha256, bytes: size }
+    return { frames, unique: recorder.unique, duplicates: recorder.duplicates, modelWork: recorder.shares / frames, sha256, bytes: size }
   })
 }

@@ -6,6 +6,7 @@ import { DEFAULTS } from '../../defaults'
 import { CoreError } from '../../errors'
 import { CORE_VERSION } from '../../version'
 import type { ResolvedVideoOptions } from '../options'
+import type { ReuseRequest } from '../reuse'
 import { sourceFingerprint } from './checksums'
 
 /** What decides a segment's content, flat, by core's option names (`encoder.crf`, `dedup.hi`): compared key by key. */
@@ -45,9 +46,18 @@ function detectorName(detector: unknown): string | undefined {
 }
 
 /**
+ * The reuse options as settings: the mode and the references decide which frames repeat which, and
+ * in `tiles` mode the tile size and threshold decide which tiles are upscaled again. (Each segment
+ * starts with nothing held, so these are all that decides reuse.)
+ */
+function reuseSettings({ mode, references, tileSize, threshold }: ReuseRequest): JobSettings {
+  return { reuse: mode, reuseRefs: references, ...(mode === 'tiles' ? { reuseTileSize: tileSize, reuseThreshold: threshold } : {}) }
+}
+
+/**
  * The settings of a segmented job: the core version, the model, the target, the frame format, every
- * encoder and duplicate-detection option and the segment length. Workers, threads, capacity, mode
- * and the provider are not settings: they change the speed, not the segments.
+ * encoder, duplicate-detection and reuse option and the segment length. Workers, threads, capacity,
+ * mode and the provider are not settings: they change the speed, not the segments.
  */
 export async function jobSettings(options: ResolvedVideoOptions): Promise<JobSettings> {
   const settings: JobSettings = { coreVersion: CORE_VERSION }
@@ -60,6 +70,7 @@ export async function jobSettings(options: ResolvedVideoOptions): Promise<JobSet
   flatten('encoder', options.encoder, settings)
   const { detector, ...dedup } = options.dedup
   flatten('dedup', { ...dedup, detector: detectorName(detector), worker: undefined, concurrency: undefined }, settings)
+  Object.assign(settings, reuseSettings(options.reuse))
   settings['segments.seconds'] = options.segments?.seconds ?? DEFAULTS.segmentSeconds
   return settings
 }
