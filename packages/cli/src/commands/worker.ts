@@ -8,6 +8,7 @@ interface WorkerFlags {
   redis: string
   concurrency?: number
   modelFile: string[]
+  detectorFile: string[]
   workers?: number
   threads?: number
   provider: Provider
@@ -37,6 +38,7 @@ async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<ExitCode> {
     redis: flags.redis,
     concurrency: flags.concurrency,
     modelFiles: flags.modelFile,
+    detectorFiles: flags.detectorFile,
     pool: { workers: flags.workers, threads: flags.threads, provider: flags.provider },
     stallTimeout: flags.stallTimeout,
     signal: io.signal,
@@ -55,6 +57,7 @@ export function registerWorker(program: Command, { io, setResult }: CommandConte
     .requiredOption('--redis <url>', 'redis://host:6379 or rediss://:password@host:6380 (TLS; a private CA via NODE_EXTRA_CA_CERTS)')
     .option('--concurrency <n>', 'segments worked on at once (default 1; they share the model workers)', positiveInteger('--concurrency'))
     .option('--model-file <file.onnx>', 'an imported model this worker may use, named by its file name in jobs (repeatable)', collect, [])
+    .option('--detector-file <module>', 'a custom duplicate detector module this worker may load, named by its file name in jobs (repeatable)', collect, [])
     .option('--workers <n>', 'model sessions on this machine (default from its CPU count)', positiveInteger('--workers'))
     .option('--threads <n>', 'onnxruntime threads per model session', positiveInteger('--threads'))
     .addOption(new Option('--provider <name>', 'execution provider on this machine').choices(PROVIDERS).default('cpu'))

@@ -37,13 +37,16 @@ export class SegmentContexts {
 
   constructor(private readonly pool: PoolChoice) {}
 
-  /** Loads (or reuses) the job's model with this machine's pool and the task's settings; refused with E_JOB_MISMATCH when they differ from the job's. */
-  async acquire(task: SegmentTask, model: string): Promise<Lease> {
+  /**
+   * Loads (or reuses) the job's model with this machine's pool and the task's options as this
+   * machine has them (`localOptions`); refused with E_JOB_MISMATCH when they differ from the job's.
+   */
+  async acquire(task: SegmentTask, local: Record<string, unknown>): Promise<Lease> {
     await this.closeIdle(task.jobId)
     let entry = this.loaded.get(task.jobId)
     if (!entry) {
       // The output is the coordinator's to check and write (`overwrite` there); a worker only reads its plan.
-      const options: UpscaleVideoOptions = { ...(task.options as UpscaleVideoOptions), model, overwrite: true, ...definedOnly(this.pool) }
+      const options: UpscaleVideoOptions = { ...(local as UpscaleVideoOptions), overwrite: true, ...definedOnly(this.pool) }
       entry = { upscaler: openSegmentUpscaler(task.job, options), users: 0 }
       this.loaded.set(task.jobId, entry)
       entry.upscaler.catch(() => this.loaded.delete(task.jobId))

@@ -7,7 +7,7 @@ import { LIBRARY_WORDING, createValidators, describeError, type Validators } fro
 import { CoreError } from '../../errors'
 import { sha256File } from '../segments/checksums'
 import { bullConnection, checkRedis, parseRedisUrl, redisClient, redisLibraries, type RedisTarget } from './redis'
-import { Refusal, localModel, type WorkerResources } from './local-config'
+import { Refusal, localOptions, type WorkerResources } from './local-config'
 import { SEGMENT_QUEUE, controlKey, type JobState, type SegmentProgress, type SegmentReport, type SegmentTask } from './protocol'
 import { SegmentContexts, type Lease, type PoolChoice } from './segment-contexts'
 
@@ -198,7 +198,7 @@ class WorkerRun {
     const known = this.refusals.get(task.jobId)
     if (known) throw new Refusal(known)
     try {
-      return await this.contexts.acquire(task, localModel(task.options, this.options))
+      return await this.contexts.acquire(task, localOptions(task.options, this.options))
     } catch (error) {
       const refusal = error instanceof Refusal ? error : error instanceof CoreError && error.code === 'E_JOB_MISMATCH' ? new Refusal(describeError(error, LIBRARY_WORDING)) : undefined
       if (!refusal) throw error

@@ -1,13 +1,15 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { message, optionName, type MessagePart } from '@anime-upscaler/common'
+import { BUILTIN_DETECTORS } from '@anime-upscaler/stage-detect'
 import { listModels } from '@anime-upscaler/stage-upscale'
 import { DEFAULTS } from '../../defaults'
 import { CoreError } from '../../errors'
 import { CORE_VERSION } from '../../version'
 import type { ResolvedVideoOptions } from '../options'
 import type { ReuseRequest } from '../reuse'
-import { sourceFingerprint } from './checksums'
+import { sha256File, sourceFingerprint } from './checksums'
 
 /** What decides a segment's content, flat, by core's option names (`encoder.crf`, `dedup.hi`): compared key by key. */
 export type JobSettings = Record<string, string | number | boolean | null>
@@ -35,9 +37,18 @@ async function modelIdentity(model: string): Promise<string> {
   return found?.isFile() ? `file ${await sourceFingerprint(file)}` : model
 }
 
-/** A custom detector is named by its `name` (each machine loads its own by that name). */
-function detectorName(detector: unknown): string | undefined {
-  if (detector === undefined || typeof detector === 'string') return detector
+/**
+ * The detector by what it is: a built-in's name, a module file's content (machines and runs load
+ * their own copy from their own path; a file changed under the same name is another detector), or
+ * a detector object's `name`.
+ */
+async function detectorIdentity(detector: unknown): Promise<string | undefined> {
+  if (detector === undefined || (typeof detector === 'string' && (BUILTIN_DETECTORS as readonly string[]).includes(detector))) return detector
+  if (typeof detector === 'string') {
+    const file = resolve(detector.startsWith('file:') ? fileURLToPath(detector) : detector)
+    const found = await stat(file).catch(() => undefined)
+    return found?.isFile() ? `module ${(await sha256File(file)).slice(0, 16)}` : detector
+  }
   const name = (detector as { name?: unknown }).name
   if (typeof name === 'string' && name !== '') return `custom ${name}`
   throw new CoreError('E_INVALID_ARGUMENT', 'input', message`A segmented job needs ${optionName('dedup.detector')} to be a name, a module path or a detector with a name: its segments must be made the same way on every run`, {
@@ -69,7 +80,7 @@ export async function jobSettings(options: ResolvedVideoOptions): Promise<JobSet
   settings.allowTruncated = options.allowTruncated
   flatten('encoder', options.encoder, settings)
   const { detector, ...dedup } = options.dedup
-  flatten('dedup', { ...dedup, detector: detectorName(detector), worker: undefined, concurrency: undefined }, settings)
+  flatten('dedup', { ...dedup, detector: await detectorIdentity(detector), worker: undefined, concurrency: undefined }, settings)
   Object.assign(settings, reuseSettings(options.reuse))
   settings['segments.seconds'] = options.segments?.seconds ?? DEFAULTS.segmentSeconds
   return settings
