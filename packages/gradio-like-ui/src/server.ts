@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +20,7 @@ import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } 
 import { SettingsError } from './settings'
 import { SECURITY_HEADERS, loadStaticFiles } from './static-files'
 import { UploadStore } from './uploads'
+import { makeWorkFolder } from './work-folder'
 
 export { isLoopback, ServerOptionError, type ServerOptionErrorCode, type ServerOptions } from './server-options'
 
@@ -117,9 +118,7 @@ async function shutDown(app: App, server: Server): Promise<void> {
  */
 export async function startServer(serverOptions: ServerOptions = {}): Promise<RunningServer> {
   const options = resolveServerOptions(serverOptions)
-  const parent = options.workDir ?? tmpdir()
-  await mkdir(parent, { recursive: true })
-  const workDir = await mkdtemp(join(parent, 'anime-upscaler-ui-'))
+  const workDir = await makeWorkFolder(options.workDir ?? tmpdir())
   let app: App
   let port = 0
   let closing: Promise<void> | undefined
