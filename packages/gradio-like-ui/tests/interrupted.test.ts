@@ -155,6 +155,16 @@ beforeAll(async () => {
 })
 afterAll(async () => browser?.close())
 
+/** A video job stopped with its server (SIGTERM) once it finished a segment: its place and kept folder. */
+async function interruptedGracefully(name: string): Promise<{ place: Place; keptDir: string }> {
+  const place = new Place(join(temp(), name))
+  const server = await place.start()
+  await startVideoJob(server.url, join(temp(), 'episode.mp4'))
+  const keptDir = await waitForSegments(place, 1, 1)
+  await stopGracefully(server, place)
+  return { place, keptDir }
+}
+
 /** Resumes through the page (Chromium) or the API; the resumed job's id. */
 async function resumeJob(server: ServerProcess, id: string, page: Page | undefined): Promise<string> {
   if (!page) {
@@ -174,6 +184,9 @@ test.each([
   const place = new Place(join(temp(), wholeTree ? 'killed-all' : 'killed'))
   const first = await place.start()
   await startVideoJob(first.url, join(temp(), 'episode.mp4'))
+  // A second video waits in the queue: its source is kept from the start, but it has nothing to resume.
+  await startVideoJob(first.url, join(temp(), 'episode.mp4'))
+  expect(place.kept()).toHaveLength(2)
   const keptDir = await waitForSegments(place, 2, 1)
   const processes = descendants(first.child.pid!)
   if (wholeTree) killTree(first.child.pid!)
@@ -185,8 +198,9 @@ test.each([
   expect(finishedBefore.size).toBeLessThan(total)
 
   const second = await place.start()
-  // The killed server's work folder is removed by the next one.
+  // The killed server's work folder and the queued job's kept source are removed by the next one.
   expect(readdirSync(place.tmp)).toHaveLength(1)
+  expect(place.kept()).toEqual([keptDir])
   const list = await interrupted(second.url)
   expect(list.folder).toBe(place.keptRoot)
   expect(list.jobs).toEqual([expect.objectContaining({ name: 'episode.mp4', segments: total, segmentsDone: finishedBefore.size, sourceMissing: false })])
@@ -224,11 +238,7 @@ test.each([
 }, 300_000)
 
 test('a graceful stop mid-job keeps it; a second Resume is refused, a job whose kept source is gone says so, Discard removes everything', async () => {
-  const place = new Place(join(temp(), 'stopped'))
-  const first = await place.start()
-  await startVideoJob(first.url, join(temp(), 'episode.mp4'))
-  const keptDir = await waitForSegments(place, 1, 1)
-  await stopGracefully(first, place)
+  const { place, keptDir } = await interruptedGracefully('stopped')
   expect(existsSync(join(keptDir, 'job', 'job.json'))).toBe(true)
 
   // Resumed, then stopped gracefully again mid-run: still listed, with more segments done.
@@ -286,11 +296,7 @@ async function discardThroughApi(url: string, id: string): Promise<void> {
 }
 
 test('a kept source that changed is refused with what to do, and removing the failed job removes what was kept', async () => {
-  const place = new Place(join(temp(), 'changed'))
-  const first = await place.start()
-  await startVideoJob(first.url, join(temp(), 'episode.mp4'))
-  const keptDir = await waitForSegments(place, 1, 1)
-  await stopGracefully(first, place)
+  const { place, keptDir } = await interruptedGracefully('changed')
   appendFileSync(join(keptDir, 'input.mp4'), Buffer.alloc(4096, 1))
 
   const second = await place.start()
