@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { AnimeUpscalerError } from './errors'
 
 export interface ExitStatus {
@@ -220,13 +221,27 @@ export function lastLines(text: string, count: number): string[] {
     .slice(-count)
 }
 
-/** Whether a process still runs (one we may not signal counts as running). */
+/**
+ * Whether a process still runs (one we may not signal counts as running). A zombie has ended: it
+ * waits for its parent to collect it, which never happens for an orphan under an init that does
+ * not reap (a container's), and would hold its lock files forever.
+ */
 export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  return !isZombie(pid)
+}
+
+/** Linux: the state in /proc/<pid>/stat ("pid (comm) state …", comm may hold spaces and parentheses). */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z'
+  } catch {
+    return false
   }
 }
 

@@ -1,4 +1,5 @@
-import { LineSplitter, ManagedProcess, runProcess } from '../src'
+import { spawn } from 'node:child_process'
+import { LineSplitter, ManagedProcess, isRunning, runProcess } from '../src'
 
 describe('ManagedProcess', () => {
   test('keeps the last stderr lines and reports the exit', async () => {
@@ -32,6 +33,22 @@ describe('runProcess', () => {
     setImmediate(() => controller.abort())
     await expect(running).rejects.toMatchObject({ code: 'E_ABORTED' })
     await expect(runProcess('/no/such/binary', [])).rejects.toMatchObject({ code: 'E_SPAWN' })
+  })
+})
+
+describe('isRunning', () => {
+  test('a live process runs; an ended one does not, also as a zombie no one collects', async () => {
+    expect(isRunning(process.pid)).toBe(true)
+    // bash starts `sleep 0` and becomes `sleep 5`, which never collects it: `sleep 0` ends as a zombie.
+    const parent = spawn('bash', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))))
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(() => process.kill(zombie, 0)).not.toThrow() // it still has its pid
+      expect(isRunning(zombie)).toBe(false)
+    } finally {
+      parent.kill('SIGKILL')
+    }
   })
 })
 

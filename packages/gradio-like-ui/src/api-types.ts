@@ -113,7 +113,8 @@ export interface JobView {
   pauseRequested: boolean
   /** Place in the queue (1 = next) while waiting. */
   queuePosition?: number
-  info?: { model: string; workers: number; threads: number; mode?: string; capacity?: number; source?: { width: number; height: number; frames: number }; outputWidth?: number; outputHeight?: number }
+  /** `segments`: a video's segments, and how many an earlier run finished (kept, not done again). */
+  info?: { model: string; workers: number; threads: number; mode?: string; capacity?: number; source?: { width: number; height: number; frames: number }; outputWidth?: number; outputHeight?: number; segments?: { count: number; done: number } }
   /** The last progress event from core, as is (new counters such as `unique` pass through). */
   progress?: Record<string, unknown>
   results: ImageResult[]
@@ -190,10 +191,32 @@ export interface ConfigView {
   features: { pauseImages: boolean; pauseVideos: boolean }
 }
 
+/** A video job that stopped before it finished (the server stopped or crashed): it can be resumed or discarded. */
+export interface InterruptedView {
+  id: string
+  /** The video's name as uploaded. */
+  name: string
+  size: number
+  segments: number
+  segmentsDone: number
+  /** When it last did something (ms since 1970). */
+  updatedAt: number
+  settings: UiSettings
+  /** Its kept source video is gone: it cannot be resumed, only discarded. */
+  sourceMissing: boolean
+}
+
+/** GET /api/interrupted, and the `interrupted` event: the jobs and the folder that keeps them. */
+export interface InterruptedList {
+  jobs: InterruptedView[]
+  folder: string
+}
+
 /** GET /api/events: the named events and their data. */
 export interface EventMap {
-  snapshot: { jobs: JobView[]; uploads: UploadView[] }
+  snapshot: { jobs: JobView[]; uploads: UploadView[]; interrupted: InterruptedList }
   job: JobView
   removed: { id: string }
   uploads: { uploads: UploadView[] }
+  interrupted: InterruptedList
 }

@@ -7,7 +7,8 @@ import { closeOnSignals } from './shutdown'
 export const EXIT_USAGE = 2
 
 const USAGE = `Usage: start [--host 127.0.0.1] [--port 7860] [--token <token>] [--open]
-             [--max-upload-mb 2048] [--max-files 50] [--max-jobs 1] [--work-dir <folder>]`
+             [--max-upload-mb 2048] [--max-files 50] [--max-jobs 1] [--work-dir <folder>]
+             [--segment-seconds 60]`
 
 /** The flag of each ServerOptions name, for messages. */
 const FLAG_OF_OPTION: Partial<Record<keyof ServerOptions, string>> = {
@@ -18,6 +19,7 @@ const FLAG_OF_OPTION: Partial<Record<keyof ServerOptions, string>> = {
   maxFiles: '--max-files',
   maxConcurrentJobs: '--max-jobs',
   workDir: '--work-dir',
+  segmentSeconds: '--segment-seconds',
 }
 
 /** A flag's value that must be a whole number. */
@@ -27,6 +29,13 @@ function integer(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const parsed = Number(value)
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) throw new FlagError(`Expected a whole number for --${flag} but received '${value}'`)
+  return parsed
+}
+
+function seconds(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const parsed = Number(value)
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) throw new FlagError(`Expected a positive number of seconds for --${flag} but received '${value}'`)
   return parsed
 }
 
@@ -42,6 +51,7 @@ function serverOptions(argv: string[], log: (line: string) => void): ServerOptio
       'max-files': { type: 'string' },
       'max-jobs': { type: 'string' },
       'work-dir': { type: 'string' },
+      'segment-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -59,6 +69,7 @@ function serverOptions(argv: string[], log: (line: string) => void): ServerOptio
     maxFiles: integer('max-files', values['max-files']),
     maxConcurrentJobs: integer('max-jobs', values['max-jobs']),
     workDir: values['work-dir'],
+    segmentSeconds: seconds('segment-seconds', values['segment-seconds']),
   }
 }
 
@@ -91,7 +102,7 @@ export async function runFromCommandLine(argv: string[], log: (line: string) => 
   }
   log(`anime-upscaler web UI: ${server.url}`)
   if (server.token && !argv.includes('--token')) log('An access token was generated: share the whole address above only with people who may use this machine.')
-  log('Press Ctrl-C to stop (uploads and results are deleted).')
+  log(`Press Ctrl-C to stop (uploads and results are deleted; unfinished video jobs are kept in ${server.keptJobsDir} to be resumed from the page).`)
   void closeOnSignals(server, log).then((code) => process.exit(code))
   return server
 }

@@ -17,6 +17,8 @@ export interface ApiOperation {
   description?: string
   body?: 'settings+uploads' | 'settings+upload' | 'file' | 'frame'
   answer: string
+  /** Answers 201 (something was made). */
+  created?: boolean
   example?: Example
 }
 
@@ -32,7 +34,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   { method: 'delete', path: '/api/uploads', summary: 'Remove every upload (Clear)', answer: 'none' },
   { method: 'post', path: '/api/examples/{example}', summary: "Add one of the project's example inputs as an upload", description: '`picture` or `clip`, made on first use.', answer: 'Upload', example: {} },
   { method: 'post', path: '/api/preview', summary: 'Upscale the centre of an image or of frame 0 of a video', body: 'settings+upload', answer: 'Preview', example: { json: { upload: 'UPLOAD_ID', settings: { model: 'anime4k-s', scale: 2 } } } },
-  { method: 'post', path: '/api/jobs', summary: 'Start a job', description: 'Images go into one job, a video into its own. 429 when the queue is full.', body: 'settings+uploads', answer: 'JobAnswer', example: { json: { uploads: ['UPLOAD_ID'], settings: { model: 'anime4k-s', scale: 2 } } } },
+  { method: 'post', path: '/api/jobs', summary: 'Start a job', description: 'Images go into one job, a video into its own. 429 when the queue is full.', body: 'settings+uploads', answer: 'JobAnswer', created: true, example: { json: { uploads: ['UPLOAD_ID'], settings: { model: 'anime4k-s', scale: 2 } } } },
   { method: 'get', path: '/api/jobs', summary: 'Every job', answer: 'JobList' },
   { method: 'delete', path: '/api/jobs', summary: 'Remove every finished job (Clear finished)', answer: 'none' },
   { method: 'get', path: `/api/jobs/${ID}`, summary: 'One job: state, progress as core reports it, results, errors', answer: 'JobAnswer' },
@@ -44,7 +46,10 @@ export const API_OPERATIONS: ApiOperation[] = [
   { method: 'get', path: `/api/jobs/${ID}/files/{name}`, summary: "A job's file (byte ranges supported); ?download=1 to save it", answer: 'file', example: { output: 'result' } },
   { method: 'get', path: `/api/jobs/${ID}/zip`, summary: "Every output of a job, as a zip (streamed)", answer: 'zip', example: { output: 'results.zip' } },
   { method: 'delete', path: `/api/jobs/${ID}`, summary: 'Remove a job (stopped first) and its files', answer: 'none' },
-  { method: 'get', path: '/api/events', summary: 'Server-Sent Events: snapshot, job, removed, uploads', description: 'An open stream also keeps the uploads waiting.', answer: 'events' },
+  { method: 'get', path: '/api/interrupted', summary: 'Interrupted video jobs: kept after the server stopped or crashed, to resume or discard', description: 'Each keeps its source video and finished segments on disk, in `folder`, until it is resumed (and finishes) or discarded.', answer: 'InterruptedList' },
+  { method: 'post', path: `/api/interrupted/${ID}/resume`, summary: 'Resume an interrupted video job: queued again with its recorded settings, it continues from its finished segments', description: '409 when it is in the queue already, 410 when its kept source video is gone, 404 when it is not listed (resumed or discarded meanwhile).', answer: 'JobAnswer', created: true, example: {} },
+  { method: 'delete', path: `/api/interrupted/${ID}`, summary: 'Discard an interrupted video job: its kept source video and finished segments are deleted', description: '409 when it is in the queue (stop or remove it there).', answer: 'none' },
+  { method: 'get', path: '/api/events', summary: 'Server-Sent Events: snapshot, job, removed, uploads, interrupted', description: 'An open stream also keeps the uploads waiting.', answer: 'events' },
   { method: 'get', path: '/api/openapi.json', summary: 'This description', answer: 'json' },
 ]
 
@@ -86,6 +91,8 @@ const SCHEMAS = {
   JobAnswer: { type: 'object', properties: { job: ref('Job') } },
   JobList: { type: 'object', properties: { jobs: { type: 'array', items: ref('Job') } } },
   Preview: { type: 'object', properties: { before: { type: 'string' }, after: { type: 'string' }, width: { type: 'integer' }, height: { type: 'integer' }, milliseconds: { type: 'integer' } } },
+  Interrupted: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, size: { type: 'integer' }, segments: { type: 'integer' }, segmentsDone: { type: 'integer' }, updatedAt: { type: 'integer', description: 'ms since 1970' }, settings: { type: 'object' }, sourceMissing: { type: 'boolean' } } },
+  InterruptedList: { type: 'object', properties: { jobs: { type: 'array', items: ref('Interrupted') }, folder: { type: 'string', description: 'where they are kept' } } },
   Frame: { type: 'object', properties: { index: { type: 'integer' }, before: { type: 'string' }, after: { type: 'string' } } },
   Config: { type: 'object' },
 }
@@ -97,17 +104,17 @@ function requestBody(body: ApiOperation['body']) {
   return { content: { 'application/json': { schema: { type: 'object', properties: { ...target, settings: settingsSchema() } } } } }
 }
 
-function responses(answer: string) {
+function responses(answer: string, created = false) {
   const error = { description: 'Refused, with the reason', content: { 'application/json': { schema: ref('Error') } } }
   if (answer === 'none') return { 204: { description: 'Done' }, 404: error }
   const content =
     answer === 'events' ? { 'text/event-stream': {} } : answer === 'zip' ? { 'application/zip': {} } : answer === 'file' ? { '*/*': {} } : { 'application/json': { schema: answer === 'json' ? { type: 'object' } : ref(answer) } }
-  return { 200: { description: 'OK', content }, 400: error, 404: error }
+  return { [created ? 201 : 200]: { description: created ? 'Created' : 'OK', content }, 400: error, 404: error }
 }
 
 /** The curl command for an operation; TOKEN and ids are placeholders to fill in. */
 export function curlExample(operation: ApiOperation, base: string, token: boolean): string {
-  const id = operation.path.startsWith('/api/uploads') ? 'UPLOAD_ID' : 'JOB_ID'
+  const id = operation.path.startsWith('/api/uploads') ? 'UPLOAD_ID' : operation.path.startsWith('/api/interrupted') ? 'INTERRUPTED_ID' : 'JOB_ID'
   const path = operation.path.replace('{id}', id).replace('{example}', 'picture').replace('{name}', 'FILE_NAME')
   const parts = ['curl', '-sS']
   if (operation.method !== 'get') parts.push('-X', operation.method.toUpperCase())
@@ -130,7 +137,7 @@ export function openApiDocument(base: string, token: boolean): Record<string, un
       summary: operation.summary,
       ...(operation.description ? { description: operation.description } : {}),
       ...(operation.body ? { requestBody: requestBody(operation.body) } : {}),
-      responses: responses(operation.answer),
+      responses: responses(operation.answer, operation.created),
       'x-codeSamples': [{ lang: 'curl', source: curlExample(operation, base, token) }],
     }
   }

@@ -7,6 +7,7 @@ import type { EventStreams } from './event-streams'
 import type { Examples } from './examples'
 import { contentDisposition, sendFile } from './files'
 import { HttpError, readJson, sendJson, sendNoContent } from './http'
+import type { InterruptedJobs } from './jobs/interrupted'
 import type { JobManager } from './jobs/job-manager'
 import { openApiDocument } from './openapi'
 import type { Previews } from './preview'
@@ -20,6 +21,7 @@ import { uniqueNames, zipStream } from './zip'
 export interface App {
   uploads: UploadStore
   jobs: JobManager
+  interrupted: InterruptedJobs
   previews: Previews
   events: EventStreams
   examples: Examples
@@ -63,7 +65,7 @@ function pageRoutes(app: App): Route[] {
     {
       method: 'GET',
       path: '/api/events',
-      handler: ({ request, response }) => app.events.open(request, response, () => [{ event: 'snapshot', data: { jobs: app.jobs.list(), uploads: app.uploads.list() } }]),
+      handler: ({ request, response }) => app.events.open(request, response, () => [{ event: 'snapshot', data: { jobs: app.jobs.list(), uploads: app.uploads.list(), interrupted: app.interrupted.list() } }]),
     },
   ]
 }
@@ -190,7 +192,22 @@ function jobRoutes(app: App): Route[] {
   ]
 }
 
+function interruptedRoutes(app: App): Route[] {
+  return [
+    { method: 'GET', path: '/api/interrupted', handler: async ({ response }) => sendJson(response, 200, await app.interrupted.refresh()) },
+    { method: 'POST', path: '/api/interrupted/:id/resume', handler: async ({ params, response }) => sendJson(response, 201, { job: await app.interrupted.resume(params.id) }) },
+    {
+      method: 'DELETE',
+      path: '/api/interrupted/:id',
+      handler: async ({ params, response }) => {
+        await app.interrupted.discard(params.id)
+        sendNoContent(response)
+      },
+    },
+  ]
+}
+
 /** Every route of the web app. */
 export function appRoutes(app: App): Route[] {
-  return [...pageRoutes(app), ...uploadRoutes(app), ...jobRoutes(app)]
+  return [...pageRoutes(app), ...uploadRoutes(app), ...jobRoutes(app), ...interruptedRoutes(app)]
 }

@@ -1,4 +1,4 @@
-import { AnimeUpscalerError, message, optionName, type MessagePart } from '@anime-upscaler/core'
+import { AnimeUpscalerError, DEFAULTS, message, optionName, type MessagePart } from '@anime-upscaler/core'
 import { randomBytes } from 'node:crypto'
 import { LIMITS } from './limits'
 
@@ -21,8 +21,14 @@ export interface ServerOptions {
   maxPixels?: number
   /** How long uploads waiting for a job are kept once no page is open, in ms. Default 2 minutes. */
   uploadGraceMs?: number
-  /** Folder in which the server's temporary work folder is made (removed on close). Default: the OS temp folder. */
+  /**
+   * Folder in which the server's temporary work folder is made (removed on close). Default: the OS
+   * temp folder. When given, unfinished video jobs are kept in its `anime-upscaler-ui-jobs` folder
+   * (else in the user's cache folder).
+   */
   workDir?: string
+  /** Length of the segments video jobs are cut into, in seconds: a resumed job redoes at most the segments in progress. Default core's (60). */
+  segmentSeconds?: number
   /** Open the URL in the default browser. Default false. */
   open?: boolean
 }
@@ -57,6 +63,7 @@ export interface ResolvedServerOptions {
   maxPixels?: number
   uploadGraceMs: number
   workDir?: string
+  segmentSeconds: number
   open: boolean
 }
 
@@ -103,6 +110,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   const graceMs = options.uploadGraceMs ?? LIMITS.uploadGraceMs
   if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw invalid('uploadGraceMs', graceMs, 'a whole number of milliseconds', 'use 0 or more, or leave it out for 2 minutes')
   if (options.workDir !== undefined && (typeof options.workDir !== 'string' || options.workDir === '')) throw invalid('workDir', options.workDir, 'a folder path', 'give a folder, or leave it out for the OS temp folder')
+  const segmentSeconds = options.segmentSeconds ?? DEFAULTS.segmentSeconds
+  if (typeof segmentSeconds !== 'number' || !Number.isFinite(segmentSeconds) || segmentSeconds <= 0) throw invalid('segmentSeconds', segmentSeconds, 'a positive number of seconds', `use a length such as 30 or 60, or leave it out for ${DEFAULTS.segmentSeconds}`)
   return {
     host,
     loopback,
@@ -115,6 +124,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxPixels: positiveInteger(options, 'maxPixels', undefined),
     uploadGraceMs: graceMs,
     workDir: options.workDir,
+    segmentSeconds,
     open: options.open === true,
   }
 }

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +8,9 @@ import { configView } from './config'
 import { EventStreams } from './event-streams'
 import { Examples } from './examples'
 import { HttpError, pathSegments, sendError } from './http'
+import { InterruptedJobs } from './jobs/interrupted'
 import { JobManager } from './jobs/job-manager'
+import { KeptJobs, keptRoot } from './jobs/kept-jobs'
 import { addressOf, listen, openBrowser } from './listen'
 import { plainError } from './plain-errors'
 import { Previews } from './preview'
@@ -18,6 +20,7 @@ import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } 
 import { SettingsError } from './settings'
 import { SECURITY_HEADERS, loadStaticFiles } from './static-files'
 import { UploadStore } from './uploads'
+import { makeWorkFolder } from './work-folder'
 
 export { isLoopback, ServerOptionError, type ServerOptionErrorCode, type ServerOptions } from './server-options'
 
@@ -30,7 +33,9 @@ export interface RunningServer {
   token?: string
   /** The temporary folder holding uploads and results; removed by close(). */
   workDir: string
-  /** Stops every job, closes the event streams and connections, and removes the work folder. */
+  /** Where unfinished video jobs are kept (their source and finished segments) until resumed or discarded. */
+  keptJobsDir: string
+  /** Stops every job (unfinished videos are kept to be resumed), closes the event streams and connections, and removes the work folder. */
   close(): Promise<void>
   /** Ends at once, for a second Ctrl-C: kills the job processes (and their ffmpeg) and removes the work folder synchronously. */
   kill(): void
@@ -41,9 +46,13 @@ async function assemble(options: ResolvedServerOptions, workDir: string): Promis
   const tempDir = join(workDir, 'tmp')
   await mkdir(tempDir)
   const examples = new Examples(join(workDir, 'examples'))
+  const kept = new KeptJobs(keptRoot(options.workDir), options.segmentSeconds)
+  await kept.sweep()
+  const jobs = new JobManager({ dir: join(workDir, 'jobs'), tempDir, maxConcurrentJobs: options.maxConcurrentJobs, maxQueuedJobs: options.maxQueuedJobs, maxFiles: options.maxFiles, maxPixels: options.maxPixels, kept })
   const app: App = {
     uploads: new UploadStore(join(workDir, 'uploads'), options.maxUploadBytes, options.maxFiles, options.uploadGraceMs),
-    jobs: new JobManager({ dir: join(workDir, 'jobs'), tempDir, maxConcurrentJobs: options.maxConcurrentJobs, maxQueuedJobs: options.maxQueuedJobs, maxFiles: options.maxFiles, maxPixels: options.maxPixels }),
+    jobs,
+    interrupted: new InterruptedJobs(kept, jobs),
     previews: new Previews(join(workDir, 'previews'), tempDir, options.maxPixels),
     events: new EventStreams(),
     examples,
@@ -60,6 +69,8 @@ async function assemble(options: ResolvedServerOptions, workDir: string): Promis
   })
   app.uploads.onChange((uploads) => app.events.broadcast({ event: 'uploads', data: { uploads } }))
   app.events.onCountChange((open) => app.uploads.setPagesOpen(open))
+  await app.interrupted.refresh()
+  app.interrupted.onChange((list) => app.events.broadcast({ event: 'interrupted', data: list }))
   return app
 }
 
@@ -107,9 +118,7 @@ async function shutDown(app: App, server: Server): Promise<void> {
  */
 export async function startServer(serverOptions: ServerOptions = {}): Promise<RunningServer> {
   const options = resolveServerOptions(serverOptions)
-  const parent = options.workDir ?? tmpdir()
-  await mkdir(parent, { recursive: true })
-  const workDir = await mkdtemp(join(parent, 'anime-upscaler-ui-'))
+  const workDir = await makeWorkFolder(options.workDir ?? tmpdir())
   let app: App
   let port = 0
   let closing: Promise<void> | undefined
@@ -132,6 +141,7 @@ export async function startServer(serverOptions: ServerOptions = {}): Promise<Ru
     port,
     token: options.token,
     workDir,
+    keptJobsDir: app.interrupted.list().folder,
     close: () => (closing ??= shutDown(app, server)),
     kill: () => {
       closing ??= Promise.resolve()

@@ -61,13 +61,18 @@ export interface Session {
   close(): Promise<void>
 }
 
-/** A server and a browser for one test file. */
-export async function openSession(options: ServerOptions = {}): Promise<Session> {
-  const server = await startServer({ port: 0, ...options })
-  const browser = await chromium.launch({
+/** Debian's Chromium, headless. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   })
+}
+
+/** A server and a browser for one test file. */
+export async function openSession(options: ServerOptions = {}): Promise<Session> {
+  const server = await startServer({ port: 0, ...options })
+  const browser = await launchChromium()
   return {
     server,
     browser,
@@ -79,11 +84,16 @@ export async function openSession(options: ServerOptions = {}): Promise<Session>
 }
 
 /** A page of the app, loaded and ready; page errors fail loudly. */
-export async function openPage(session: Session, options: BrowserContextOptions = {}): Promise<Page> {
-  const context = await session.browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, ...options })
+export function openPage(session: Session, options: BrowserContextOptions = {}): Promise<Page> {
+  return openPageAt(session.browser, session.server.url, options)
+}
+
+/** A page of the app at `url` (a server of its own process), loaded and ready. */
+export async function openPageAt(browser: Browser, url: string, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, ...options })
   const page = await context.newPage()
   page.on('pageerror', (error) => console.error('page error:', error))
-  await page.goto(session.server.url)
+  await page.goto(url)
   await page.waitForSelector('body[data-ready="true"]')
   return page
 }

@@ -156,7 +156,8 @@ describeInChromium('the page, as it first appears', () => {
     expect(await seriousViolations(page)).toEqual([])
     const document = (await (await page.request.get(new URL('/api/openapi.json', session.server.url).href)).json()) as { openapi: string; paths: Record<string, Record<string, { 'x-codeSamples': unknown[] }>> }
     expect(document.openapi).toBe('3.1.0')
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/uploads', '/api/jobs', '/api/jobs/{id}/zip', '/api/events']))
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/uploads', '/api/jobs', '/api/jobs/{id}/zip', '/api/events', '/api/interrupted', '/api/interrupted/{id}/resume', '/api/interrupted/{id}']))
+    expect(examples).toContain(`curl -sS -X POST '${session.server.url.replace(/\/$/, '')}/api/interrupted/INTERRUPTED_ID/resume'`)
     expect(document.paths['/api/jobs'].post['x-codeSamples']).toHaveLength(1)
     await page.context().close()
   })

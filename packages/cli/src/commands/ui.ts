@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { CoreError } from '@anime-upscaler/core'
 import type { CliIo, CommandContext } from '../context'
 import { EXIT, type ExitCode } from '../exit-codes'
-import { portNumber, positiveInteger } from '../options'
+import { portNumber, positiveInteger, positiveNumber } from '../options'
 
 interface UiFlags {
   host: string
@@ -13,6 +13,7 @@ interface UiFlags {
   maxUploadMb?: number
   maxFiles?: number
   maxJobs?: number
+  segmentSeconds?: number
 }
 
 type WebApp = typeof import('@anime-upscaler/gradio-like-ui')
@@ -41,10 +42,11 @@ async function uiCommand(flags: UiFlags, io: CliIo): Promise<ExitCode> {
     maxUploadBytes: flags.maxUploadMb === undefined ? undefined : flags.maxUploadMb * 1024 * 1024,
     maxFiles: flags.maxFiles,
     maxConcurrentJobs: flags.maxJobs,
+    segmentSeconds: flags.segmentSeconds,
   })
   io.stderr.write(`anime-upscaler UI running at ${server.url}\n`)
   if (server.token) io.stderr.write(`Access token: ${server.token} (every request needs it; the URL above carries it)\n`)
-  io.stderr.write('Press Ctrl-C to stop; uploads and results are removed when it stops.\n')
+  io.stderr.write(`Press Ctrl-C to stop; uploads and results are removed when it stops. Unfinished video jobs are kept in ${server.keptJobsDir} until resumed or discarded in the page.\n`)
   // Runs until Ctrl-C / SIGTERM; then every job stops and the work folder goes. A second Ctrl-C
   // exits at once: the job processes (and their ffmpeg) are killed and the folder removed first.
   await new Promise<void>((resolve) => {
@@ -62,7 +64,8 @@ export function registerUi(program: Command, { io, setResult }: CommandContext):
     .description('Start the local web app (Gradio-like) and print its URL')
     .option('--host <address>', 'interface to listen on; anything but loopback requires an access token', '127.0.0.1')
     .option('--port <n>', 'port, 0-65535 (default 7860 or the next free one; 0 for any)', portNumber('--port'))
-    .option('--work-dir <folder>', 'where the temporary folder for uploads and results is made (default: the OS temp folder)')
+    .option('--work-dir <folder>', 'where the temporary folder for uploads and results is made (default: the OS temp folder); unfinished video jobs are then kept in its anime-upscaler-ui-jobs folder (default: the cache folder)')
+    .option('--segment-seconds <s>', 'length of the segments video jobs are cut into, so that an interrupted job can be resumed (default 60)', positiveNumber('--segment-seconds'))
     .option('--token <token>', 'access token, 8 or more printable characters (generated and printed when binding beyond loopback)')
     .option('--open', 'open the URL in the default browser')
     .option('--max-upload-mb <n>', 'largest upload in MiB (default 2048)', positiveInteger('--max-upload-mb'))

@@ -2,6 +2,7 @@
 import type { EventMap, JobView } from '../api-types'
 import { $ } from './dom'
 import { syncUploads } from './files'
+import { showInterrupted } from './interrupted'
 import { renderJob } from './job-panel'
 import { renderQueue, selectJob } from './queue'
 import { forgetJob, resetResult } from './results'
@@ -19,12 +20,13 @@ function keep(job: JobView): void {
 export function connect(): void {
   const events = new EventSource('/api/events')
   const banner = $('connection')
-  onEvent(events, 'snapshot', ({ jobs, uploads }) => {
+  onEvent(events, 'snapshot', ({ jobs, uploads, interrupted }) => {
     state.jobs = new Map()
     for (const job of jobs) keep(job)
     if (!state.selectedJob || !state.jobs.has(state.selectedJob)) state.selectedJob = jobs.at(-1)?.id
     resetResult()
     syncUploads(uploads)
+    showInterrupted(interrupted)
     renderQueue()
     renderJob()
     banner.hidden = true
@@ -42,6 +44,7 @@ export function connect(): void {
     else renderQueue()
   })
   onEvent(events, 'uploads', ({ uploads }) => syncUploads(uploads))
+  onEvent(events, 'interrupted', showInterrupted)
   events.addEventListener('error', () => {
     if (events.readyState === EventSource.OPEN) return
     banner.textContent = 'Lost the connection to the server; reconnecting…'

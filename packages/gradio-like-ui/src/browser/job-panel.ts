@@ -56,6 +56,8 @@ function statusSentence(job: JobView): string {
       return `Waiting: ${queueNote(job)}.`
     case 'paused':
       return job.kind === 'video' ? 'Paused: nothing is being decoded, upscaled or encoded. Resume continues where it stopped.' : 'Paused: no new image starts (the ones already started finish). Resume continues the batch.'
+    case 'running':
+      return job.info?.segments?.done ? `Continuing: ${job.info.segments.done} of ${job.info.segments.count} segments were done by an earlier run.` : ''
     case 'stopping':
       return 'Stopping…'
     case 'stopped':

@@ -1,5 +1,5 @@
 // What the page knows: the server's config, the files in the input list, the jobs, what is selected.
-import type { ConfigView, JobView } from '../api-types'
+import type { ConfigView, InterruptedList, JobView } from '../api-types'
 
 /** A file in the input list: uploading, ready (an upload on the server), or refused. */
 export interface FileEntry {
@@ -33,6 +33,8 @@ export const state = {
   receivedAt: new Map<string, number>(),
   /** Jobs whose Pause click has not been answered yet: the page says "Pausing…" meanwhile. */
   pauseSent: new Set<string>(),
+  /** Video jobs kept after the server stopped or crashed, to resume or discard. */
+  interrupted: { jobs: [], folder: '' } as InterruptedList,
 }
 
 let nextKey = 1

@@ -9,6 +9,7 @@ import type { Upload } from '../uploads'
 import { extractFramePair, type ComparedFrame } from './frames'
 import { startImageRun } from './image-run'
 import { ACTIVE_STATES, Job, type JobFile } from './job'
+import type { KeptJob, KeptJobs } from './kept-jobs'
 import type { RunHooks } from './launch'
 import { startVideoRun } from './video-run'
 
@@ -22,12 +23,14 @@ export interface JobManagerOptions {
   maxQueuedJobs: number
   maxFiles: number
   maxPixels?: number
+  /** Where video jobs are kept so that they can be resumed. */
+  kept: KeptJobs
 }
 
 export type JobListener = (event: { type: 'job'; job: JobView; urgent: boolean } | { type: 'removed'; id: string }) => void
 
-/** A file a job is made from: an upload, or the input of an earlier job. */
-interface JobSource {
+/** A file a job is made from: an upload, the input of an earlier job, or a kept video. */
+export interface JobSource {
   path: string
   name: string
   size: number
@@ -86,15 +89,43 @@ export class JobManager {
     const old = this.require(id)
     if (old.state !== 'stopped' && old.state !== 'failed') throw new HttpError(409, 'Only a stopped or failed job can be retried')
     const sources = old.inputs.map(({ path, name, size, type, file }) => ({ path, name, size, mime: type, extension: extname(file), kind: old.kind }))
-    const job = await this.createFrom(sources, old.settings)
+    // A failed video continues from the segments it finished.
+    const job = await this.createFrom(sources, old.settings, old.kept)
+    old.kept = undefined
     await this.remove(id)
     return this.viewOf(job)
   }
 
-  private async createFrom(sources: JobSource[], settings: UiSettings): Promise<Job> {
+  /** Queues a kept video job again (an interrupted one): it continues from the segments it finished. */
+  async createResumed(source: Omit<JobSource, 'kind'>, settings: UiSettings, kept: KeptJob): Promise<JobView> {
+    return this.viewOf(await this.createFrom([{ ...source, kind: 'video' }], settings, kept))
+  }
+
+  /** The kept jobs this server holds (queued, running, or failed and not removed yet). */
+  heldKept(): Set<string> {
+    return new Set([...this.jobs.values()].flatMap((job) => (job.kept ? [job.kept.id] : [])))
+  }
+
+  private async createFrom(sources: JobSource[], settings: UiSettings, kept?: KeptJob): Promise<Job> {
     this.checkCreate(sources)
     const id = randomId()
     const job = new Job(id, sources[0].kind, join(this.options.dir, id), settings)
+    if (job.kind === 'video') job.kept = await this.keep(sources[0], settings, kept)
+    try {
+      await this.placeInputs(job, sources)
+    } catch (error) {
+      // A video kept for this job alone goes; one given stays where it was.
+      if (job.kept && !kept) await this.options.kept.discard(job.kept)
+      await rm(job.dir, { recursive: true, force: true })
+      throw error
+    }
+    this.jobs.set(job.id, job)
+    this.changed(job)
+    this.schedule()
+    return job
+  }
+
+  private async placeInputs(job: Job, sources: JobSource[]): Promise<void> {
     await mkdir(job.inDir, { recursive: true })
     await mkdir(job.outDir, { recursive: true })
     for (const [index, source] of sources.entries()) {
@@ -105,10 +136,13 @@ export class JobManager {
       job.inputs.push({ name: source.name, file, size: source.size, type: source.mime, path, display: BROWSER_IMAGES.includes(source.mime) ? file : undefined })
       job.addFile({ name: file, path, mime: source.mime, downloadName: source.name, role: 'input' })
     }
-    this.jobs.set(job.id, job)
-    this.changed(job)
-    this.schedule()
-    return job
+  }
+
+  /** A video's kept folder: a new one, or the one given (resumed, retried), held by this server. */
+  private async keep(source: JobSource, settings: UiSettings, kept: KeptJob | undefined): Promise<KeptJob> {
+    if (!kept) return this.options.kept.create(source, settings)
+    await this.options.kept.hold(kept.dir)
+    return kept
   }
 
   private checkCreate(sources: JobSource[]): void {
@@ -155,22 +189,41 @@ export class JobManager {
   private async end(job: Job, error?: ProcessError): Promise<void> {
     if (job.isFinished) return
     job.process = undefined
-    if (job.stopRequested || error?.code === 'E_ABORTED') {
-      // A stopped job leaves no output: what was written is removed with the folder.
-      await this.dropOutputs(job)
-      job.markFinished('stopped')
-    } else if (error !== undefined) {
-      await this.dropOutputs(job)
-      job.error = { ...plainError(error, job.names()), ...(error.detail ? { detail: error.detail } : {}) }
-      job.markFinished('failed')
-    } else if (job.outputs.length === 0) {
-      job.error = { message: job.failures.length === 1 ? job.failures[0].message : `None of the ${job.failures.length} images could be upscaled; see each one's reason below.` }
-      job.markFinished('failed')
-    } else {
-      job.markFinished('done')
-    }
+    const state = this.outcome(job, error)
+    // A stopped or failed job leaves no output: what was written is removed with the folder.
+    if (state === 'stopped' || error !== undefined) await this.dropOutputs(job)
+    await this.settleKept(job, state)
+    job.markFinished(state)
     this.changed(job)
     this.schedule()
+  }
+
+  /** How the run ended, with the error said for the page. */
+  private outcome(job: Job, error: ProcessError | undefined): 'done' | 'failed' | 'stopped' {
+    if (job.stopRequested || error?.code === 'E_ABORTED') return 'stopped'
+    if (error !== undefined) {
+      job.error = { ...plainError(error, job.names()), ...(error.detail ? { detail: error.detail } : {}) }
+      if (error.code === 'E_JOB_MISMATCH') job.error.message = `"${job.title}" cannot continue from its finished segments: its kept source video changed, or they were made by another version of the app. Remove this job and upscale the video again.`
+      return 'failed'
+    }
+    if (job.outputs.length > 0) return 'done'
+    job.error = { message: job.failures.length === 1 ? job.failures[0].message : `None of the ${job.failures.length} images could be upscaled; see each one's reason below.` }
+    return 'failed'
+  }
+
+  /**
+   * A video's kept folder once it ended: gone when done or stopped by the user; kept when the server
+   * is shutting down or it failed, if core kept its finished segments (resumable, or Retry continues).
+   */
+  private async settleKept(job: Job, state: 'done' | 'failed' | 'stopped'): Promise<void> {
+    const kept = job.kept
+    if (!kept) return
+    if (state === 'done' || (state === 'stopped' && !this.closing)) {
+      job.kept = undefined
+      await this.options.kept.discard(kept)
+    } else if (!(await this.options.kept.release(kept))) {
+      job.kept = undefined
+    }
   }
 
   private async dropOutputs(job: Job): Promise<void> {
@@ -203,6 +256,7 @@ export class JobManager {
     job.stopRequested = true
     if (job.state === 'queued') {
       await this.dropOutputs(job)
+      await this.settleKept(job, 'stopped')
       job.markFinished('stopped')
       this.changed(job)
       this.schedule()
@@ -223,6 +277,9 @@ export class JobManager {
     job.removed = true
     await this.halt(job)
     this.jobs.delete(id)
+    // A failed video's finished segments go with it.
+    if (job.kept) await this.options.kept.discard(job.kept)
+    job.kept = undefined
     await this.deleteFolder(job)
     for (const listener of this.listeners) listener({ type: 'removed', id })
     for (const waiting of this.queued()) this.changed(waiting)

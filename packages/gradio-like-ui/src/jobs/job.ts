@@ -2,6 +2,7 @@ import { extname, join } from 'node:path'
 import type { ImageResult } from '@anime-upscaler/core'
 import type { JobInputView, JobState, JobView, PlainError, UiSettings } from '../api-types'
 import type { JobProcess } from '../job-process'
+import type { KeptJob } from './kept-jobs'
 
 export const ACTIVE_STATES: readonly JobState[] = ['running', 'paused', 'stopping']
 export const FINISHED_STATES: readonly JobState[] = ['done', 'failed', 'stopped']
@@ -48,6 +49,8 @@ export class Job {
   private pausedMs = 0
   stopRequested = false
   process?: JobProcess
+  /** A video's source and job folder, kept outside the work folder so that it can be resumed. */
+  kept?: KeptJob
   /** Resolves once the job is done, failed or stopped. */
   readonly finished: Promise<void>
   private resolveFinished!: () => void
@@ -90,6 +93,7 @@ export class Job {
   names(): Map<string, string> {
     const names = new Map<string, string>()
     for (const input of this.inputs) names.set(input.path, input.name)
+    if (this.kept) names.set(this.kept.input, this.inputs[0].name)
     for (const file of this.files.values()) if (file.role !== 'input') names.set(file.path, file.downloadName)
     names.set(this.dir, 'the job folder')
     return names
