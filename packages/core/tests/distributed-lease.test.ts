@@ -11,7 +11,7 @@ import { RedisServer } from '../../../tools/src/redis-server'
 import { probe, resolveFfmpeg, upscaleVideoToFile } from '../src'
 import { SEGMENT_QUEUE, type SegmentTask } from '../src/video/distributed/protocol'
 import { runSegmentWorker, type WorkerEvent } from '../src/video/distributed/worker'
-import { useTempDir } from './helpers'
+import { endWorkerAndQueue, useTempDir } from './helpers'
 
 const CORE = resolve(__dirname, '../dist/index.cjs')
 const dir = useTempDir()
@@ -73,10 +73,6 @@ test("a coordinator killed mid-job: its lease runs out, the worker stops the job
     expect(readdirSync(dir()).sort()).toEqual(['clip.mkv', 'out.mkv'])
     expect(await control.keys('anime-upscaler:job:*')).toEqual([])
   } finally {
-    stop.abort()
-    await worker
-    await queue.obliterate({ force: true })
-    await queue.close()
-    control.disconnect()
+    await endWorkerAndQueue(stop, worker, queue, control)
   }
 }, 180_000)

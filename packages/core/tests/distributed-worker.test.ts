@@ -12,7 +12,7 @@ import { SEGMENT_QUEUE, controlKey, segmentJobId, type SegmentTask } from '../sr
 import { runSegmentWorker, type WorkerEvent } from '../src/video/distributed/worker'
 import { planSegmentedJob } from '../src/video/segments/job'
 import { CORE_VERSION } from '../src/version'
-import { useTempDir } from './helpers'
+import { endWorkerAndQueue, useTempDir } from './helpers'
 
 const dir = useTempDir()
 let redis: RedisServer
@@ -63,10 +63,6 @@ test("a task of another core version is refused, said once, and goes back to the
     expect(existsSync(task.file)).toBe(false)
     expect(readdirSync(dir()).filter((name) => name.includes('partial'))).toEqual([])
   } finally {
-    stop.abort()
-    await running
-    await queue.obliterate({ force: true })
-    await queue.close()
-    control.disconnect()
+    await endWorkerAndQueue(stop, running, queue, control)
   }
 }, 60_000)

@@ -138,3 +138,12 @@ Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
 Dialogue: 0,0:00:00.50,0:00:02.00,Default,,0,0,0,,Hello
 `
 }
+
+/** Ends a distributed test's worker (in this process) and its clients: the worker stops, the queue is emptied and closed. */
+export async function endWorkerAndQueue(stop: AbortController, worker: Promise<void>, queue: { obliterate(opts: { force: boolean }): Promise<void>; close(): Promise<void> }, control: { disconnect(): void }): Promise<void> {
+  stop.abort()
+  await worker
+  await queue.obliterate({ force: true })
+  await queue.close()
+  control.disconnect()
+}

@@ -1,4 +1,4 @@
-import { Observable, Subject, concat, of, tap, type MonoTypeOperatorFunction } from 'rxjs'
+import { Observable, Subject, concat, defer, of, tap, type MonoTypeOperatorFunction } from 'rxjs'
 
 /**
  * Backpressure of the video pipeline, as one named thing. RxJS pushes and has no backpressure of
@@ -17,9 +17,16 @@ export class CreditGate {
 
   constructor(readonly capacity: number) {}
 
-  /** Credits for the source: `capacity` at first, then one per release (none while paused). */
+  /**
+   * Credits for the source: `capacity` at first, then one per release (none while paused). A gate
+   * paused before the source starts holds the first `capacity` too: nothing is decoded until it resumes.
+   */
   get demand(): Observable<number> {
-    return concat(of(this.capacity), this.grants)
+    return defer(() => {
+      if (!this.pausedNow) return concat(of(this.capacity), this.grants)
+      this.held += this.capacity
+      return this.grants
+    })
   }
 
   /** Frames between the source and the sink right now. */
