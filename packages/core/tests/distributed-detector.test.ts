@@ -4,18 +4,16 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { RedisServer } from '../../../tools/src/redis-server'
 import { probe, resolveFfmpeg, upscaleVideoToFile, type UpscaleVideoOptions } from '../src'
 import { runSegmentWorker, type WorkerEvent } from '../src/video/distributed/worker'
-import { useTempDir } from './helpers'
+import { useRedisServer, useTempDir } from './helpers'
 
 const dir = useTempDir()
 /** Odd frames repeat the last kept one (segments start on even frames: 24 per second). */
 const ODD_FRAMES = 'export default { name: "odd frames", compare: (kept, current) => current.index % 2 === 1 }\n'
-let redis: RedisServer
+const redis = useRedisServer()
 let input = ''
-beforeAll(async () => {
-  redis = await RedisServer.start()
+beforeAll(() => {
   input = join(dir(), 'clip.mkv')
   execFileSync(resolveFfmpeg(), ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=24:duration=3', '-c:v', 'libx264', '-g', '24', input])
   for (const [folder, content] of [['coordinator', ODD_FRAMES], ['worker', ODD_FRAMES], ['other', ODD_FRAMES.replace('% 2 === 1', '% 3 === 1')]]) {
@@ -23,19 +21,15 @@ beforeAll(async () => {
     writeFileSync(join(dir(), folder, 'odd.mjs'), content)
   }
 })
-afterAll(async () => {
-  await redis?.stop()
-})
-
 function jobOptions(signal?: AbortSignal): UpscaleVideoOptions {
-  return { model: 'anime4k-s', encoder: { preset: 'ultrafast' }, dedup: { detector: join(dir(), 'coordinator', 'odd.mjs') }, queue: { redis: redis.url }, segments: { seconds: 1 }, overwrite: true, signal }
+  return { model: 'anime4k-s', encoder: { preset: 'ultrafast' }, dedup: { detector: join(dir(), 'coordinator', 'odd.mjs') }, queue: { redis: redis().url }, segments: { seconds: 1 }, overwrite: true, signal }
 }
 
 /** Runs `body` with a worker that has `detectorFiles`, then stops the worker. */
 async function withWorker(detectorFiles: string[], body: (events: WorkerEvent[]) => Promise<void>): Promise<void> {
   const events: WorkerEvent[] = []
   const stop = new AbortController()
-  const worker = runSegmentWorker({ redis: redis.url, signal: stop.signal, pool: { workers: 1, threads: 1 }, detectorFiles, onEvent: (event) => events.push(event) })
+  const worker = runSegmentWorker({ redis: redis().url, signal: stop.signal, pool: { workers: 1, threads: 1 }, detectorFiles, onEvent: (event) => events.push(event) })
   try {
     await body(events)
   } finally {

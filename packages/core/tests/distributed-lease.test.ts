@@ -7,21 +7,14 @@ import { readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
-import { RedisServer } from '../../../tools/src/redis-server'
 import { probe, resolveFfmpeg, upscaleVideoToFile } from '../src'
 import { SEGMENT_QUEUE, type SegmentTask } from '../src/video/distributed/protocol'
 import { runSegmentWorker, type WorkerEvent } from '../src/video/distributed/worker'
-import { endWorkerAndQueue, useTempDir } from './helpers'
+import { endWorkerAndQueue, useRedisServer, useTempDir } from './helpers'
 
 const CORE = resolve(__dirname, '../dist/index.cjs')
 const dir = useTempDir()
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await RedisServer.start()
-})
-afterAll(async () => {
-  await redis?.stop()
-})
+const redis = useRedisServer()
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
@@ -45,11 +38,11 @@ test("a coordinator killed mid-job: its lease runs out, the worker stops the job
   const options = { model: 'anime4k-l', encoder: { preset: 'ultrafast' as const }, segments: { seconds: 1 } }
   const events: WorkerEvent[] = []
   const stop = new AbortController()
-  const worker = runSegmentWorker({ redis: redis.url, signal: stop.signal, pool: { workers: 1, threads: 1 }, onEvent: (event) => events.push(event) })
-  const queue = new Queue<SegmentTask>(SEGMENT_QUEUE, { connection: { host: '127.0.0.1', port: redis.port } })
-  const control = new Redis(redis.url)
+  const worker = runSegmentWorker({ redis: redis().url, signal: stop.signal, pool: { workers: 1, threads: 1 }, onEvent: (event) => events.push(event) })
+  const queue = new Queue<SegmentTask>(SEGMENT_QUEUE, { connection: { host: '127.0.0.1', port: redis().port } })
+  const control = new Redis(redis().url)
   try {
-    const script = `require(${JSON.stringify(CORE)}).upscaleVideoToFile(${JSON.stringify(input)}, ${JSON.stringify(output)}, ${JSON.stringify({ ...options, queue: { redis: redis.url, coordinatorTimeout: 2 } })})`
+    const script = `require(${JSON.stringify(CORE)}).upscaleVideoToFile(${JSON.stringify(input)}, ${JSON.stringify(output)}, ${JSON.stringify({ ...options, queue: { redis: redis().url, coordinatorTimeout: 2 } })})`
     const coordinator = spawn(process.execPath, ['-e', script], { stdio: 'ignore' })
     await nextEvent(events, (event) => event.type === 'segment')
     coordinator.kill('SIGKILL')
@@ -67,7 +60,7 @@ test("a coordinator killed mid-job: its lease runs out, the worker stops the job
     expect(await queue.getJobCounts('wait', 'active', 'delayed')).toEqual({ wait: 0, active: 0, delayed: 0 })
 
     // The same job again, from this process: it continues and finishes.
-    const done = await upscaleVideoToFile(input, output, { ...options, queue: { redis: redis.url } })
+    const done = await upscaleVideoToFile(input, output, { ...options, queue: { redis: redis().url } })
     expect(done.frames).toBe(144)
     expect((await probe(output)).video.frameCount).toBe(144)
     expect(readdirSync(dir()).sort()).toEqual(['clip.mkv', 'out.mkv'])

@@ -6,37 +6,30 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { BehaviorSubject, lastValueFrom, tap } from 'rxjs'
-import { RedisServer } from '../../../tools/src/redis-server'
 import { probe, resolveFfmpeg, type VideoEvent } from '../src'
 import { controlKey } from '../src/video/distributed/protocol'
 import { runSegmentWorker } from '../src/video/distributed/worker'
 import { upscaleVideo } from '../src/video/upscale-video'
-import { useTempDir } from './helpers'
+import { useRedisServer, useTempDir } from './helpers'
 
 const dir = useTempDir()
 /** The job's frames encoded so far, from its last progress event. */
 let latest = 0
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await RedisServer.start()
-})
-afterAll(async () => {
-  await redis?.stop()
-})
+const redis = useRedisServer()
 
 test('a pause holds every worker of the job; resuming finishes it', async () => {
   const input = join(dir(), 'clip.mkv')
   execFileSync(resolveFfmpeg(), ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=24:duration=4', '-c:v', 'libx264', '-g', '24', input])
   const output = join(dir(), 'out.mkv')
   const stop = new AbortController()
-  const worker = runSegmentWorker({ redis: redis.url, signal: stop.signal, pool: { workers: 1, threads: 1 } })
-  const control = new Redis(redis.url)
+  const worker = runSegmentWorker({ redis: redis().url, signal: stop.signal, pool: { workers: 1, threads: 1 } })
+  const control = new Redis(redis().url)
   const paused = new BehaviorSubject(false)
   let encodedWhenPaused = -1
   let encodedAfterWait = -1
   let pausedStates: (string | null)[] = []
   try {
-    const events = upscaleVideo(input, output, { model: 'anime4k-s', encoder: { preset: 'ultrafast' }, queue: { redis: redis.url }, segments: { seconds: 1 }, paused })
+    const events = upscaleVideo(input, output, { model: 'anime4k-s', encoder: { preset: 'ultrafast' }, queue: { redis: redis().url }, segments: { seconds: 1 }, paused })
     let pausing: Promise<void> | undefined
     const last = await lastValueFrom(
       events.pipe(

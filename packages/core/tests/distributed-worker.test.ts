@@ -6,22 +6,15 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
-import { RedisServer } from '../../../tools/src/redis-server'
 import { resolveFfmpeg } from '../src'
 import { SEGMENT_QUEUE, controlKey, segmentJobId, type SegmentTask } from '../src/video/distributed/protocol'
 import { runSegmentWorker, type WorkerEvent } from '../src/video/distributed/worker'
 import { planSegmentedJob } from '../src/video/segments/job'
 import { CORE_VERSION } from '../src/version'
-import { endWorkerAndQueue, useTempDir } from './helpers'
+import { endWorkerAndQueue, useRedisServer, useTempDir } from './helpers'
 
 const dir = useTempDir()
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await RedisServer.start()
-})
-afterAll(async () => {
-  await redis?.stop()
-})
+const redis = useRedisServer()
 
 test("a task of another core version is refused, said once, and goes back to the queue", async () => {
   const input = join(dir(), 'clip.mkv')
@@ -30,7 +23,7 @@ test("a task of another core version is refused, said once, and goes back to the
   const job = { ...planned, settings: { ...planned.settings, coreVersion: '0.0.0-other' } }
   const task: SegmentTask = { jobId: 'other-version', job, index: 0, file: join(dir(), 'segment.seg'), options: { model: 'anime4k-s', segments: { seconds: 1 } } }
 
-  const connection = { host: '127.0.0.1', port: redis.port }
+  const connection = { host: '127.0.0.1', port: redis().port }
   const queue = new Queue<SegmentTask>(SEGMENT_QUEUE, { connection })
   const control = new Redis(connection)
   const stop = new AbortController()
@@ -38,7 +31,7 @@ test("a task of another core version is refused, said once, and goes back to the
   let onRefused = () => undefined as void
   const refused = new Promise<void>((resolve) => (onRefused = resolve))
   const running = runSegmentWorker({
-    redis: redis.url,
+    redis: redis().url,
     signal: stop.signal,
     pool: { workers: 1, threads: 1 },
     onEvent: (event) => {

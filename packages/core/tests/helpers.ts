@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { deflateSync, crc32 } from 'node:zlib'
 import { lastValueFrom, tap } from 'rxjs'
 import { resolveFfmpeg, resolveFfprobe } from '@anime-upscaler/stage-extract'
+import { RedisServer } from '../../../tools/src/redis-server'
 import { upscaleVideo, type UpscaleVideoOptions } from '../src'
 
 /** A temp folder removed after the test file's tests. */
@@ -48,6 +49,18 @@ export async function stopAfter(input: string, output: string, segments: number,
     }),
   )
   return lastValueFrom(events).catch((error: unknown) => error)
+}
+
+/** A redis-server of the test file's own (own port and data folder), stopped after its tests. */
+export function useRedisServer(): () => RedisServer {
+  let server: RedisServer | undefined
+  beforeAll(async () => {
+    server = await RedisServer.start()
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+  return () => server!
 }
 
 /** ../shared/fixtures from the repository root, or undefined on a clone without them. */
