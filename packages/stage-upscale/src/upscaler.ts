@@ -25,6 +25,11 @@ export interface Upscaler {
   upscaleToYuv420(image: EngineImage, color: YuvColor): Promise<Yuv420Image>
   /** Time spent by the workers so far, summed over every finished image. */
   readonly timing: Readonly<UpscaleTiming>
+  /**
+   * Fails every image not returned yet and ends the workers. Resolves once the idle workers have
+   * ended; a model call in progress is not waited for (onnxruntime cannot interrupt it): its result
+   * is dropped and its thread ends right after it, in the background (`activeModelCalls()`).
+   */
   close(): Promise<void>
 }
 
@@ -60,9 +65,10 @@ function checkThreadBudget(workers: number, threads: number, given: { workers?: 
 let callsInProgress = 0
 
 /**
- * How many images the workers of every pool in this process are upscaling right now. A process must
- * not exit while it is above 0: onnxruntime aborts the whole process when a worker is torn down
- * inside a call. (Closing a pool waits for its calls; a forced exit should wait for this to be 0.)
+ * How many images the workers of every pool in this process are upscaling right now, including
+ * the calls a closed pool lets finish. A process must not `process.exit()` while it is above 0:
+ * onnxruntime aborts the whole process when a worker is torn down inside a call (a process that
+ * ends on its own waits for them: their threads keep it alive).
  */
 export function activeModelCalls(): number {
   return callsInProgress
@@ -215,21 +221,25 @@ class WorkerPool implements Upscaler {
     for (const job of this.queue.splice(0)) job.reject(error)
   }
 
-  /** Workers finish their current call and release their session; only the unresponsive are terminated. */
+  /**
+   * Every worker ends after its current call, releasing its session; only the unresponsive are
+   * terminated. Waits for the idle ones: a stop must not wait for a call whose result nobody wants.
+   */
   private async terminate(): Promise<void> {
     this.closed = true
-    const closing = this.pool.filter((worker) => !worker.exited).map(
-      (worker) =>
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(() => void worker.thread.terminate(), CLOSE_TIMEOUT_MS)
-          worker.thread.once('exit', () => {
-            clearTimeout(timer)
-            resolve()
-          })
-          worker.thread.postMessage({ type: 'close' } satisfies WorkerRequest)
-        }),
-    )
-    await Promise.all(closing)
+    const ending = this.pool.filter((worker) => !worker.exited).map((worker) => ({ idle: !worker.busy, ended: this.end(worker) }))
+    await Promise.all(ending.filter(({ idle }) => idle).map(({ ended }) => ended))
+  }
+
+  private end(worker: PoolWorker): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void worker.thread.terminate(), CLOSE_TIMEOUT_MS)
+      worker.thread.once('exit', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      worker.thread.postMessage({ type: 'close' } satisfies WorkerRequest)
+    })
   }
 
   /** Queues one image once its request is valid; `validate` throws what is wrong with it. */
@@ -255,7 +265,7 @@ class WorkerPool implements Upscaler {
     return this.submit<Yuv420Image>(image, { target: {}, yuv420: color }, () => assertYuvColor('color', color))
   }
 
-  /** Fails what waits, lets each worker finish its current call, and resolves once every thread has ended (the same promise for every caller). */
+  /** Fails what waits and ends the workers; resolves once the idle ones have ended (the same promise for every caller). */
   close(): Promise<void> {
     if (!this.closing) {
       this.fail(new UpscaleError('E_CLOSED', 'The upscaler was closed before this image was done'))

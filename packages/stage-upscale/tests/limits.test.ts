@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os'
-import { UpscaleEngine, UpscaleError, createUpscaler } from '../src'
+import { UpscaleEngine, UpscaleError, activeModelCalls, createUpscaler } from '../src'
 
 describe('limits that keep a stop fast', () => {
   test('worker and thread counts far beyond the machine are refused, naming the limit', async () => {
@@ -28,4 +28,20 @@ describe('limits that keep a stop fast', () => {
       await Promise.all([whole.close(), tight.close()])
     }
   })
+
+  test('closing a pool does not wait for the call in progress: the image fails at once, the call ends in the background', async () => {
+    // 1920x1080 through anime4k-l as one window: a single call of a second or more on this machine.
+    const upscaler = await createUpscaler({ model: 'anime4k-l', workers: 1, threads: 1, tile: 2048, callBudgetMs: 60_000, memoryBudget: 8 * 2 ** 30 })
+    const image = { data: new Uint8Array(1920 * 1080 * 3).fill(90), width: 1920, height: 1080, channels: 3 }
+    const result = upscaler.upscale(image).catch((error: unknown) => error)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(activeModelCalls()).toBe(1)
+    const closing = Date.now()
+    await upscaler.close()
+    expect(await result).toMatchObject({ code: 'E_CLOSED' })
+    // Closed within moments, while the call still runs; it is counted until it ends.
+    expect(Date.now() - closing).toBeLessThan(100)
+    expect(activeModelCalls()).toBe(1)
+    while (activeModelCalls() > 0) await new Promise((resolve) => setTimeout(resolve, 20))
+  }, 60_000)
 })
