@@ -1,10 +1,11 @@
 import { BehaviorSubject, Observable, filter, firstValueFrom, lastValueFrom, type Subscriber, type Subscription } from 'rxjs'
-import { createUpscaler, planOutput, type ModelInfo, type TargetSize, type Upscaler, type UpscalerOptions } from '@anime-upscaler/stage-upscale'
+import { planOutput, type ModelInfo, type TargetSize, type Upscaler, type UpscalerOptions } from '@anime-upscaler/stage-upscale'
 import { DEFAULTS } from './defaults'
 import { CoreError, toCoreError, type CoreErrorCode, type Stage } from './errors'
 import { readImage, writeImage, type DecodedImage } from './image-io'
 import { refuseExistingOutputs, type ImageJob } from './image-jobs'
 import { checkOutputSize } from './limits'
+import { startWorkers } from './start-workers'
 import { WorkClock } from './work-clock'
 
 export interface UpscaleImagesOptions extends UpscalerOptions {
@@ -113,7 +114,7 @@ class ImageBatch {
       if (this.options.signal?.aborted) throw aborted()
       await refuseExistingOutputs(this.jobs, this.options.overwrite)
       const { target: _target, overwrite: _overwrite, quality: _quality, maxPixels: _maxPixels, maxOutputPixels: _max, paused: _paused, signal: _signal, ...pool } = this.options
-      this.upscaler = await createUpscaler(pool)
+      this.upscaler = await startWorkers(pool, this.options.signal, aborted)
       if (this.stopped) throw aborted()
       this.startBatch(this.upscaler)
       await this.processAll(this.upscaler)

@@ -1,10 +1,11 @@
 import { checkOutputPath } from '@anime-upscaler/common'
 import { probe, type MediaInfo } from '@anime-upscaler/stage-extract'
 import { planSave, type SavePlan } from '@anime-upscaler/stage-save'
-import { createUpscaler, listModels, type Upscaler } from '@anime-upscaler/stage-upscale'
+import { listModels, type Upscaler } from '@anime-upscaler/stage-upscale'
 import { DEFAULTS } from '../defaults'
 import { CoreError } from '../errors'
 import { checkOutputSize } from '../limits'
+import { startWorkers } from '../start-workers'
 import type { ResolvedVideoOptions } from './options'
 import { encoderRequest, pipelineMode, planVideo, targetSize, type VideoPlan } from './plan'
 
@@ -44,15 +45,17 @@ export async function probeVideo(input: string, output: string, options: Resolve
   return { info, save }
 }
 
-/**
- * Starts the model's workers and makes the job's plan. Starting the workers cannot be interrupted:
- * a stop that came meanwhile is honoured once they run (they are closed, `E_ABORTED`).
- */
+function stoppedBeforeFirstFrame(): CoreError {
+  return new CoreError('E_ABORTED', 'upscale', 'Stopped before the first frame; nothing was written')
+}
+
+/** Starts the model's workers (a stop meanwhile is `E_ABORTED` at once) and makes the job's plan. */
 export async function loadModel(input: string, output: string, { info, save }: ProbedVideo, options: ResolvedVideoOptions, signal: AbortSignal): Promise<{ plan: VideoPlan; upscaler: Upscaler }> {
   const mode = pipelineMode(options, info)
-  const upscaler = await createUpscaler(mode === 'sequential' ? { ...options.pool, workers: 1 } : options.pool)
+  const stop = options.signal ? AbortSignal.any([signal, options.signal]) : signal
+  const upscaler = await startWorkers(mode === 'sequential' ? { ...options.pool, workers: 1 } : options.pool, stop, stoppedBeforeFirstFrame)
   try {
-    if (signal.aborted || options.signal?.aborted) throw new CoreError('E_ABORTED', 'upscale', 'Stopped before the first frame; nothing was written')
+    if (stop.aborted) throw stoppedBeforeFirstFrame()
     return { plan: planVideo({ input, output, info, options, upscaler, save }), upscaler }
   } catch (error) {
     await upscaler.close()
