@@ -1,51 +1,52 @@
 #!/usr/bin/env node
-// Signals are handled before anything heavy loads (core, sharp, onnxruntime take a while to
-// import): a Ctrl-C in the first second is a clean stop like any other, never a kill by signal.
-import { EXIT } from './exit-codes'
+// The command's entry: it runs the command in a process of its own (work.js) and only relays stops
+// and the exit code. onnxruntime cannot interrupt a model call, and a process cannot exit while
+// one runs in a worker thread (it aborts, exit 134), so a stop would otherwise wait for the call in
+// progress: seconds for a big frame on a loaded machine. Once the work process has cleaned up
+// (ffmpeg ended, no partial file, no temporary file), this process ends it and exits at once.
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import type { StopRequest, WorkDone } from './work-protocol'
 
-/** How long a forced exit waits for the model calls in progress (each is kept short by the call budget). */
-const FORCE_WAIT_MS = 3000
+// The handlers come first: a signal from now on is relayed (the handlers run after this module,
+// once `work` exists), never the default action that would orphan the work process.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (work.connected) work.send({ type: 'stop' } satisfies StopRequest)
+  })
+}
+// The work process is not in the terminal's group: it hears of a resize from here (progress line width).
+process.on('SIGWINCH', () => work.kill('SIGWINCH'))
 
-const controller = new AbortController()
-let stopRequests = 0
-/** Filled in once the CLI is loaded: model calls in progress, which a process must not exit inside. */
-let activeModelCalls = () => 0
+// Its own process group: a terminal's Ctrl-C reaches this process only, and is relayed once.
+const work = spawn(process.execPath, [...process.execArgv, join(__dirname, 'work.js'), ...process.argv.slice(2)], {
+  stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+  detached: true,
+})
+let code: number | undefined
 
-/**
- * Exits, but not inside a model call: onnxruntime aborts the whole process (exit 134) when a worker
- * is torn down in one. Calls are short (see stage-upscale's callBudgetMs), so this waits little.
- */
-function exitSafely(code: number): void {
-  const deadline = Date.now() + FORCE_WAIT_MS
-  const attempt = () => {
-    if (activeModelCalls() === 0 || Date.now() > deadline) process.exit(code)
-    setTimeout(attempt, 20)
+/** Ends the work process and whatever it started in its group (ffmpeg left by a crash). */
+function endWork(): void {
+  try {
+    process.kill(-work.pid!, 'SIGKILL')
+  } catch {
+    // Already gone.
   }
-  attempt()
 }
 
-const requestStop = () => {
-  stopRequests++
-  // The second request does not wait for a clean stop (ffmpeg's finalisation, cleanup).
-  if (stopRequests > 1) return exitSafely(EXIT.interrupted)
-  process.stderr.write('\nStopping… (press Ctrl-C again to force)\n')
-  controller.abort()
-}
-process.on('SIGINT', requestStop)
-process.on('SIGTERM', requestStop)
-
-/** The CLI's own entry, loaded only now: a specifier in a variable keeps the bundler from hoisting its imports above the handlers. */
-const CLI_ENTRY = './index.js'
-
-async function main(): Promise<void> {
-  const cli = (await import(CLI_ENTRY)) as typeof import('./index')
-  activeModelCalls = cli.activeModelCalls
-  const { run } = cli
-  // A stop before the CLI had loaded: nothing was started.
-  if (controller.signal.aborted) return exitSafely(EXIT.interrupted)
-  const code = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, signal: controller.signal, requestStop })
-  // Worker threads must not keep a finished command alive; by now every pool is closed.
-  exitSafely(code)
-}
-
-void main()
+work.on('message', (message: WorkDone) => {
+  if (message.type !== 'done') return
+  code = message.code
+  endWork()
+})
+work.on('exit', (exitCode, signal) => {
+  endWork()
+  if (code !== undefined) process.exit(code)
+  // The work process died without a result (a native crash, the OOM killer): its stderr said what it could.
+  process.stderr.write(`anime-upscaler: the process running the command ${signal ? `was killed by ${signal}` : `exited with code ${exitCode}`}\n`)
+  process.exit(exitCode || 1)
+})
+work.on('error', (error) => {
+  process.stderr.write(`anime-upscaler: could not start the command's process: ${error.message}\n`)
+  process.exit(1)
+})

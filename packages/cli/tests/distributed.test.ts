@@ -10,6 +10,7 @@ import { Redis } from 'ioredis'
 import { buildAnime4kOnnx, loadAnime4kWeights } from '@anime-upscaler/stage-upscale'
 import { resolveFfmpeg, resolveFfprobe } from '@anime-upscaler/core'
 import { RedisServer } from '../../../tools/src/redis-server'
+import { childrenOf } from './helpers'
 
 const BIN = resolve(__dirname, '../dist/bin.js')
 /** Seconds without news after which a dead worker's segment goes to another (short, for the test). */
@@ -108,17 +109,14 @@ async function redisKeys(): Promise<string[]> {
 
 /** ffmpeg processes whose parent is one of `pids`. */
 function ffmpegChildrenOf(pids: number[]): number[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-        return stat.includes('(ffmpeg)') && pids.includes(Number(stat.split(') ')[1].split(' ')[1]))
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
+  const isFfmpeg = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'ffmpeg'
+    } catch {
+      return false
+    }
+  }
+  return pids.flatMap(childrenOf).filter(isFfmpeg)
 }
 
 test('two workers, one killed mid-segment: the job completes and equals the local run in frames and timestamps', async () => {
@@ -182,7 +180,9 @@ test('a stop from the coordinator: exit 130, no output, no partial segment, no f
   const jobFolder = join(dir, '.stopped.mkv.job')
   const segments = existsSync(jobFolder) ? readdirSync(join(jobFolder, 'segments')) : []
   expect(segments.filter((name) => name.includes('partial'))).toEqual([])
-  expect(ffmpegChildrenOf([one.child.pid!])).toEqual([])
+  // ffmpeg runs in the worker's work process, the child of bin.js.
+  expect(childrenOf(one.child.pid!)).toHaveLength(1)
+  expect(ffmpegChildrenOf(childrenOf(one.child.pid!))).toEqual([])
   expect(await redisKeys()).toEqual([])
   rmSync(jobFolder, { recursive: true, force: true })
   expect(leftovers()).toEqual([])

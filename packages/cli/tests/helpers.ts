@@ -13,3 +13,17 @@ export function processesMentioning(folder: string): string[] {
     })
     .filter((cmdline) => cmdline.includes(folder) && !cmdline.includes('jest'))
 }
+
+/** The child processes of `pid` (from /proc: the fourth field of `stat` is the parent). */
+export function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]) === pid
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}

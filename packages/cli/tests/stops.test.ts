@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { probe, resolveFfmpeg } from '@anime-upscaler/core'
-import { processesMentioning } from './helpers'
+import { childrenOf, processesMentioning } from './helpers'
 
 const BIN = resolve(__dirname, '../dist/bin.js')
 /** What "honoured" means for a stop. */
@@ -118,4 +118,49 @@ describe('a stop in the middle of a batch', () => {
     expect(processesMentioning(dir)).toEqual([])
     rmSync(result.temp, { recursive: true })
   }, 120_000)
+})
+
+describe('the process that runs the command (bin.js starts it and only relays stops)', () => {
+  /** Starts an upscale of the 360p clip; resolves with bin.js and its work process once frames are being upscaled. */
+  async function startRun(output: string) {
+    const temp = mkdtempSync(join(dir, 'tmp-'))
+    const child = spawn(process.execPath, [BIN, 'upscale', 'clip.mkv', '-o', output, '--preset', 'ultrafast'], { cwd: dir, env: { ...process.env, TMPDIR: temp }, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.setEncoding('utf8')
+    child.stderr.on('data', (text: string) => (stderr += text))
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
+    while (!stderr.includes('Upscaling')) await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const [work] = childrenOf(child.pid!)
+    expect(work).toBeDefined()
+    return { child, work, temp, exited, stderr: () => stderr }
+  }
+
+  function expectNothingLeft(output: string, temp: string): void {
+    expect(existsSync(join(dir, output))).toBe(false)
+    expect(readdirSync(dir).filter((name) => name.includes('.partial'))).toEqual([])
+    expect(readdirSync(temp)).toEqual([])
+    expect(processesMentioning(dir)).toEqual([])
+    rmSync(temp, { recursive: true })
+  }
+
+  test('a SIGTERM sent to both at once (as systemd stops a service) is one clean stop, not a forced one', async () => {
+    const run = await startRun('both.mkv')
+    const signalledAt = Date.now()
+    process.kill(run.child.pid!, 'SIGTERM')
+    process.kill(run.work, 'SIGTERM')
+    expect(await run.exited).toBe(130)
+    expect(Date.now() - signalledAt).toBeLessThanOrEqual(STOP_WITHIN_MS)
+    expect(run.stderr()).toContain('Stopped: nothing was left at the destination')
+    expectNothingLeft('both.mkv', run.temp)
+  }, 60_000)
+
+  test('bin.js killed (SIGKILL): the work process stops cleanly on its own, leaving nothing', async () => {
+    const run = await startRun('orphan.mkv')
+    run.child.kill('SIGKILL')
+    await run.exited
+    for (let waited = 0; existsSync(`/proc/${run.work}`) && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(existsSync(`/proc/${run.work}`)).toBe(false)
+    expectNothingLeft('orphan.mkv', run.temp)
+  }, 60_000)
 })
