@@ -71,7 +71,12 @@ export function startJobProcess(request: RunRequest, handlers: JobProcessHandler
   child.on('message', (message: ChildMessage) => {
     if (message.type === 'event') handlers.event(message.event)
     else if (message.type === 'warning') handlers.warning(message.message)
-    else result = { error: message.type === 'error' ? message.error : undefined }
+    else {
+      result = { error: message.type === 'error' ? message.error : undefined }
+      // Everything is cleaned up; a model call may still run in it (onnxruntime cannot interrupt
+      // one), which a stop need not wait for.
+      kill()
+    }
   })
   child.on('error', (error) => end({ code: 'E_PROCESS', message: `Could not start the upscaling process: ${error.message}` }))
   child.on('exit', (code, signal) => {

@@ -2,7 +2,7 @@
 // relays its events over IPC. A crash here (native code) fails the job, not the server.
 import { join } from 'node:path'
 import { BehaviorSubject, concat, concatMap, defer, from, map, of, type Observable } from 'rxjs'
-import { outputContainer, probe, toCoreError, readImage, upscaleImage, upscaleImages, upscaleVideo, writeImage, type ImageEvent, type VideoEvent } from '@anime-upscaler/core'
+import { activeModelCalls, outputContainer, probe, toCoreError, readImage, upscaleImage, upscaleImages, upscaleVideo, writeImage, type ImageEvent, type VideoEvent } from '@anime-upscaler/core'
 import { cropTarget, imageOptions } from './core-options'
 import type { ChildMessage, ParentMessage, PreviewFacts, ProcessError, RunRequest, RunnerEvent } from './job-protocol'
 import { centerCrop, readVideoFrame } from './media'
@@ -17,10 +17,21 @@ function send(message: ChildMessage, then?: () => void): void {
   else then?.()
 }
 
+/** Sends the result; the server then ends this process (see exitWhenIdle for when it cannot). */
 function finish(message: ChildMessage): void {
   if (finished) return
   finished = true
-  send(message, () => process.exit(0))
+  send(message, exitWhenIdle)
+}
+
+/**
+ * Exits once no model call runs: after a stop, a call whose result is dropped may still be running
+ * in a worker thread (onnxruntime cannot interrupt it), and exiting inside one aborts the process.
+ * The server does not wait for this: it kills the process as soon as it has the result.
+ */
+function exitWhenIdle(): void {
+  if (activeModelCalls() === 0) process.exit(0)
+  setTimeout(exitWhenIdle, 20)
 }
 
 function withModelId(event: ImageEvent | VideoEvent): RunnerEvent {
@@ -69,7 +80,7 @@ function run(request: RunRequest): Observable<RunnerEvent> {
 // The server went away: stop core (ffmpeg ends, temporary files go), then leave.
 process.on('disconnect', () => {
   abort.abort()
-  setTimeout(() => process.exit(0), 3000).unref()
+  setTimeout(exitWhenIdle, 3000).unref()
 })
 
 process.on('message', (message: ParentMessage) => {
