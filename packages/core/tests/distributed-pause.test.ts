@@ -15,6 +15,8 @@ import { useRedisServer, useTempDir } from './helpers'
 const dir = useTempDir()
 /** The job's frames encoded so far, from its last progress event. */
 let latest = 0
+/** Progress events whose count went down (a pause or resume once told only the finished segments). */
+const backwards: string[] = []
 const redis = useRedisServer()
 
 test('a pause holds every worker of the job; resuming finishes it', async () => {
@@ -31,10 +33,13 @@ test('a pause holds every worker of the job; resuming finishes it', async () => 
   try {
     const events = upscaleVideo(input, output, { model: 'anime4k-s', encoder: { preset: 'ultrafast' }, queue: { redis: redis().url }, segments: { seconds: 1 }, paused })
     let pausing: Promise<void> | undefined
+    let pauseAsked = false
     const last = await lastValueFrom(
       events.pipe(
         tap((event: VideoEvent) => {
-          if (pausing || event.type !== 'progress' || event.encoded === 0) return
+          // Set first: pausing emits events, which come back here before `pausing` is assigned.
+          if (pauseAsked || event.type !== 'progress' || event.encoded === 0) return
+          pauseAsked = true
           pausing = (async () => {
             paused.next(true)
             // The worker reads the job's state every 0.4 s and reports its count at most 0.5 s late; the frames in flight finish, then nothing moves.
@@ -53,7 +58,9 @@ test('a pause holds every worker of the job; resuming finishes it', async () => 
           })()
         }),
         tap((event: VideoEvent) => {
-          if (event.type === 'progress') latest = event.encoded
+          if (event.type !== 'progress') return
+          if (event.encoded < latest) backwards.push(`${latest} → ${event.encoded}`)
+          latest = event.encoded
         }),
       ),
     )
@@ -61,6 +68,7 @@ test('a pause holds every worker of the job; resuming finishes it', async () => 
     expect(pausedStates).toEqual(['paused'])
     expect(encodedWhenPaused).toBeLessThan(96)
     expect(encodedAfterWait).toBe(encodedWhenPaused)
+    expect(backwards).toEqual([])
     expect(last).toMatchObject({ type: 'done', frames: 96 })
     expect((await probe(output)).video.frameCount).toBe(96)
     expect(await control.keys(controlKey('*'))).toEqual([])

@@ -130,13 +130,17 @@ class VideoJob {
     )
   }
 
-  /** Tells pauses and resumes (`change` applies one and says whether the state changed). */
+  /**
+   * Tells pauses and resumes (`change` applies one and says whether the state changed), with a
+   * progress event; not for a queue run: its counts include the frames of segments in progress on
+   * the workers, which only its coordinator knows (its next progress event, within 0.5 s, says paused).
+   */
   private watchPause(options: ResolvedVideoOptions, recorder: ProgressRecorder, change: (paused: boolean) => boolean): void {
     this.pause = options.paused?.subscribe((paused) => {
       if (!change(paused)) return
       recorder.setPaused(paused)
       this.emit({ type: paused ? 'paused' : 'resumed' })
-      this.emit(recorder.progress())
+      if (!options.queue) this.emit(recorder.progress())
     })
   }
 
