@@ -221,18 +221,23 @@ export function lastLines(text: string, count: number): string[] {
     .slice(-count)
 }
 
+/** Whether process `pid` exists at all: a zombie too (a child stays one until Node collects its exit status). */
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 /**
  * Whether a process still runs (one we may not signal counts as running). A zombie has ended: it
  * waits for its parent to collect it, which never happens for an orphan under an init that does
  * not reap (a container's), and would hold its lock files forever.
  */
 export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-  return !isZombie(pid)
+  return exists(pid) && !isZombie(pid)
 }
 
 /** Linux: the state in /proc/<pid>/stat ("pid (comm) state …", comm may hold spaces and parentheses). */
@@ -246,12 +251,13 @@ function isZombie(pid: number): boolean {
 }
 
 /**
- * Resolves once process `pid` has exited (or after `timeoutMs`), for a caller that stopped a child
- * through an API that cannot be awaited (an Observable's teardown) and must not report the end before it.
+ * Resolves once child process `pid` has exited and Node has collected it (or after `timeoutMs`),
+ * for a caller that stopped a child through an API that cannot be awaited (an Observable's
+ * teardown) and must not report the end before it: then no trace of it is left, not even a zombie.
  */
 export async function waitForExit(pid: number, timeoutMs = 3000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
-  while (isRunning(pid)) {
+  while (exists(pid)) {
     if (Date.now() > deadline) return false
     await new Promise((resolve) => setTimeout(resolve, 10))
   }

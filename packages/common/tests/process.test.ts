@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
-import { LineSplitter, ManagedProcess, isRunning, runProcess } from '../src'
+import { existsSync } from 'node:fs'
+import { LineSplitter, ManagedProcess, isRunning, runProcess, waitForExit } from '../src'
 
 describe('ManagedProcess', () => {
   test('keeps the last stderr lines and reports the exit', async () => {
@@ -49,6 +50,19 @@ describe('isRunning', () => {
     } finally {
       parent.kill('SIGKILL')
     }
+  })
+})
+
+describe('waitForExit', () => {
+  test('resolves once a child has ended and been collected: not while it is a zombie', async () => {
+    const child = spawn('true', { stdio: 'ignore' })
+    // Node collects a child on its event loop: blocked meanwhile, the ended child stays a zombie.
+    const until = Date.now() + 300
+    while (Date.now() < until) {}
+    expect(isRunning(child.pid!)).toBe(false)
+    expect(existsSync(`/proc/${child.pid}`)).toBe(true)
+    expect(await waitForExit(child.pid!)).toBe(true)
+    expect(existsSync(`/proc/${child.pid}`)).toBe(false)
   })
 })
 
