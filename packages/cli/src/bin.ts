@@ -6,6 +6,7 @@
 // (ffmpeg ended, no partial file, no temporary file), this process ends it and exits at once.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { modelProcessEnv } from '@anime-upscaler/common'
 import type { StopRequest, WorkDone } from './work-protocol'
 
 // The handlers come first: a signal from now on is relayed (the handlers run after this module,
@@ -22,6 +23,7 @@ process.on('SIGWINCH', () => work.kill('SIGWINCH'))
 const work = spawn(process.execPath, [...process.execArgv, join(__dirname, 'work.js'), ...process.argv.slice(2)], {
   stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   detached: true,
+  env: modelProcessEnv(),
 })
 let code: number | undefined
 

@@ -3,7 +3,7 @@
 // No stop may abort the process (onnxruntime's "terminate called … Napi::Error", exit 134): exit 130,
 // within 2 s of the signal, with nothing at the destination, nothing in TMPDIR, no process left.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { probe, resolveFfmpeg } from '@anime-upscaler/core'
@@ -153,6 +153,15 @@ describe('the process that runs the command (bin.js starts it and only relays st
     expect(Date.now() - signalledAt).toBeLessThanOrEqual(STOP_WITHIN_MS)
     expect(run.stderr()).toContain('Stopped: nothing was left at the destination')
     expectNothingLeft('both.mkv', run.temp)
+  }, 60_000)
+
+  test('the work process runs with huge pages for malloc (docs/speed.md), unless GLIBC_TUNABLES was set', async () => {
+    const run = await startRun('env.mkv')
+    const environment = readFileSync(`/proc/${run.work}/environ`, 'utf8').split('\0')
+    process.kill(run.child.pid!, 'SIGINT')
+    expect(await run.exited).toBe(130)
+    expectNothingLeft('env.mkv', run.temp)
+    expect(environment).toContain(`GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? 'glibc.malloc.hugetlb=1'}`)
   }, 60_000)
 
   test('bin.js killed (SIGKILL): the work process stops cleanly on its own, leaving nothing', async () => {

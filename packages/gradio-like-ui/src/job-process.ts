@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { modelProcessEnv } from '@anime-upscaler/common'
 import type { ChildMessage, ParentMessage, ProcessError, RunRequest, RunnerEvent } from './job-protocol'
 
 export interface JobProcessHandlers {
@@ -44,7 +45,7 @@ export function startJobProcess(request: RunRequest, handlers: JobProcessHandler
   const child = spawn(process.execPath, [RUNNER], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     detached: true,
-    env: { ...process.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir },
+    env: { ...modelProcessEnv(), TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir },
   })
   let stderr = ''
   let ended = false
