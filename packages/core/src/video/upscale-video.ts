@@ -157,7 +157,11 @@ class VideoJob {
     if (!this.ended) this.subscriber.next(event)
   }
 
-  /** Closes the workers and waits for the decoder, then delivers the end: nothing is left running when the caller hears of it. */
+  /**
+   * Closes the workers and waits for the decoder, then delivers the end: no ffmpeg and no file of
+   * the job is left when the caller hears of it. A model call in progress is not waited for (see
+   * stage-upscale's `close`): it ends in the background.
+   */
   private async end(outcome: { done: Extract<VideoEvent, { type: 'done' }> } | { error: unknown }): Promise<void> {
     if (this.ended) return
     this.ended = true
