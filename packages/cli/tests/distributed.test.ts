@@ -10,7 +10,7 @@ import { Redis } from 'ioredis'
 import { buildAnime4kOnnx, loadAnime4kWeights } from '@anime-upscaler/stage-upscale'
 import { resolveFfmpeg, resolveFfprobe } from '@anime-upscaler/core'
 import { RedisServer } from '../../../tools/src/redis-server'
-import { childrenOf } from './helpers'
+import { childrenOf, crash } from './helpers'
 
 const BIN = resolve(__dirname, '../dist/bin.js')
 /** Seconds without news after which a dead worker's segment goes to another (short, for the test). */
@@ -125,7 +125,7 @@ test('two workers, one killed mid-segment: the job completes and equals the loca
   await Promise.all([first.waitFor(/waiting for segments/), second.waitFor(/waiting for segments/)])
   const job = coordinator('killed.mkv')
   await first.waitFor(/Segment \d+ of job/)
-  first.child.kill('SIGKILL')
+  crash(first.child)
   expect(await job.exited).toBe(0)
   expect(job.stderr()).toMatch(/workers: .*segment/)
   // The coordinator's own model only plans: the start line says where the frames go, not its one worker.

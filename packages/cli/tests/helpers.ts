@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 
 /** Processes (other than jest) whose command line mentions `folder`: ffmpeg or a worker a run left behind. */
@@ -26,4 +27,20 @@ export function childrenOf(pid: number): number[] {
       }
     })
     .map(Number)
+}
+
+/**
+ * A crash of the command (what kill -9 of it was before bin.js ran the command in a work process):
+ * the work process with its group (its ffmpeg) and bin.js die at once. kill -9 of bin.js alone
+ * lets the work process stop cleanly instead (stops.test.ts).
+ */
+export function crash(entry: ChildProcess): void {
+  for (const work of childrenOf(entry.pid!)) {
+    try {
+      process.kill(-work, 'SIGKILL')
+    } catch {
+      // Gone already.
+    }
+  }
+  entry.kill('SIGKILL')
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { resolveFfmpeg, resolveFfprobe } from '@anime-upscaler/core'
-import { processesMentioning } from './helpers'
+import { crash, processesMentioning } from './helpers'
 
 const BIN = resolve(__dirname, '../dist/bin.js')
 const WORKERS = 2
@@ -42,12 +42,12 @@ function journal(): { event: string; run: number; segment?: number; index?: numb
     .map((line) => JSON.parse(line))
 }
 
-/** Starts the command and SIGKILLs it once the journal has `segments` segments done. */
+/** Starts the command and crashes it (SIGKILL, work process included) once the journal has `segments` segments done. */
 function killAfter(segments: number, extra: string[]): Promise<void> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, ...COMMAND, ...extra], { cwd: dir, env, stdio: 'ignore' })
     const poll = setInterval(() => {
-      if (journal().filter((e) => e.event === 'done').length >= segments) child.kill('SIGKILL')
+      if (journal().filter((e) => e.event === 'done').length >= segments) crash(child)
     }, 20)
     child.on('exit', (code, signal) => {
       clearInterval(poll)
