@@ -8,7 +8,7 @@ import { planOutput, type TargetSize } from './target'
 import { paddedLength, planTiles, type Tile } from './tiling'
 import { averageOrientations } from './tta'
 import type { RawImage } from './types'
-import { assertYuvColor, yuv420Format, type Yuv420Image, type YuvColor } from './yuv'
+import { assertYuvColor, rgbToYuv420, yuv420Format, type Yuv420Image, type YuvColor } from './yuv'
 
 /** Images the engine accepts and returns: 8- or 16-bit RGB or RGBA. */
 export type EngineImage = RawImage<Uint8Array | Uint16Array>
@@ -104,9 +104,8 @@ export class UpscaleEngine {
     return width * height <= this.limits.wholePixels ? Infinity : this.tile
   }
 
-  /** The model's info; with `tta`, `yuv420` is false (the averaged passes return RGB). */
   get info(): ModelInfo {
-    return this.tta ? { ...this.model.info, yuv420: false } : this.model.info
+    return this.model.info
   }
 
   /** The tile interior in use (input pixels): from `tile`, the memory budget and the call budget. */
@@ -120,9 +119,10 @@ export class UpscaleEngine {
   }
 
   /**
-   * Upscales an 8- or 16-bit RGB image by the model's scale (2) straight to 8-bit Y'CbCr 4:2:0 with `color`'s
-   * matrix and range, as a video encoder takes it: the conversion runs inside the model, which is
-   * also faster than returning RGB (docs/speed.md). Needs a model whose `info.yuv420` is true.
+   * Upscales an 8- or 16-bit RGB image by the model's scale to 8- or 10-bit Y'CbCr 4:2:0 with `color`'s
+   * matrix and range, as a video encoder takes it. The built-in 2x models convert inside the model,
+   * which is also faster than returning RGB (docs/speed.md); other models (and TTA) convert their
+   * 16-bit RGB result here. Needs a model whose `info.yuv420` is true (an even scale).
    */
   async upscaleToYuv420(image: EngineImage, color: YuvColor): Promise<Yuv420Image> {
     assertYuvColor('color', color)
@@ -189,11 +189,16 @@ export class UpscaleEngine {
     return output
   }
 
-  /** One model pass to Y'CbCr 4:2:0, tile by tile; the planes of each tile's interior are copied row by row. */
+  /**
+   * One model pass to Y'CbCr 4:2:0: in the model, tile by tile (the planes of each tile's interior are
+   * copied row by row), or from the RGB pass's 16-bit result, so that the only rounding is the last one.
+   */
   private async upscaleYuv420(image: EngineImage, color: YuvColor): Promise<Yuv420Image> {
     validateImage(image)
     if (image.channels !== 3) throw invalidArgument('3 (RGB: yuv420p output has no alpha)', 'image.channels', image.channels)
-    if (this.tta) throw new UpscaleError('E_INVALID_ARGUMENT', 'yuv420p output is not available with tta (the averaged passes return RGB); upscale to RGB instead')
+    const { id, scale, yuv420 } = this.model.info
+    if (!yuv420) throw new UpscaleError('E_INVALID_ARGUMENT', `Model ${id} upscales ${scale}x, an odd scale: yuv420p output needs an even one; upscale to RGB instead`)
+    if (this.tta || !this.model.convertsToYuv420) return rgbToYuv420(await this.upscaleImage(toSixteenBits(image), {}), color)
     const tiles = planTiles(image.width, image.height, { tile: this.tileFor(image.width, image.height), overlap: this.overlap, fixedSize: this.model.info.fixedSize })
     const toYuv = (window: RgbImage) => this.model.runYuv420(window, color)
     if (tiles.length === 1 && coversImage(tiles[0], image, image, 0)) return this.infer(image, toYuv)
@@ -238,6 +243,11 @@ export function validateImage(image: EngineImage): void {
   if (image.data.length !== expected) {
     throw new UpscaleError('E_INVALID_ARGUMENT', `Expected ${expected} samples for a ${image.width}x${image.height}x${image.channels} image but received ${image.data.length}`)
   }
+}
+
+/** 8-bit samples as 16-bit ones (v·257, the same value); 16-bit images as they are. */
+function toSixteenBits(image: EngineImage): EngineImage {
+  return image.data instanceof Uint16Array ? image : { ...image, data: Uint16Array.from(image.data, (value) => value * 257) }
 }
 
 function maxSample(image: EngineImage): number {

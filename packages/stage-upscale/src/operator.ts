@@ -23,9 +23,9 @@ export interface UpscaleOperatorOptions extends UpscalerOptions {
   /** Frames in flight at once; default: two per worker, so no worker waits for its next frame. */
   concurrency?: number
   /**
-   * Return each frame as 8-bit Y'CbCr 4:2:0 with this matrix and range, converted inside the model
-   * (frames must be RGB, the model's `info.yuv420` true, `target` unset): what a video
-   * encoder takes, and faster than RGB.
+   * Return each frame as 8- or 10-bit Y'CbCr 4:2:0 with this matrix and range (frames must be RGB,
+   * the model's `info.yuv420` true, `target` unset): what a video encoder takes. The built-in models
+   * convert inside the model, which is faster than RGB; others convert their RGB result.
    */
   yuv420?: YuvColor
   /**

@@ -25,7 +25,10 @@ export interface ModelInfo {
   fixedSize?: { width: number; height: number }
   /** Known receptive radius in input pixels (built-in models); undefined for imported models. */
   receptiveRadius?: number
-  /** True when the model can return 8- or 10-bit Y'CbCr 4:2:0 itself (`runYuv420`): built-in 2x models. */
+  /**
+   * True when the engine can return 8- or 10-bit Y'CbCr 4:2:0 (`upscaleToYuv420`): models of an even
+   * scale. The built-in 2x models convert inside the model (`runYuv420`); other models' RGB output is converted after it.
+   */
   yuv420: boolean
   provider: Provider
   /** How windows relate to the picture (padding, border, alignment): nothing for built-in and plain ONNX models. */
@@ -104,6 +107,7 @@ export class ModelSession {
     if (imported) return ModelSession.loadImported(id, bytes, imported, session, { ...options, provider })
     const model = new ModelSession({ kind: 'planes', session }, { ...describeModel(id, session), scale: 0, yuv420: false, provider, ...PLAIN })
     model.info.scale = await model.probeScale(session)
+    model.info.yuv420 = model.info.scale % 2 === 0
     return model
   }
 
@@ -115,7 +119,7 @@ export class ModelSession {
     const sessions: Sessions = { kind: 'samples', byOutput: new Map([[outputKey(first), Promise.resolve(session)]]), create }
     const names = { inputName: session.inputNames[0], outputName: session.outputNames[0] }
     const { scale, receptiveRadius } = builtin
-    return new ModelSession(sessions, { id, ...names, dtype: 'float32', scale, receptiveRadius, yuv420: scale === 2, provider, ...PLAIN })
+    return new ModelSession(sessions, { id, ...names, dtype: 'float32', scale, receptiveRadius, yuv420: scale % 2 === 0, provider, ...PLAIN })
   }
 
   private static async loadImported(id: string, bytes: Uint8Array, imported: ImportedModelMetadata, session: ort.InferenceSession, options: SessionOptions & { provider: Provider }): Promise<ModelSession> {
@@ -124,7 +128,7 @@ export class ModelSession {
       ...describeModel(id, session),
       scale,
       receptiveRadius,
-      yuv420: false,
+      yuv420: scale % 2 === 0,
       provider: options.provider,
       geometry: { padding: padding.size, border, align, minWindow: imported.minWindow },
       paddingMode: padding.mode,
@@ -173,14 +177,19 @@ export class ModelSession {
     return { run: async (window) => this.fromNetwork(await network.run(planesOf(window), means), window) }
   }
 
+  /** True when the model itself returns Y'CbCr 4:2:0 (`runYuv420`): the built-in models, which are 2x. */
+  get convertsToYuv420(): boolean {
+    return this.sessions.kind === 'samples'
+  }
+
   /**
    * Upscales one 8- or 16-bit RGB image (a tile) by 2 straight to 8-bit Y'CbCr 4:2:0 with `color`'s
    * matrix and range, the chroma of each 2x2 output block being its mean: what a video encoder
-   * takes, with no conversion left to do. Only models whose `info.yuv420` is true can.
+   * takes, with no conversion left to do. Only models that `convertsToYuv420` can.
    */
   async runYuv420(image: RgbImage, color: YuvColor): Promise<Yuv420Image> {
-    if (!this.info.yuv420 || this.sessions.kind !== 'samples') {
-      throw new UpscaleError('E_INVALID_ARGUMENT', `Model ${this.info.id} cannot output yuv420p itself (only the built-in 2x models can); upscale to RGB instead`)
+    if (this.sessions.kind !== 'samples') {
+      throw new UpscaleError('E_INVALID_ARGUMENT', `Model ${this.info.id} cannot output yuv420p itself (only the built-in 2x models can); convert its RGB output instead`)
     }
     assertYuvColor('color', color)
     if (image.channels !== 3) throw new UpscaleError('E_INVALID_ARGUMENT', `Expected RGB (3 channels) for yuv420p output but received ${image.channels} channels`)

@@ -21,7 +21,7 @@ export interface Upscaler {
   readonly workers: number
   readonly threads: number
   upscale(image: EngineImage, target?: TargetSize): Promise<EngineImage>
-  /** Upscales RGB by 2 straight to 8-bit Y'CbCr 4:2:0 (see `UpscaleEngine.upscaleToYuv420`); needs `info.yuv420`. */
+  /** Upscales RGB by the model's scale straight to Y'CbCr 4:2:0 (see `UpscaleEngine.upscaleToYuv420`); needs `info.yuv420`. */
   upscaleToYuv420(image: EngineImage, color: YuvColor): Promise<Yuv420Image>
   /** Time spent by the workers so far, summed over every finished image. */
   readonly timing: Readonly<UpscaleTiming>

@@ -1,4 +1,5 @@
 import { UpscaleError } from './errors'
+import type { RawImage } from './types'
 
 /**
  * RGB → Y'CbCr as encoders want it, so a model can output 4:2:0 planes directly (the encoder then
@@ -69,6 +70,51 @@ export function rgbToYuv(color: YuvColor): { rows: [number, number, number][]; o
     ],
     offsets: [lumaOffset, 128 * unit, 128 * unit],
   }
+}
+
+/**
+ * An 8- or 16-bit RGB picture of even width and height as Y'CbCr 4:2:0 of `color`: each pixel's Y',
+ * and the Cb and Cr of each 2x2 block's mean, rounded once, as the built-in models compute them
+ * inside their graph. Models that cannot convert themselves get their output converted here.
+ */
+export function rgbToYuv420(image: RawImage<Uint8Array | Uint16Array>, color: YuvColor): Yuv420Image {
+  const { data, width, height } = image
+  if (image.channels !== 3 || width % 2 !== 0 || height % 2 !== 0) {
+    throw new UpscaleError('E_INVALID_ARGUMENT', `Expected an RGB picture of even width and height for yuv420p output but received ${width}x${height}x${image.channels}`)
+  }
+  const { rows, offsets } = rgbToYuv(color)
+  // Coefficients per sample of this depth; chroma ones also divide the block's sum by 4.
+  const unit = 255 / (data instanceof Uint8Array ? 255 : 65535)
+  const [yr, yg, yb] = rows[0].map((c) => c * unit)
+  const [br, bg, bb] = rows[1].map((c) => (c * unit) / 4)
+  const [rr, rg, rb] = rows[2].map((c) => (c * unit) / 4)
+  const top = yuvMax(color)
+  const quantize = (value: number) => (value <= 0 ? 0 : value >= top ? top : Math.round(value))
+  const luma = width * height
+  const out = color.bitDepth === 10 ? new Uint16Array((luma * 3) / 2) : new Uint8Array((luma * 3) / 2)
+  let chroma = luma
+  for (let y = 0; y < height; y += 2) {
+    for (let x = 0; x < width; x += 2, chroma++) {
+      let r = 0
+      let g = 0
+      let b = 0
+      for (let dy = 0; dy < 2; dy++) {
+        for (let dx = 0; dx < 2; dx++) {
+          const p = (y + dy) * width + x + dx
+          const pr = data[3 * p]
+          const pg = data[3 * p + 1]
+          const pb = data[3 * p + 2]
+          out[p] = quantize(yr * pr + yg * pg + yb * pb + offsets[0])
+          r += pr
+          g += pg
+          b += pb
+        }
+      }
+      out[chroma] = quantize(br * r + bg * g + bb * b + offsets[1])
+      out[chroma + luma / 4] = quantize(rr * r + rg * g + rb * b + offsets[2])
+    }
+  }
+  return { format: yuv420Format(color), data: out, width, height, ...color }
 }
 
 export function assertYuvColor(name: string, value: unknown): asserts value is YuvColor {

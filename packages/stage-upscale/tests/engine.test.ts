@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { UpscaleEngine, type EngineImage } from '../src/engine'
 import { encodeOnnxModel, type OnnxNode, type OnnxValueInfo } from '../src/onnx/model'
 import { createUpscaler } from '../src/upscaler'
+import { rgbToYuv420 } from '../src/yuv'
 
 let dir = ''
 beforeAll(() => {
@@ -202,7 +203,7 @@ describe('built-in models', () => {
   })
 })
 
-describe('yuv420p output (built-in models)', () => {
+describe('yuv420p output', () => {
   const bt709 = { matrix: 'bt709', range: 'tv' } as const
 
   /** BT.709 limited-range Y'CbCr of interleaved RGB, chroma the mean of each 2x2 block: the encoder's conversion, written out. */
@@ -244,7 +245,7 @@ describe('yuv420p output (built-in models)', () => {
     })
   })
 
-  test('through the worker pool; 16-bit input gives the 8-bit result; refused for RGBA and imported models', async () => {
+  test('through the worker pool; 16-bit input gives the 8-bit result; refused for RGBA', async () => {
     const upscaler = await createUpscaler({ model: 'anime4k-s', workers: 1 })
     try {
       const image = picture(24, 18)
@@ -259,9 +260,54 @@ describe('yuv420p output (built-in models)', () => {
     } finally {
       await upscaler.close()
     }
-    await withEngine({ model: writeModel('nearest2x-for-yuv') }, async (engine) => {
+  })
+
+  test('rgbToYuv420: 16-bit RGB to 10-bit full-range BT.2020, written out independently; odd sizes refused', () => {
+    const [width, height] = [6, 4]
+    const rgb = Uint16Array.from({ length: width * height * 3 }, (_, i) => (i * 7919) % 65536)
+    const yuv = rgbToYuv420({ data: rgb, width, height, channels: 3 }, { matrix: 'bt2020nc', range: 'pc', bitDepth: 10 })
+    expect(yuv).toMatchObject({ format: 'yuv420p10le', width, height })
+    const [kr, kb] = [0.2627, 0.0593]
+    const at = (x: number, y: number) => [0, 1, 2].map((c) => rgb[(y * width + x) * 3 + c] / 65535)
+    const luma = ([r, g, b]: number[]) => kr * r + (1 - kr - kb) * g + kb * b
+    const clip = (v: number) => Math.min(1023, Math.max(0, Math.round(v)))
+    const expected: number[] = []
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) expected.push(clip(1023 * luma(at(x, y))))
+    const cb: number[] = []
+    const cr: number[] = []
+    for (let y = 0; y < height; y += 2) {
+      for (let x = 0; x < width; x += 2) {
+        const block = [at(x, y), at(x + 1, y), at(x, y + 1), at(x + 1, y + 1)]
+        const mean = (f: (p: number[]) => number) => block.reduce((sum, p) => sum + f(p), 0) / 4
+        cb.push(clip(512 + 1023 * mean((p) => (p[2] - luma(p)) / (2 * (1 - kb)))))
+        cr.push(clip(512 + 1023 * mean((p) => (p[0] - luma(p)) / (2 * (1 - kr)))))
+      }
+    }
+    expect(Array.from(yuv.data)).toEqual([...expected, ...cb, ...cr])
+    expect(() => rgbToYuv420({ data: new Uint8Array(5 * 4 * 3), width: 5, height: 4, channels: 3 }, bt709)).toThrow(
+      'Expected an RGB picture of even width and height for yuv420p output but received 5x4x3',
+    )
+  })
+
+  test('other models of an even scale: their RGB result converted, tiled or not; odd scales refused', async () => {
+    const image = picture(30, 22)
+    for (const scale of [2, 4]) {
+      const model = writeModel(`nearest${scale}x-for-yuv`, { scale })
+      await withEngine({ model }, async (whole) => {
+        await withEngine({ model, tile: 8 }, async (tiled) => {
+          expect(whole.info.yuv420).toBe(true)
+          const yuv = await whole.upscaleToYuv420(image, bt709)
+          expect(yuv).toMatchObject({ format: 'yuv420p', width: 30 * scale, height: 22 * scale })
+          // Nearest neighbour: the RGB result is exact, so the conversion is the test's own, to rounding.
+          const rgb = await whole.upscale(image)
+          expect(maxDifference(toYuv420(rgb.data as Uint8Array, rgb.width, rgb.height), yuv.data)).toBeLessThanOrEqual(1)
+          expect(maxDifference((await tiled.upscaleToYuv420(image, bt709)).data, yuv.data)).toBe(0)
+        })
+      })
+    }
+    await withEngine({ model: writeModel('nearest3x-for-yuv', { scale: 3 }) }, async (engine) => {
       expect(engine.info.yuv420).toBe(false)
-      await expect(engine.upscaleToYuv420(picture(8, 8), bt709)).rejects.toThrow('cannot output yuv420p itself (only the built-in 2x models can); upscale to RGB instead')
+      await expect(engine.upscaleToYuv420(picture(8, 8), bt709)).rejects.toThrow('upscales 3x, an odd scale: yuv420p output needs an even one; upscale to RGB instead')
     })
   })
 })

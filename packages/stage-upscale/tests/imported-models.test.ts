@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ModelSession, UpscaleEngine, importModel, resample, type EngineImage, type EngineOptions } from '../src'
 import { padPicture } from '../src/padding'
+import { rgbToYuv420 } from '../src/yuv'
 import { averageOrientations, orient, ORIENTATIONS } from '../src/tta'
 import { random } from './helpers/ncnn-reference'
 import { compactNetwork, seNetwork, writeModel } from './helpers/synthetic-models'
@@ -53,7 +54,7 @@ describe('imported models in the engine', () => {
     const { timing } = await engine.upscaleTimed(picture(20, 16, 3))
     await engine.close()
     expect(timing.inferenceMs).toBeGreaterThan(0)
-    expect(engine.info).toMatchObject({ scale: 2, geometry: { padding: 4, border: 4, align: 2 }, paddingMode: 'edge', alpha: 'bicubic', globalPooling: true, yuv420: false })
+    expect(engine.info).toMatchObject({ scale: 2, geometry: { padding: 4, border: 4, align: 2 }, paddingMode: 'edge', alpha: 'bicubic', globalPooling: true, yuv420: true })
     expect(engine.info.receptiveRadius).toBeGreaterThanOrEqual(4)
   })
 
@@ -106,6 +107,22 @@ describe('TTA', () => {
     expect(averaged.data).toBeInstanceOf(Uint8Array)
   })
 
+  test.each(['se', 'compact'])('%s: Y\'CbCr 4:2:0 output is the 16-bit RGB result converted, identical tiled and untiled', async (model) => {
+    const image = picture(30, 22, 3)
+    const color = { matrix: 'bt709', range: 'tv' } as const
+    const engine = await UpscaleEngine.create({ model, modelsDir: models, threads: 1 })
+    const tiled = await UpscaleEngine.create({ model, modelsDir: models, threads: 1, tile: 12 })
+    try {
+      const yuv = await engine.upscaleToYuv420(image, color)
+      expect(yuv).toMatchObject({ format: 'yuv420p', width: 60, height: 44 })
+      const sixteen = await engine.upscale({ ...image, data: Uint16Array.from(image.data, (v) => v * 257) })
+      expect(identical(yuv.data, rgbToYuv420(sixteen, color).data)).toBe(true)
+      expect(identical((await tiled.upscaleToYuv420(image, color)).data, yuv.data)).toBe(true)
+    } finally {
+      await Promise.all([engine.close(), tiled.close()])
+    }
+  })
+
   test('tta averages 8 passes and stays exact with tiling, with global pooling too', async () => {
     const image = picture(30, 22, 3)
     const plain = await upscaleWith({ model: 'se' }, image)
@@ -114,13 +131,18 @@ describe('TTA', () => {
     expect(identical((await upscaleWith({ model: 'se', tta: true, tile: 12 }, image)).data, tta.data)).toBe(true)
   })
 
-  test('tta works with built-in models, which then report no Y\'CbCr output', async () => {
+  test('tta works with built-in models, to RGB and to Y\'CbCr (the averaged 16-bit result converted)', async () => {
     const engine = await UpscaleEngine.create({ model: 'anime4k-s', tta: true, threads: 1 })
     try {
-      expect(engine.info.yuv420).toBe(false)
+      expect(engine.info.yuv420).toBe(true)
       const result = await engine.upscale(picture(16, 12, 4))
       expect(result).toMatchObject({ width: 32, height: 24, channels: 4 })
-      await expect(engine.upscaleToYuv420(picture(16, 12, 3), { matrix: 'bt709', range: 'tv' })).rejects.toThrow('yuv420p output is not available with tta')
+      const image = picture(16, 12, 3)
+      const color = { matrix: 'bt709', range: 'pc', bitDepth: 10 } as const
+      const yuv = await engine.upscaleToYuv420(image, color)
+      const sixteen = await engine.upscale({ ...image, data: Uint16Array.from(image.data, (v) => v * 257) })
+      expect(identical(yuv.data, rgbToYuv420(sixteen, color).data)).toBe(true)
+      expect(yuv).toMatchObject({ format: 'yuv420p10le', width: 32, height: 24 })
     } finally {
       await engine.close()
     }
