@@ -3,7 +3,8 @@
  *
  * 1. Weights as float16 (as ncnn stores them; a Cast that onnxruntime folds at load makes them
  *    float32) against float32: file size, session creation, inference time of the whole graph on
- *    one window, and whether the outputs are identical.
+ *    one window, whether the outputs are identical, and whether onnxruntime runs the same graph
+ *    once each is loaded (loaded-graph.ts).
  * 2. Models with squeeze-and-excitation (global pooling): the engine on one window (its cut
  *    models chained), tiled with the tiles' intermediate results kept (chained per tile), and tiled
  *    with too little memory for that (each pooling's stage recomputing the tiles), against
@@ -17,6 +18,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
 import { convertNcnnModel, UpscaleEngine, type EngineImage } from '@anime-upscaler/stage-upscale'
+import { loadedGraphDigest } from './loaded-graph'
 import { NCNN_TEST_MODELS, type NcnnTestModel } from './ncnn-models'
 import { findRepoRoot } from './repo-root'
 
@@ -54,17 +56,19 @@ async function storageRow(model: NcnnTestModel, ncnnDir: string, size: number, r
     const { onnx, metadata } = convertNcnnModel(...bytes, { param, bin: param }, { weights })
     const window = Math.ceil(size / metadata.align) * metadata.align
     const feeds = { [metadata.input]: new ort.Tensor('float32', input(window), [1, 3, window, window]) }
-    const started = performance.now()
-    const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' })
-    const load = performance.now() - started
+    const create = () => ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    const session = await create()
     const output = (await session.run(feeds))[metadata.output].data as Float32Array
-    variants.push({ megabytes: onnx.length / 1e6, load, output, run: () => session.run(feeds), session })
+    const load = async () => (await create()).release()
+    variants.push({ megabytes: onnx.length / 1e6, load, output, run: () => session.run(feeds), session, graph: await loadedGraphDigest(onnx) })
   }
   const [half, full] = variants
   const identical = half.output.length === full.output.length && half.output.every((v, i) => v === full.output[i])
+  const [halfLoad, fullLoad] = await timeInTurns(runs, [half.load, full.load])
   const [halfMs, fullMs] = await timeInTurns(runs, [half.run, full.run])
   await Promise.all(variants.map((v) => v.session.release()))
-  return [model.name, half.megabytes.toFixed(2), full.megabytes.toFixed(2), half.load.toFixed(0), full.load.toFixed(0), halfMs.toFixed(0), fullMs.toFixed(0), identical ? 'yes' : 'no']
+  const loaded = [halfLoad, fullLoad, halfMs, fullMs].map((ms) => ms.toFixed(0))
+  return [model.name, half.megabytes.toFixed(2), full.megabytes.toFixed(2), ...loaded, identical ? 'yes' : 'no', half.graph === full.graph ? 'yes' : 'no']
 }
 
 function picture(size: number): EngineImage {
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
   const storage: string[][] = []
   for (const m of models) storage.push(await storageRow(m, ncnnDir, size, runs))
   console.log(
-    table(['model', 'file MB f16', 'file MB f32', 'load ms f16', 'load ms f32', 'run ms f16', 'run ms f32', 'same output'], storage),
+    table(['model', 'file MB f16', 'file MB f32', 'load ms f16', 'load ms f32', 'run ms f16', 'run ms f32', 'same output', 'same graph once loaded'], storage),
   )
   const pooling: string[][] = []
   for (const m of models) {

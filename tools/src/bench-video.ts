@@ -5,7 +5,7 @@
  * process (`--run`), which measures itself and its ffmpeg children from /proc (see
  * bench/proc-sampler.ts) and prints one JSON line; this process prints the tables.
  *
- *   pnpm bench:video [--model anime4k-l] [--clips hero,short] [--only png,sequential,concurrent,rgb,dedup,frames,tiles,memory]
+ *   pnpm bench:video [--model anime4k-l] [--clips hero,short,hero1080] [--only png,sequential,concurrent,rgb,dedup,frames,tiles,memory]
  *                    [--repeat N] [--preset medium] [--fixtures DIR] [--json FILE (raw results)]
  *
  * --repeat N runs the configurations of each clip N times in turn (1, 2, 3, 1, 2, 3, …), so that
@@ -42,7 +42,7 @@ import {
 import { TreeSampler, type Classifier, type SamplerReport } from './bench/proc-sampler'
 import { runProcess } from './bench/run-process'
 import { fixturePaths } from './bench/fixtures'
-import { CLIPS, CONFIGS, LABEL, f1, formatReport, type Config, type RunResult } from './bench/video-report'
+import { CLIPS, CONFIGS, DERIVED_CLIPS, LABEL, f1, formatReport, type Config, type RunResult } from './bench/video-report'
 
 const ONLY = [...CONFIGS, 'memory'] as const
 
@@ -325,7 +325,7 @@ function listOf<T extends string>(flag: string, value: string, allowed: readonly
 function parentOptions(values: Values): Options {
   const repeat = Number(values.repeat)
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`Expected positive integer for --repeat but received '${values.repeat}'`)
-  const clips = listOf('--clips', values.clips!, Object.keys(CLIPS))
+  const clips = listOf('--clips', values.clips!, [...Object.keys(CLIPS), ...Object.keys(DERIVED_CLIPS)])
   const only = listOf('--only', values.only!, ONLY)
   return { model: values.model!, clips, configs: CONFIGS.filter((c) => only.includes(c)), memory: only.includes('memory'), repeat, fixtures: values.fixtures, json: values.json }
 }
@@ -406,13 +406,24 @@ async function runMemory(short: string, model: string, root: string): Promise<Ru
   return results
 }
 
+/** A derived clip (DERIVED_CLIPS) made from its fixture in the work folder. */
+async function deriveClip(clip: string, fixture: string, work: string): Promise<string> {
+  const { width, height, seconds } = DERIVED_CLIPS[clip]
+  const output = path.join(work, `${clip}.mkv`)
+  const video = ['-vf', `scale=${width}:${height}:flags=lanczos`, '-c:v', 'libx264', '-crf', '16', '-preset', 'veryfast', '-pix_fmt', 'yuv420p']
+  await runProcess(resolveFfmpeg(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', fixture, '-t', String(seconds), '-map', '0', ...video, '-c:a', 'copy', '-y', output])
+  return output
+}
+
 /** The parent: every configuration on every clip, then the tables. */
 async function runAll(options: Options): Promise<void> {
-  const files = fixturePaths(options.fixtures, options.memory ? [...new Set([...options.clips, 'short'])] : options.clips)
+  const fixtures = options.clips.map((clip) => DERIVED_CLIPS[clip]?.from ?? clip)
+  const files = fixturePaths(options.fixtures, [...new Set([...fixtures, ...(options.memory ? ['short'] : [])])])
   resolveFfmpeg()
   const cores = availableParallelism()
   const loadBefore = loadavg()
   await withWorkRoot(async (root) => {
+    for (const clip of options.clips) if (DERIVED_CLIPS[clip]) files[clip] = await deriveClip(clip, files[DERIVED_CLIPS[clip].from], root)
     const results: Record<string, Partial<Record<Config, RunResult>>> = {}
     const walls: Record<string, Partial<Record<Config, number[]>>> = {}
     for (const clip of options.clips) ({ median: results[clip], walls: walls[clip] } = await runClip(clip, files[clip], options, root))
