@@ -69,7 +69,7 @@ export async function loadedGraphDigest(onnx: Uint8Array): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'loaded-graph-'))
   try {
     const optimizedModelFilePath = path.join(dir, 'optimized.onnx')
-    const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, graphOptimizationLevel: 'all', optimizedModelFilePath })
+    const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, graphOptimizationLevel: 'all', optimizedModelFilePath, logSeverityLevel: 3 })
     await session.release()
     return graphDigest(readFileSync(optimizedModelFilePath))
   } finally {
