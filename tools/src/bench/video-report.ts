@@ -146,14 +146,21 @@ function reuseLines(clip: string, r: Partial<Record<Config, RunResult>>, cores: 
   return lines
 }
 
+/** Other processes' average use of the cores during a run above which its figures are called "under load". */
+const OTHERS_LOAD_CORES = 0.25
+
 export function formatReport(input: ReportInput): string {
   const { model, repeat, walls, encoder, cores, loadBefore, loadAfter, clips, configs, results, memoryRuns } = input
   const out: string[] = []
   out.push(`# bench:video — ${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, node ${process.version}`)
   out.push('')
   out.push(`Model ${model}; every frame upscaled in (1)-(3), duplicates skipped by core's default detector in (4)-(6), older repeats in (5)-(6), changed tiles only in (6); encoder ${encoder}, audio stream-copied, Matroska out. Load average (1/5/15 min) before ${loadBefore.map(f2).join(' ')}, after ${loadAfter.map(f2).join(' ')}.`)
-  if (Math.max(loadBefore[0], loadAfter[0]) > cores / 2) {
-    out.push('', `**Under load**: other processes kept the machine busy (load average above ${cores / 2} on ${cores} cores), so the times, fps and ratios below are figures under load, not speed claims. Frame counts and model-work shares do not depend on load.`)
+  // The runs' own processes raise the load average, which lags by a minute: what other processes
+  // used during each run, measured from /proc, says whether the machine was shared.
+  const reported = [...clips.flatMap((clip) => Object.values(results[clip] ?? {})), ...memoryRuns]
+  const othersCores = Math.max(0, ...reported.map((r) => r.report.machine.otherSeconds / r.report.wallSeconds))
+  if (othersCores > OTHERS_LOAD_CORES) {
+    out.push('', `**Under load**: other processes used up to ${f2(othersCores)} cores on average during a run (of ${cores}), so the times, fps and ratios below are figures under load, not speed claims. Frame counts and model-work shares do not depend on load.`)
   }
   if (repeat > 1) out.push('', `Each configuration ran ${repeat} times, in turn; the tables show each one's median-wall run.`)
   if (configs.length > 0) {
