@@ -67,8 +67,8 @@ async function storageRow(model: NcnnTestModel, ncnnDir: string, size: number, r
   const [halfLoad, fullLoad] = await timeInTurns(runs, [half.load, full.load])
   const [halfMs, fullMs] = await timeInTurns(runs, [half.run, full.run])
   await Promise.all(variants.map((v) => v.session.release()))
-  const loaded = [halfLoad, fullLoad, halfMs, fullMs].map((ms) => ms.toFixed(0))
-  return [model.name, half.megabytes.toFixed(2), full.megabytes.toFixed(2), ...loaded, identical ? 'yes' : 'no', half.graph === full.graph ? 'yes' : 'no']
+  const milliseconds = [halfLoad, fullLoad, halfMs, fullMs].map((ms) => ms.toFixed(0))
+  return [model.name, half.megabytes.toFixed(2), full.megabytes.toFixed(2), ...milliseconds, identical ? 'yes' : 'no', half.graph === full.graph ? 'yes' : 'no']
 }
 
 function picture(size: number): EngineImage {
