@@ -73,11 +73,11 @@ function finalPass(lossless: string, output: string, preset: Preset): number {
   return (performance.now() - started) / 1000
 }
 
-async function runOne(config: Config, settings: Settings, dir: string): Promise<Result> {
+async function runOne(config: Config, settings: Settings, dir: string, signal: AbortSignal): Promise<Result> {
   const output = path.join(dir, `${config}.mkv`)
   rmSync(output, { force: true })
   const encoder = { codec: 'libx264' as const, preset: settings.preset, crf: 18, pixFmt: 'yuv420p' as const }
-  const base: UpscaleVideoOptions = { model: settings.model, encoder, overwrite: true }
+  const base: UpscaleVideoOptions = { model: settings.model, encoder, overwrite: true, signal }
   const segments = { seconds: settings.seconds, ...(config === 'one-lane' ? { concurrency: 1 } : {}) }
   const options: UpscaleVideoOptions =
     config === 'whole' ? base : config === 'lossless' ? { ...base, encoder: { codec: 'ffv1' }, segments, resume: false } : { ...base, segments, resume: false }
@@ -151,12 +151,21 @@ async function main(): Promise<void> {
   const settings: Settings = { clip: values.clip ?? defaultClip(), model: values.model, seconds: Number(values.seconds), preset: values.preset as Preset }
   const repeat = Number(values.repeat)
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-scale-'))
+  // Ctrl-C or a kill stops the run in progress, so that its files go with the folder below.
+  const stop = new AbortController()
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n${signal}: stopping the run and removing ${dir}\n`)
+    process.exitCode = 130
+    stop.abort()
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
   const load = loadavg()
   const results: Result[] = []
   try {
     for (let round = 0; round < repeat; round++) {
       for (const config of only) {
-        const result = await runOne(config, settings, dir)
+        const result = await runOne(config, settings, dir, stop.signal)
         process.stderr.write(`${LABEL[config]}: ${result.wallS.toFixed(1)} s\n`)
         results.push(result)
       }
@@ -168,6 +177,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (process.exitCode === 130) return
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
   process.exitCode = 1
 })
