@@ -27,6 +27,17 @@ import { findRepoRoot } from './repo-root'
 
 const BIN = path.join(findRepoRoot() ?? process.cwd(), 'packages/cli/dist/bin.js')
 
+/** Aborted by Ctrl-C or a kill: the coordinator is stopped, then the workers, Redis and the folder go as after a run. */
+const stop = new AbortController()
+
+/** Sends SIGTERM to `child` when the benchmark is stopped (the CLI then stops cleanly). */
+function stopWith(child: ChildProcess): ChildProcess {
+  const kill = () => child.kill('SIGTERM')
+  stop.signal.addEventListener('abort', kill, { once: true })
+  child.once('exit', () => stop.signal.removeEventListener('abort', kill))
+  return child
+}
+
 interface Measured {
   workers: number
   frames: number
@@ -76,7 +87,7 @@ async function stopWorkers(workers: WorkerProcess[]): Promise<void> {
 function coordinate(redis: string, input: string, output: string, model: string, segment: number): Promise<Omit<Measured, 'workers' | 'busySeconds'>> {
   const args = [BIN, 'upscale', input, '-o', output, '--overwrite', '--redis', redis, '--segments', String(segment), '--model', model, '--preset', 'ultrafast', '--dedup', 'off', '--json']
   const started = performance.now()
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = stopWith(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }))
   let firstProgress: number | undefined
   let lastFrame: number | undefined
   let frames = 0
@@ -120,6 +131,7 @@ async function measure(options: { seconds: number; segment: number; repeat: numb
     await runProcess(resolveFfmpeg(), ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${options.size}:rate=24:duration=${options.seconds}`, '-c:v', 'libx264', '-g', '24', '-pix_fmt', 'yuv420p', input])
     for (let round = 0; round < options.repeat; round++) {
       for (const count of [1, 2]) {
+        if (stop.signal.aborted) throw new Error('stopped')
         const workers = await Promise.all(Array.from({ length: count }, (_, core) => startWorker(redis.url, core)))
         try {
           const run = await coordinate(redis.url, input, path.join(dir, `out-${count}.mkv`), options.model, options.segment)
@@ -187,7 +199,16 @@ async function main(): Promise<void> {
   printModel()
 }
 
+const onSignal = (signal: NodeJS.Signals) => {
+  process.stderr.write(`\n${signal}: stopping the run, its workers and Redis\n`)
+  process.exitCode = 130
+  stop.abort()
+}
+process.once('SIGINT', onSignal)
+process.once('SIGTERM', onSignal)
+
 main().catch((error: unknown) => {
+  if (stop.signal.aborted) return
   console.error(error)
   process.exitCode = 1
 })
