@@ -1,5 +1,6 @@
 // The default detector: ffmpeg's mpdecimate metric on YCbCr 4:2:0 planes made from RGB frames.
 // Everything per frame happens in preallocated typed arrays: no allocation per pixel or per frame.
+import { rgbToPlanesSimd } from './kernels/kernels'
 
 /** Thresholds of the block metric, on the 8-bit limited-range YCbCr scale (mpdecimate's). */
 export interface BlockThresholds {
@@ -99,10 +100,30 @@ function padPlane(p: Plane): void {
 
 /**
  * Converts interleaved 8-bit RGB to limited-range Y'CbCr 4:2:0 into `out` (sized by `allocatePlanes`).
- * Chroma is the mean of each 2x2 block (edge pixels repeated for odd sizes).
+ * Chroma is the mean of each 2x2 block (edge pixels repeated for odd sizes). Whole groups of 8
+ * columns go through the SIMD kernel, the rest (at most 7 columns and an odd edge) through the
+ * same arithmetic in JavaScript.
  */
 export function rgbToPlanes(rgb: Uint8Array, width: number, height: number, matrix: ColorMatrix, out: Planes): void {
-  const k = coefficients(matrix)
+  const groups = width >> 3
+  if (groups > 0) rgbToPlanesSimd(rgb, width, height, groups, coefficientArray(matrix), out)
+  convertColumns(rgb, width, height, coefficients(matrix), out, groups * 4)
+  for (const plane of out) padPlane(plane)
+}
+
+const COEFFICIENT_ARRAYS = new Map<ColorMatrix, Int32Array>()
+
+function coefficientArray(matrix: ColorMatrix): Int32Array {
+  let array = COEFFICIENT_ARRAYS.get(matrix)
+  if (!array) {
+    const { yr, yg, yb, ur, ug, ub, vr, vg, vb } = coefficients(matrix)
+    COEFFICIENT_ARRAYS.set(matrix, (array = Int32Array.of(yr, yg, yb, ur, ug, ub, vr, vg, vb)))
+  }
+  return array
+}
+
+/** The conversion of chroma columns [firstColumn, chroma width) and the luma columns they cover. */
+function convertColumns(rgb: Uint8Array, width: number, height: number, k: Coefficients, out: Planes, firstColumn: number): void {
   const { yr, yg, yb, ur, ug, ub, vr, vg, vb } = k
   const [py, pu, pv] = out
   const Y = py.data
@@ -120,7 +141,7 @@ export function rgbToPlanes(rgb: Uint8Array, width: number, height: number, matr
     const out0 = y0 * ys
     const out1 = y1 * ys
     const cOut = cy * cs
-    for (let cx = 0; cx < cw; cx++) {
+    for (let cx = firstColumn; cx < cw; cx++) {
       const x0 = cx * 2
       const x1 = x0 + 1 < width ? x0 + 1 : x0
       let i = in0 + x0 * 3
@@ -143,9 +164,6 @@ export function rgbToPlanes(rgb: Uint8Array, width: number, height: number, matr
       V[cOut + cx] = ((vr * r + vg * g + vb * b + 131072) >> 18) + 128
     }
   }
-  padPlane(py)
-  padPlane(pu)
-  padPlane(pv)
 }
 
 /**

@@ -1,6 +1,7 @@
 // The geometry of tile tracking: which cells (4x4 samples of a Y'CbCr plane) each tile's interior
 // and window (interior and halo) cover, and the per-frame sums every tile's decision reads.
-import { cellRowSads, type Plane } from './mpdecimate'
+import { measurePlaneSimd } from './kernels/kernels'
+import type { Plane } from './mpdecimate'
 
 /** Cells [c0, c1) x [r0, r1) of one plane (4x4 samples each); `offset`: the first word of their copy in a tile's buffer. */
 export interface CellRange {
@@ -18,6 +19,8 @@ export interface TileState {
   neighbours: Int32Array
   /** The cells of its interior in each plane. */
   interiors: [CellRange, CellRange, CellRange]
+  /** The parts of each plane's window around the interior, `offset` at their first word in `words`. */
+  rings: [CellRange[], CellRange[], CellRange[]]
   /** The samples of the windows when the tile was last refreshed, one plane after another, 4 to a word. */
   words: Uint32Array
 }
@@ -65,28 +68,26 @@ export function copyCells(plane: Plane, range: CellRange, buffer: Uint32Array, b
   }
 }
 
-/** The parts of `window` around `interior`: the rows above and below, and the columns beside it (empty parts left out). */
-export function ringOf(window: CellRange, interior: CellRange): CellRange[] {
+/**
+ * The parts of `window` around `interior`: the rows above and below, and the columns beside it
+ * (empty parts left out), each with the offset of its first word in the window's copy.
+ */
+function ringOf(window: CellRange, interior: CellRange): CellRange[] {
   const parts: CellRange[] = [
     { ...window, r1: interior.r0 },
     { ...window, r0: interior.r1 },
     { ...window, r0: interior.r0, r1: interior.r1, c1: interior.c0 },
     { ...window, r0: interior.r0, r1: interior.r1, c0: interior.c1 },
   ]
-  return parts.filter((part) => part.c1 > part.c0 && part.r1 > part.r0)
+  const wordsPerRow = window.c1 - window.c0
+  return parts
+    .filter((part) => part.c1 > part.c0 && part.r1 > part.r0)
+    .map((part) => ({ ...part, offset: window.offset + 4 * (part.r0 - window.r0) * wordsPerRow + part.c0 - window.c0 }))
 }
 
 /** This frame's cell SADs against the composite of the tiles' references, and the table of blocks over `threshold`. */
 export function measurePlane(plane: Plane, grid: PlaneGrid, threshold: number): void {
-  const { cellsPerRow: width, cellRows, composite, sads, over } = grid
-  for (let cy = 0; cy < cellRows; cy++) cellRowSads(plane.words, 4 * cy * width, width, composite.words, 4 * cy * width, width, width, sads, cy * width)
-  for (let by = 0; by + 1 < cellRows; by++) {
-    let count = 0
-    for (let bx = 0, i = by * width; bx + 1 < width; bx++, i++) {
-      if (sads[i] + sads[i + 1] + sads[i + width] + sads[i + width + 1] > threshold) count++
-      over[(by + 1) * width + bx + 1] = over[by * width + bx + 1] + count
-    }
-  }
+  measurePlaneSimd(plane.data, grid.composite.data, grid.cellsPerRow, grid.cellRows, threshold, grid.sads, grid.over)
 }
 
 /** Blocks over the threshold among those with origins in [bx0, bx1) x [by0, by1). */
@@ -146,5 +147,6 @@ export function tileState(grids: PlaneGrid[], grid: { columns: number; rows: num
   for (let r = luma.rowOf[windows[0].r0]; r <= luma.rowOf[windows[0].r1 - 1]; r++) {
     for (let c = luma.columnOf[windows[0].c0]; c <= luma.columnOf[windows[0].c1 - 1]; c++) neighbours.push(r * grid.columns + c)
   }
-  return { windows: windows as TileState['windows'], interiors: interiors as TileState['interiors'], neighbours: Int32Array.from(neighbours), words: new Uint32Array(offset) }
+  const rings = windows.map((window, p) => ringOf(window, interiors[p])) as TileState['rings']
+  return { windows: windows as TileState['windows'], interiors: interiors as TileState['interiors'], rings, neighbours: Int32Array.from(neighbours), words: new Uint32Array(offset) }
 }

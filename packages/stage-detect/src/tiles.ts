@@ -3,7 +3,7 @@
 // tile's current output. Each tile keeps its own reference, so small changes never add up: a tile
 // that is reused always comes from a source within the threshold of the current one.
 import { cellRowSads, type Plane, type Planes } from './mpdecimate'
-import { blocksOver, copyCells, measurePlane, planeGrid, ringOf, tileState, type CellRange, type Layout, type PlaneGrid, type TileState } from './tile-grid'
+import { blocksOver, copyCells, measurePlane, planeGrid, tileState, type CellRange, type Layout, type PlaneGrid, type TileState } from './tile-grid'
 
 /** The grid and the threshold of tile tracking (validated by the options). */
 export interface TileSettings {
@@ -122,12 +122,12 @@ export class TileTracker {
     const tile = layout.tiles[t]
     const { epochs } = layout
     const uniform = tile.neighbours.every((u) => epochs[u] === epochs[t])
+    // The table first, for every plane: the ring's sums cost far more than a look-up.
     for (let p = 0; p < 3; p++) {
-      const grid = layout.grids[p]
       const { c0, c1, r0, r1 } = uniform ? tile.windows[p] : tile.interiors[p]
-      if (blocksOver(grid, c0, c1 - 1, r0, r1 - 1) > 0) return true
-      if (!uniform && this.ringDiffers(planes[p], grid, layout, t, p)) return true
+      if (blocksOver(layout.grids[p], c0, c1 - 1, r0, r1 - 1) > 0) return true
     }
+    if (!uniform) for (let p = 0; p < 3; p++) if (this.ringDiffers(planes[p], layout.grids[p], layout, t, p)) return true
     return false
   }
 
@@ -186,12 +186,12 @@ export class TileTracker {
       layout.epochs[t] = this.epoch
       const tile = layout.tiles[t]
       for (let p = 0; p < 3; p++) {
-        const window = tile.windows[p]
-        const interior = tile.interiors[p]
         // The interior goes to the composite; the tile's own copy needs only the halo ring around it.
+        const interior = tile.interiors[p]
         const { composite, cellsPerRow } = layout.grids[p]
         copyCells(planes[p], interior, composite.words, 4 * interior.r0 * cellsPerRow + interior.c0, cellsPerRow)
-        for (const ring of ringOf(window, interior)) copyCells(planes[p], ring, tile.words, window.offset + 4 * (ring.r0 - window.r0) * (window.c1 - window.c0) + ring.c0 - window.c0, window.c1 - window.c0)
+        const wordsPerRow = tile.windows[p].c1 - tile.windows[p].c0
+        for (const ring of tile.rings[p]) copyCells(planes[p], ring, tile.words, ring.offset, wordsPerRow)
       }
     }
     const { width, height, columns, rows } = layout
