@@ -316,20 +316,25 @@ export function readWindow(image: EngineImage, tile: Tile, alpha: boolean): RgbI
   return { data: window, width: w, height: h, channels: 3 }
 }
 
-/** Writes the tile's interior from a 2x Y'CbCr 4:2:0 result: luma rows at 2x, chroma rows at the input's resolution. */
+/**
+ * Writes the tile's interior from a Y'CbCr 4:2:0 result of its window at the model's scale (any even
+ * scale: the result is that many times the window's width): luma rows at that scale, chroma rows at
+ * half of it.
+ */
 export function writeYuvInterior(output: Yuv420Image, result: Yuv420Image, tile: Tile): void {
+  const lumaScale = result.width / tile.windowWidth
   const copyRows = (planeOffset: number, resultOffset: number, scale: number) => {
-    const [width, resultWidth] = [(output.width / 2) * scale, (result.width / 2) * scale]
+    const [width, resultWidth] = [(output.width * scale) / lumaScale, (result.width * scale) / lumaScale]
     const [x0, length] = [tile.x0 * scale, (tile.x1 - tile.x0) * scale]
     for (let y = tile.y0 * scale; y < tile.y1 * scale; y++) {
-      const from = resultOffset + (y - tile.windowY * scale) * resultWidth + x0 - tile.windowX * scale
+      const from = resultOffset + (y - tile.resultY * scale) * resultWidth + x0 - tile.resultX * scale
       output.data.set(result.data.subarray(from, from + length), planeOffset + y * width + x0)
     }
   }
   const [luma, resultLuma] = [output.width * output.height, result.width * result.height]
-  copyRows(0, 0, 2)
-  copyRows(luma, resultLuma, 1)
-  copyRows((luma * 5) / 4, (resultLuma * 5) / 4, 1)
+  copyRows(0, 0, lumaScale)
+  copyRows(luma, resultLuma, lumaScale / 2)
+  copyRows((luma * 5) / 4, (resultLuma * 5) / 4, lumaScale / 2)
 }
 
 /** Writes the tile's interior from the model's result: whole rows for RGB, the mean of R, G and B for the alpha pass. */

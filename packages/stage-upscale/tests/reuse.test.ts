@@ -185,6 +185,42 @@ describe('TileReuser through the worker pool and the upscale operator', () => {
   })
 })
 
+/** Writes an ONNX nearest-neighbour upscaler of `scale` (an imported model: its true radius is 0). */
+function writeNearest(dir: string, scale: number): string {
+  const file = join(dir, `nearest${scale}x.onnx`)
+  const nearest = { opType: 'Resize', inputs: ['pixels', '', 'scales'], outputs: ['result'], attributes: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' } }
+  const initializers = [{ name: 'scales', dims: [4], data: new Float32Array([1, 1, scale, scale]) }]
+  const graph = { name: 'nearest', nodes: [nearest], initializers, inputs: [{ name: 'pixels', dims: [1, 3, 'h', 'w'] }], outputs: [{ name: 'result', dims: [1, 3, 'oh', 'ow'] }] }
+  writeFileSync(file, encodeOnnxModel({ producerName: 'test', opsetVersion: 17, graph }))
+  return file
+}
+
+describe('TileReuser with models of other scales', () => {
+  let dir = ''
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stage-upscale-reuse-'))
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  test.each([2, 4])("a %ix model: RGB and Y'CbCr outputs with reused tiles equal whole-frame upscales", async (scale) => {
+    const imported = await UpscaleEngine.create({ model: writeNearest(dir, scale) })
+    const color = { ...bt601, bitDepth: 8 } as const
+    try {
+      const rgb = new TileReuser(imported, { receptiveRadius: 0 })
+      const yuv = new TileReuser(imported, { receptiveRadius: 0, yuv420: color })
+      for (let n = 0; n < FRAMES.length; n++) {
+        const changes = changesOf(n, 24, 0)
+        expect(maxDifference((await rgb.upscale(FRAMES[n], changes)).image.data, (await imported.upscale(FRAMES[n])).data)).toBe(0)
+        const { image } = await yuv.upscale(FRAMES[n], changes)
+        expect([image.width, image.height]).toEqual([W * scale, H * scale])
+        expect(maxDifference(image.data, (await imported.upscaleToYuv420(FRAMES[n], color)).data)).toBe(0)
+      }
+    } finally {
+      await imported.close()
+    }
+  })
+})
+
 describe('TileReuser refuses what it cannot reuse exactly', () => {
   let dir = ''
   beforeAll(() => {
@@ -194,11 +230,7 @@ describe('TileReuser refuses what it cannot reuse exactly', () => {
 
   test('an imported model without a stated receptive radius, unless the caller states one', async () => {
     // An imported 2x model (nearest neighbour: its true radius is 0).
-    const file = join(dir, 'nearest.onnx')
-    const nearest = { opType: 'Resize', inputs: ['pixels', '', 'scales'], outputs: ['result'], attributes: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' } }
-    const initializers = [{ name: 'scales', dims: [4], data: new Float32Array([1, 1, 2, 2]) }]
-    const graph = { name: 'nearest', nodes: [nearest], initializers, inputs: [{ name: 'pixels', dims: [1, 3, 'h', 'w'] }], outputs: [{ name: 'result', dims: [1, 3, 'oh', 'ow'] }] }
-    writeFileSync(file, encodeOnnxModel({ producerName: 'test', opsetVersion: 17, graph }))
+    const file = writeNearest(dir, 2)
     const imported = await UpscaleEngine.create({ model: file })
     try {
       expect(() => new TileReuser(imported)).toThrow(
