@@ -5,7 +5,7 @@
  * process (`--run`), which measures itself and its ffmpeg children from /proc (see
  * bench/proc-sampler.ts) and prints one JSON line; this process prints the tables.
  *
- *   pnpm bench:video [--model anime4k-l] [--clips hero,short,hero1080] [--only png,sequential,concurrent,rgb,dedup,frames,tiles,memory]
+ *   pnpm bench:video [--model anime4k-l] [--clips hero,short,hero1080,short5] [--only png,sequential,concurrent,rgb,dedup,frames,tiles,memory]
  *                    [--repeat N] [--preset medium] [--fixtures DIR] [--json FILE (raw results)]
  *
  * --repeat N runs the configurations of each clip N times in turn (1, 2, 3, 1, 2, 3, …), so that
@@ -408,7 +408,9 @@ async function runMemory(short: string, model: string, root: string): Promise<Ru
 
 /** A derived clip (DERIVED_CLIPS) made from its fixture in the work folder. */
 async function deriveClip(clip: string, fixture: string, work: string): Promise<string> {
-  const { width, height, seconds } = DERIVED_CLIPS[clip]
+  const derived = DERIVED_CLIPS[clip]
+  if ('times' in derived) return repeatClip(fixture, derived.times, work)
+  const { width, height, seconds } = derived
   const output = path.join(work, `${clip}.mkv`)
   const video = ['-vf', `scale=${width}:${height}:flags=lanczos`, '-c:v', 'libx264', '-crf', '16', '-preset', 'veryfast', '-pix_fmt', 'yuv420p']
   await runProcess(resolveFfmpeg(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', fixture, '-t', String(seconds), '-map', '0', ...video, '-c:a', 'copy', '-y', output])
