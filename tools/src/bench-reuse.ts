@@ -10,7 +10,7 @@
  *   full upscales (anime4k-l). Outputs are composed from the full upscales' tiles, which is what
  *   TileReuser computes (its tiles are bit-identical to a full upscale's: tests/reuse.test.ts).
  * - batching: CPU milliseconds of the model on the clips' real masks, one call per changed tile vs
- *   merged rectangles vs whole kept frames (one session, one thread), interleaved `--repeat` times.
+ *   per tile, per rectangle, rectangles grouped into calls (the reuser's) vs whole kept frames (one session, one thread), interleaved `--repeat` times.
  * - detect: CPU ms per 1280x720 frame of detection with and without tiles, on one thread.
  */
 import { execFileSync } from 'node:child_process'
@@ -131,16 +131,21 @@ function qualityRow(q: ReuseQuality): Array<string | number> {
   ]
 }
 
-/** The windows one kept frame's model calls run on: per changed tile, merged rectangles, or the whole frame. */
-function windowsOf(changes: TileChanges, mode: 'per tile' | 'merged' | 'whole frame'): Array<[number, number, number, number]> {
+/** The windows one kept frame's model calls run on: per changed tile, per rectangle of changed tiles, rectangles grouped (the reuser's calls), or the whole frame. */
+function windowsOf(changes: TileChanges, mode: Mode): Array<[number, number, number, number]> {
   if (mode === 'whole frame') return [[0, 0, WIDTH, HEIGHT]]
-  const single = { ...changes, changed: new Uint8Array(changes.changed.length) }
+  const alone = (cells: (t: number) => boolean) => ({ ...changes, changed: changes.changed.map((_, t) => (cells(t) ? 1 : 0)) })
   const masks =
-    mode === 'merged'
+    mode === 'grouped'
       ? [changes]
-      : [...changes.changed.keys()].filter((t) => changes.changed[t]).map((t) => ({ ...single, changed: single.changed.map((_, u) => (u === t ? 1 : 0)) }))
-  return masks.flatMap((mask) => planReuse(mask, WIDTH, HEIGHT, HALO).windows.map((w) => [w.windowX, w.windowY, w.windowWidth, w.windowHeight] as [number, number, number, number]))
+      : mode === 'rectangles'
+        ? mergeChangedTiles(changes.changed, changes.columns, changes.rows).map((r) => alone((t) => t % changes.columns >= r.c0 && t % changes.columns < r.c1 && Math.floor(t / changes.columns) >= r.r0 && Math.floor(t / changes.columns) < r.r1))
+        : [...changes.changed.keys()].filter((t) => changes.changed[t]).map((t) => alone((u) => u === t))
+  return masks.flatMap((mask) => planReuse(mask, WIDTH, HEIGHT, HALO).calls.map(({ window: w }) => [w.windowX, w.windowY, w.windowWidth, w.windowHeight] as [number, number, number, number]))
 }
+
+const MODES = ['per tile', 'rectangles', 'grouped', 'whole frame'] as const
+type Mode = (typeof MODES)[number]
 
 function crop(image: EngineImage, [x, y, width, height]: [number, number, number, number]): EngineImage {
   const data = new Uint8Array(width * height * 3)
@@ -161,7 +166,7 @@ async function batching(clips: Record<string, ClipFrame[]>, sizes: number[], rep
       const times = new Map<string, { ms: number[]; pixels: number }>()
       for (let r = 0; r < repeat; r++) {
         for (const [tile, list] of masks) {
-          for (const mode of ['per tile', 'merged', 'whole frame'] as const) {
+          for (const mode of MODES) {
             if (mode === 'whole frame' && tile !== sizes[0]) continue
             // CPU time of the whole process (one onnxruntime thread): waiting for a core on a busy machine does not count.
             let pixels = 0

@@ -29,4 +29,4 @@ export {
   type SpeedClass,
 } from './store'
 export { TileReuser, passesHalo, tileReuseRefusal, type ReusedFrame, type TileReuseOptions, type TileUpscaler } from './reuse/reuser'
-export { mergeChangedTiles, planReuse, type ReusePlan, type TileChanges, type TileRect } from './reuse/tile-changes'
+export { groupChangedTiles, mergeChangedTiles, planReuse, type ReuseCall, type ReusePlan, type TileChanges, type TileRect } from './reuse/tile-changes'

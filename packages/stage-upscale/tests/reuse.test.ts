@@ -6,8 +6,10 @@ import {
   TileReuser,
   UpscaleEngine,
   createUpscaler,
+  groupChangedTiles,
   mergeChangedTiles,
   passesHalo,
+  planReuse,
   upscale,
   type EngineImage,
   type ReusePlan,
@@ -101,7 +103,11 @@ describe('TileReuser: a still background with one moving patch', () => {
         if (n === 3) expect(out).toBe(previous) // nothing changed: the previous output, not even copied
       }
       const changedTiles = changes.changed.reduce((sum, c) => sum + c, 0)
-      expect(plan).toMatchObject({ tiles: changes.changed.length, changedTiles, calls: n === 0 ? 1 : mergeChangedTiles(changes.changed, changes.columns, changes.rows).length })
+      expect(plan).toMatchObject({ tiles: changes.changed.length, changedTiles })
+      // Grouping only ever joins rectangles of changed tiles.
+      const rectangles = n === 0 ? 1 : mergeChangedTiles(changes.changed, changes.columns, changes.rows).length
+      expect(plan.calls).toBeLessThanOrEqual(rectangles)
+      expect(plan.calls > 0).toBe(changedTiles > 0)
       previous = out
     }
   })
@@ -157,6 +163,34 @@ describe('TileReuser: a still background with one moving patch', () => {
     // Frame 1: the patch moved from (10, 10) to (30, 14); with 24-px tiles and an 8-px halo the windows of
     // columns 0-2 (x from -8, 16, 40) and rows 0-1 meet it: one 72x48 rectangle.
     expect(plans[1]).toMatchObject({ changedTiles: 6, calls: 1, share: (72 * 48) / (W * H) })
+  })
+
+  test('runs of different widths share one window; its unchanged tiles are computed but keep the previous output', async () => {
+    // 24-px tiles, 5 x 3: row 0 changes in columns 0-1, row 1 in columns 0-2. Two rectangles, but
+    // their bounding box's window (80x56 with the halo, clipped at the frame's edges) costs fewer
+    // pixels than their two windows (56x32 and 80x40) and a call.
+    const changed = Uint8Array.from([1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+    const changes = { width: W, height: H, size: 24, halo: 8, columns: 5, rows: 3, changed }
+    expect(mergeChangedTiles(changed, 5, 3)).toHaveLength(2)
+    // Without a halo there is nothing to save: the box would compute tile 2 of row 0 for nothing.
+    expect(groupChangedTiles(mergeChangedTiles(changed, 5, 3), (r) => 576 * (r.c1 - r.c0) * (r.r1 - r.r0))).toHaveLength(2)
+    const { calls, plan } = planReuse(changes, W, H, 8)
+    expect(calls).toHaveLength(1)
+    expect(calls[0].window).toMatchObject({ windowX: 0, windowY: 0, windowWidth: 80, windowHeight: 56 })
+    expect(calls[0].pastes.map((t) => [t.x0, t.x1, t.y0, t.y1])).toEqual([[0, 48, 0, 24], [0, 72, 24, 48]])
+    expect(plan).toMatchObject({ calls: 1, changedTiles: 5, share: (5 * 24 * 24) / (W * H), modelShare: (80 * 56) / (W * H) })
+
+    // Tile 2 of row 0 lies inside the window and its source changes, but the mask keeps it: it must
+    // stay the previous output, not become this frame's upscale.
+    const reuser = new TileReuser(engine)
+    const first = await reuser.upscale(FRAMES[0])
+    const next = frame(50, 2) // the patch now covers tile 2 of row 0 (x 48-72)
+    const { image } = await reuser.upscale(next, changes)
+    const full = await engine.upscale(next)
+    const [out, before] = [image as EngineImage, first.image as EngineImage]
+    expect(region(out, 24, 5, 2, 2)).toEqual(region(before, 24, 5, 2, 2))
+    expect(region(out, 24, 5, 2, 2)).not.toEqual(region(full, 24, 5, 2, 2))
+    for (const t of [0, 1, 5, 6, 7]) expect(region(out, 24, 5, t, 2)).toEqual(region(full, 24, 5, t, 2))
   })
 })
 

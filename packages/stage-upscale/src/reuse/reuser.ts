@@ -50,9 +50,9 @@ interface Previous {
   error?: unknown
 }
 
-/** A window's upscaled pixels, waiting to be pasted. */
+/** A window's upscaled pixels, waiting to be pasted: the changed tiles' parts of it. */
 interface Part {
-  tile: Tile
+  pastes: Tile[]
   result: Promise<UpscaledImage>
 }
 
@@ -154,8 +154,8 @@ export class TileReuser {
   /** Starts the model calls of a frame: the changed tiles' rectangles, or the whole frame when there are no changes to go by. */
   private start(image: EngineImage, changes: TileChanges | undefined): { parts: Part[]; plan: ReusePlan; whole: boolean } {
     const { width, height } = image
-    const { windows, plan, whole } = planReuse(changes, width, height, this.halo(width, height))
-    const parts = windows.map((tile) => ({ tile, result: this.run(whole ? image : readWindow(image, tile, false), width, height) }))
+    const { calls, plan, whole } = planReuse(changes, width, height, this.halo(width, height))
+    const parts = calls.map(({ window, pastes }) => ({ pastes, result: this.run(whole ? image : readWindow(image, window, false), width, height) }))
     return { parts, whole, plan }
   }
 
@@ -176,7 +176,9 @@ export class TileReuser {
       // Nothing changed: the previous output is this frame's too (outputs are never written to once returned).
       if (frame.parts.length > 0) {
         canvas = copyCanvas(canvas)
-        frame.parts.forEach((part, i) => paste(canvas, results[i], part.tile))
+        frame.parts.forEach((part, i) => {
+          for (const tile of part.pastes) paste(canvas, results[i], tile)
+        })
       }
     }
     return { canvas, output: this.finish(canvas, image), plan: frame.plan }

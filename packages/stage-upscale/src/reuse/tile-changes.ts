@@ -25,7 +25,7 @@ export interface ReusePlan {
   tiles: number
   /** Tiles upscaled again. */
   changedTiles: number
-  /** Model calls: rectangles of changed tiles (1 for a whole frame, 0 when nothing changed). */
+  /** Model calls: windows of grouped rectangles of changed tiles (1 for a whole frame, 0 when nothing changed). */
   calls: number
   /** Source pixels in the changed tiles over all source pixels, 0..1: the share of the frame upscaled. */
   share: number
@@ -97,22 +97,87 @@ export function rectWindow(rect: TileRect, size: number, width: number, height: 
   return { x0, y0, x1, y1, windowX, windowY, windowWidth: Math.min(width, x1 + halo) - windowX, windowHeight: Math.min(height, y1 + halo) - windowY, resultX: windowX, resultY: windowY }
 }
 
+/** A model call of one frame: the window upscaled, and the changed tiles pasted from its result. */
+export interface ReuseCall {
+  /** A rectangle of tiles widened by the halo. */
+  window: Tile
+  /** The rectangles of changed tiles inside it, as Tiles of that window: only these are pasted. */
+  pastes: Tile[]
+}
+
 /**
- * The model calls a frame needs: one window per rectangle of changed tiles (widened by `halo`), or
- * the whole frame (`whole`) when there is no mask or every tile changed; and what that costs.
+ * What a model call costs beyond its pixels, in window pixels. A batch of 16 windows of 80x80 took
+ * 552 CPU ms per megapixel as one call and 577 as 16 (README, "Batching"): about 300 pixels' worth
+ * per call, rounded up for the copy in and the paste.
  */
-export function planReuse(changes: TileChanges | undefined, width: number, height: number, halo: number): { windows: Tile[]; whole: boolean; plan: ReusePlan } {
+const CALL_PIXELS = 512
+
+function boundingBox(a: TileRect, b: TileRect): TileRect {
+  return { c0: Math.min(a.c0, b.c0), c1: Math.max(a.c1, b.c1), r0: Math.min(a.r0, b.r0), r1: Math.max(a.r1, b.r1) }
+}
+
+/**
+ * The changed tiles' rectangles grouped into model calls. Two calls become one, on the bounding box
+ * of their rectangles, whenever that box's window costs fewer pixels than their two windows and a
+ * call: runs of different widths in consecutive rows then share one window instead of computing each
+ * other's halo. A box's tiles that did not change are computed but never pasted, so they keep their
+ * previous output, which stage-detect's reference for them describes.
+ */
+export function groupChangedTiles(rects: TileRect[], windowPixels: (rect: TileRect) => number): TileRect[][] {
+  const groups = rects.map((rect) => ({ box: rect, members: [rect] }))
+  for (let merged = true; merged; ) {
+    merged = false
+    for (let i = 0; i < groups.length; i++) {
+      for (let j = i + 1; j < groups.length; j++) {
+        const box = boundingBox(groups[i].box, groups[j].box)
+        if (windowPixels(box) >= windowPixels(groups[i].box) + windowPixels(groups[j].box) + CALL_PIXELS) continue
+        groups[i] = { box, members: [...groups[i].members, ...groups[j].members] }
+        groups.splice(j, 1)
+        // The grown box may now pay off with a group it was checked against before.
+        j = i
+        merged = true
+      }
+    }
+  }
+  return groups.map((group) => group.members)
+}
+
+/**
+ * The model calls a frame needs: the changed tiles grouped into windows (widened by `halo`), or the
+ * whole frame (`whole`) when there is no mask or every tile changed; and what that costs.
+ */
+export function planReuse(changes: TileChanges | undefined, width: number, height: number, halo: number): { calls: ReuseCall[]; whole: boolean; plan: ReusePlan } {
   const whole = !changes || changes.changed.every((changed) => changed !== 0)
-  const windows = whole
-    ? [{ x0: 0, y0: 0, x1: width, y1: height, windowX: 0, windowY: 0, windowWidth: width, windowHeight: height, resultX: 0, resultY: 0 }]
-    : mergeChangedTiles(changes.changed, changes.columns, changes.rows).map((rect) => rectWindow(rect, changes.size, width, height, halo))
+  const calls = whole ? [wholeFrameCall(width, height)] : changeCalls(changes, width, height, halo)
+  const area = (x0: number, x1: number, y0: number, y1: number) => (x1 - x0) * (y1 - y0)
   const pixels = width * height
   const plan: ReusePlan = {
     tiles: changes ? changes.changed.length : 1,
     changedTiles: changes ? changes.changed.reduce((sum, changed) => sum + (changed ? 1 : 0), 0) : 1,
-    calls: windows.length,
-    share: windows.reduce((sum, t) => sum + (t.x1 - t.x0) * (t.y1 - t.y0), 0) / pixels,
-    modelShare: windows.reduce((sum, t) => sum + t.windowWidth * t.windowHeight, 0) / pixels,
+    calls: calls.length,
+    share: calls.reduce((sum, call) => sum + call.pastes.reduce((inner, t) => inner + area(t.x0, t.x1, t.y0, t.y1), 0), 0) / pixels,
+    modelShare: calls.reduce((sum, { window: w }) => sum + w.windowWidth * w.windowHeight, 0) / pixels,
   }
-  return { windows, whole, plan }
+  return { calls, whole, plan }
+}
+
+function wholeFrameCall(width: number, height: number): ReuseCall {
+  const window = { x0: 0, y0: 0, x1: width, y1: height, windowX: 0, windowY: 0, windowWidth: width, windowHeight: height, resultX: 0, resultY: 0 }
+  return { window, pastes: [window] }
+}
+
+function changeCalls(changes: TileChanges, width: number, height: number, halo: number): ReuseCall[] {
+  const windowOf = (rect: TileRect) => rectWindow(rect, changes.size, width, height, halo)
+  const rects = mergeChangedTiles(changes.changed, changes.columns, changes.rows)
+  return groupChangedTiles(rects, (rect) => {
+    const w = windowOf(rect)
+    return w.windowWidth * w.windowHeight
+  }).map((members) => {
+    const window = windowOf(members.reduce(boundingBox))
+    return { window, pastes: members.map((rect) => ({ ...window, ...interiorOf(windowOf(rect)) })) }
+  })
+}
+
+function interiorOf({ x0, y0, x1, y1 }: Tile): Pick<Tile, 'x0' | 'y0' | 'x1' | 'y1'> {
+  return { x0, y0, x1, y1 }
 }
