@@ -97,7 +97,7 @@ test('segments made in any order by one SegmentUpscaler are the same: frames and
   }
 })
 
-test('segments upscaled at once each hold their own references: their frames in flight share what bufferMemory leaves beside all of them', async () => {
+test('overlapping segments each hold their own references and frames: bufferMemory holds two of them at the relay', async () => {
   // One frame of the clip in flight: its 320x96 RGB source and its 640x192 Y'CbCr 4:2:0 result.
   const frame = 320 * 96 * 3 + 640 * 192 * 1.5
   const job = await planSegmentedJob(input, join(tempDir(), 'budget.mkv'), segmented)
@@ -108,8 +108,8 @@ test('segments upscaled at once each hold their own references: their frames in 
     expect(plan.frameBytes).toBe(frame)
     return [plan.capacity, segmentCapacity(plan, bufferMemory, 2)]
   }
-  // 1 GiB: 16 frames in flight, 8 for each of two segments.
-  expect(await capacities(2 ** 30)).toEqual([16, 8])
+  // 1 GiB: 16 frames in flight, and each segment has all 16 (one decodes while the other drains).
+  expect(await capacities(2 ** 30)).toEqual([16, 16])
   // 30 frames: 8 references and the reuser's output leave 21 (16 asked); two segments hold 18, which leaves 6 each.
   expect(await capacities(30 * frame)).toEqual([16, 6])
 })

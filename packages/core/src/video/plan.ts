@@ -128,13 +128,13 @@ function capacityFor(options: ResolvedVideoOptions, mode: 'concurrent' | 'sequen
 }
 
 /**
- * Most frames in flight in each of `concurrency` segments upscaled at once: the job's capacity
- * shared among them, lowered so that `bufferMemory` also holds the references of every segment
- * (each segment's pipeline holds its own).
+ * Most frames in flight in each segment when up to `concurrency` segments overlap (one decoding,
+ * the others draining): the job's capacity, lowered so that `bufferMemory` holds the frames and the
+ * references of all of them (each segment's pipeline holds its own).
  */
 export function segmentCapacity(plan: VideoPlan, bufferMemory: number, concurrency: number): number {
   const fitting = Math.floor((bufferMemory - concurrency * plan.reuse.heldBytes) / (concurrency * plan.frameBytes))
-  return Math.max(MIN_CAPACITY, Math.min(Math.ceil(plan.capacity / concurrency), fitting))
+  return Math.max(MIN_CAPACITY, Math.min(plan.capacity, fitting))
 }
 
 /** The mode a job runs in: `auto` decides by the source's frame count. */

@@ -10,9 +10,10 @@ import { upscaleOnQueue } from '../distributed/queue-run'
 import { JobFolder, defaultJobFolder, removePartialSegments, type SegmentDone } from './job-folder'
 import { segmentContext, type SegmentedJob } from './job'
 import type { SegmentRange } from './plan-segments'
+import { relay } from './relay'
 import { runSegment, type SegmentContext } from './run-segment'
 
-/** Segments upscaled at once by default: while one drains (the encoder's last frames), the next keeps the workers busy. */
+/** Segments in flight at most by default: while one drains (its last frames in the model, the encoder's flush), the next keeps the workers busy. */
 const DEFAULT_CONCURRENCY = 2
 
 type SegmentedOptions = ResolvedVideoOptions & { segments: ResolvedSegments }
@@ -105,7 +106,12 @@ export class LocalSegmentedRun {
     void this.release()
   }
 
-  /** Upscales the segments not done yet, `concurrency` at a time; the first failure stops the others. */
+  /**
+   * Upscales the segments not done yet as a relay: a segment starts once the one before it has
+   * decoded its last frame (or ended), while fewer than `concurrency` are in flight. So one segment
+   * at a time decodes and fills the whole capacity, as an unsegmented run does, and the next overlaps
+   * only the previous one's drain. The first failure stops the others.
+   */
   private async upscalePending(parts: LocalRunParts): Promise<void> {
     const { job, options, done } = this
     const { plan, upscaler, recorder } = parts
@@ -114,19 +120,15 @@ export class LocalSegmentedRun {
     if (options.queue) return upscaleOnQueue({ job, folder: this.folder, done, pending, options: { ...options, queue: options.queue }, recorder, paused: this.paused, signal: this.stop.signal, emit: parts.emit, onWarning: parts.onWarning })
     const concurrency = Math.min(options.segments.concurrency ?? Math.min(DEFAULT_CONCURRENCY, plan.workers), Math.max(1, pending.length))
     const context = segmentContext(job, plan, upscaler, options, segmentCapacity(plan, options.bufferMemory, concurrency))
-    const next = () => (this.stop.signal.aborted ? undefined : pending.shift())
-    const lane = async () => {
-      for (let range = next(); range; range = next()) await this.upscaleOne(parts, context, range)
-    }
-    await Promise.all(Array.from({ length: concurrency }, lane))
+    await relay(pending, concurrency, (range, onDecoded) => this.upscaleOne(parts, context, range, onDecoded), () => this.stop.signal.aborted)
     if (this.failure !== undefined) throw this.failure
   }
 
-  private async upscaleOne({ recorder, onEncoded }: LocalRunParts, context: SegmentContext, range: SegmentRange): Promise<void> {
+  private async upscaleOne({ recorder, onEncoded }: LocalRunParts, context: SegmentContext, range: SegmentRange, onDecoded: () => void): Promise<void> {
     const { folder } = this
     try {
       await folder.started(range.index, 'local')
-      const hooks = { recorder: recorder.at(range.first), paused: this.paused, signal: this.stop.signal, onEncoded }
+      const hooks = { recorder: recorder.at(range.first), paused: this.paused, signal: this.stop.signal, onEncoded, onDecoded }
       const result = await runSegment(context, range, folder.segmentFile(range.index), hooks)
       await folder.finished({ index: range.index, ...result, worker: 'local' })
     } catch (error) {

@@ -39,13 +39,21 @@ export interface SegmentHooks {
   signal: AbortSignal
   /** A frame was encoded. */
   onEncoded?(): void
+  /** The decoder delivered the segment's last frame: what is left is the model's and the encoder's. */
+  onDecoded?(): void
 }
 
-/** Counts what the segment kept, repeated and upscaled (the sum of the kept frames' shares), for its record, and tells the job's recorder. */
-function counting(recorder: FrameRecorder): FrameRecorder & { unique: number; duplicates: number; shares: number } {
+/**
+ * Counts what the segment kept, repeated and upscaled (the sum of the kept frames' shares), for its
+ * record, tells the job's recorder, and calls `onDecoded` after the last of `frames` is decoded.
+ */
+function counting(recorder: FrameRecorder, frames: number, onDecoded?: () => void): FrameRecorder & { unique: number; duplicates: number; shares: number } {
   const counts = { unique: 0, duplicates: 0, shares: 0 }
   return Object.assign(counts, {
-    decoded: recorder.decoded.bind(recorder),
+    decoded: (index: number, pts: number) => {
+      recorder.decoded(index, pts)
+      if (index === frames - 1) onDecoded?.()
+    },
     kept: () => {
       counts.unique++
       recorder.kept()
@@ -75,7 +83,7 @@ export function runSegment(context: SegmentContext, range: SegmentRange, file: s
   const { plan, capacity } = context
   const save = segmentPlan(plan.save, { output: file, signal: hooks.signal, reorderCapacity: capacity, ...(context.gridStart !== undefined ? { gridStart: context.gridStart } : {}) })
   const gate = new CreditGate(capacity)
-  const recorder = counting(hooks.recorder)
+  const recorder = counting(hooks.recorder, range.frames, hooks.onDecoded)
   let decoder: number | undefined
   let pause: Subscription | undefined
   const encoded = new Promise<number>((resolve, reject) => {
