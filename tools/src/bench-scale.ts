@@ -12,12 +12,13 @@
  * is reported. Results and method: docs/speed.md, "Long videos".
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { lastValueFrom, toArray } from 'rxjs'
-import { PRESETS, resolveFfmpeg, resolveFfprobe, upscaleVideo, type Preset, type UpscaleVideoOptions } from '@anime-upscaler/core'
+import { PRESETS, resolveFfmpeg, resolveFfprobe, upscaleVideo, type Preset, type UpscaleVideoOptions, type VideoEvent } from '@anime-upscaler/core'
+import { TreeSampler, classifyFfmpeg, type SamplerReport } from './bench/proc-sampler'
 import { findRepoRoot } from './repo-root'
 
 const CONFIGS = ['whole', 'segmented', 'one-lane', 'lossless'] as const
@@ -42,6 +43,10 @@ interface Result {
   wallS: number
   /** CPU seconds of the whole run, ffmpeg included: the work, whatever else runs on the machine. */
   cpuS: number
+  /** Of cpuS: this process (model workers, detection, the pipeline), the ffmpeg decoders and encoders, the rest (probes, the join). */
+  split: { node: number; decode: number; encode: number; other: number }
+  /** CPU seconds the hypervisor gave to other guests during the run, and other processes here used (the machine's load). */
+  machine: { steal: number; others: number }
   /** Of wallS, the final encode pass of the lossless design. */
   finalPassS?: number
   segments: number
@@ -50,15 +55,6 @@ interface Result {
   intermediateBytes?: number
   keyframes: number
   frames: number
-}
-
-/** CPU seconds of this process (its threads: model workers, detection) and of its children that ended (ffmpeg). */
-function cpuSeconds(): number {
-  const { user, system } = process.cpuUsage()
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
-  // Fields 16 and 17 of stat (cutime, cstime), counted from the state field (3): clock ticks, 100 a second.
-  const children = (Number(fields[13]) + Number(fields[14])) / 100
-  return (user + system) / 1e6 + children
 }
 
 function keyframes(file: string): number {
@@ -82,18 +78,30 @@ async function runOne(config: Config, settings: Settings, dir: string, signal: A
   const options: UpscaleVideoOptions =
     config === 'whole' ? base : config === 'lossless' ? { ...base, encoder: { codec: 'ffv1' }, segments, resume: false } : { ...base, segments, resume: false }
   const started = performance.now()
-  const cpuStart = cpuSeconds()
+  const sampler = new TreeSampler(classifyFfmpeg)
+  sampler.start()
+  let cpu: SamplerReport | undefined
   const target = config === 'lossless' ? path.join(dir, 'lossless-ffv1.mkv') : output
-  const events = await lastValueFrom(upscaleVideo(settings.clip, target, options).pipe(toArray()))
+  let events: VideoEvent[]
+  let finalPassS: number | undefined
+  try {
+    events = await lastValueFrom(upscaleVideo(settings.clip, target, options).pipe(toArray()))
+    finalPassS = config === 'lossless' ? finalPass(target, output, settings.preset) : undefined
+  } finally {
+    cpu = sampler.stop()
+  }
+  const wallS = (performance.now() - started) / 1000
   const start = events.find((event) => event.type === 'start')
   const done = events.at(-1)
   if (start?.type !== 'start' || done?.type !== 'done') throw new Error(`${config}: the run did not finish`)
-  const finalPassS = config === 'lossless' ? finalPass(target, output, settings.preset) : undefined
-  const wallS = (performance.now() - started) / 1000
+  const { decode, encode } = cpu.stageCpuSeconds
+  const children = cpu.childrenCpuSeconds
   return {
     config,
     wallS,
-    cpuS: cpuSeconds() - cpuStart,
+    cpuS: cpu.selfCpuSeconds + children,
+    split: { node: cpu.selfCpuSeconds, decode, encode, other: children - decode - encode },
+    machine: { steal: cpu.machine.stealSeconds, others: cpu.machine.otherSeconds },
     ...(finalPassS !== undefined ? { finalPassS, intermediateBytes: statSync(target).size } : {}),
     segments: start.segments?.count ?? 1,
     bytes: statSync(output).size,
@@ -115,14 +123,15 @@ function report(results: Result[], settings: Settings, repeat: number, load: num
     const pass = r.finalPassS !== undefined ? ` (final pass ${r.finalPassS.toFixed(1)} s)` : ''
     const intermediate = r.intermediateBytes !== undefined ? `${(r.intermediateBytes / 1e6).toFixed(1)} MB` : ''
     const cpu = whole ? `${r.cpuS.toFixed(1)} s (${(r.cpuS / whole.cpuS).toFixed(3)}x)` : `${r.cpuS.toFixed(1)} s`
-    return `| ${LABEL[r.config]} | ${r.segments} | ${r.frames} | ${r.wallS.toFixed(1)} s${pass} | ${ratio} | ${cpu} | ${(r.bytes / 1e6).toFixed(2)} MB | ${r.keyframes} | ${intermediate} |`
+    const { node, decode, encode, other } = r.split
+    return `| ${LABEL[r.config]} | ${r.segments} | ${r.frames} | ${r.wallS.toFixed(1)} s${pass} | ${ratio} | ${cpu} | ${[node, decode, encode, other].map((s) => s.toFixed(1)).join(' / ')} | ${(r.bytes / 1e6).toFixed(2)} MB | ${r.keyframes} | ${intermediate} |`
   })
   return [
     `clip ${path.basename(settings.clip)}, model ${settings.model}, libx264 crf 18 preset ${settings.preset}, segments of ~${settings.seconds} s`,
     `${availableParallelism()} cores; load average before: ${load.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}${repeat > 1 ? `; median of ${repeat} runs each, in turn` : ''}`,
     '',
-    '| run | segments | frames | wall | vs unsegmented | CPU | output | keyframes | intermediate |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| run | segments | frames | wall | vs unsegmented | CPU | CPU s: Node / decode / encode / other | output | keyframes | intermediate |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n')
 }
@@ -166,7 +175,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < repeat; round++) {
       for (const config of only) {
         const result = await runOne(config, settings, dir, stop.signal)
-        process.stderr.write(`${LABEL[config]}: ${result.wallS.toFixed(1)} s\n`)
+        process.stderr.write(`${LABEL[config]}: ${result.wallS.toFixed(1)} s, CPU ${result.cpuS.toFixed(1)} s (Node / decode / encode / other ${Object.values(result.split).map((s) => s.toFixed(1)).join(' / ')}); steal ${result.machine.steal.toFixed(1)} s, other processes ${result.machine.others.toFixed(1)} s\n`)
         results.push(result)
       }
     }

@@ -39,7 +39,7 @@ import {
   type UpscaleVideoOptions,
   type VideoEvent,
 } from '@anime-upscaler/core'
-import { TreeSampler, type Classifier, type SamplerReport } from './bench/proc-sampler'
+import { TreeSampler, classifyFfmpeg, type SamplerReport } from './bench/proc-sampler'
 import { runProcess } from './bench/run-process'
 import { fixturePaths } from './bench/fixtures'
 import { CLIPS, CONFIGS, DERIVED_CLIPS, LABEL, f1, formatReport, type Config, type RunResult } from './bench/video-report'
@@ -53,20 +53,6 @@ const OUTPUT_EXT = '.mkv'
 
 // ---------------------------------------------------------------------------------------------------------
 // Child: one configuration, measured
-
-/** Which stage an ffmpeg child belongs to, from its command line. */
-const classify: Classifier = (command, args) => {
-  if (command.includes('ffprobe') || path.basename(args[0] ?? '').startsWith('ffprobe')) return 'probe'
-  const inputs = args.filter((_, i) => i > 0 && args[i - 1] === '-i')
-  // An ffmpeg with inputs and no output only reads the header (stage-save looks at the source's streams).
-  if (args.length >= 2 && args[args.length - 2] === '-i') return 'probe'
-  // Encoders read frames: core's from a pipe, the PNG design's from the upscaled PNGs.
-  if (inputs.some((input) => input === 'pipe:0' || input.endsWith('.png'))) return 'encode'
-  // Decoders write frames: core's to a pipe, the PNG design's to PNG files.
-  const last = args[args.length - 1] ?? ''
-  if (last === 'pipe:1' || last.endsWith('.png')) return 'decode'
-  return 'other'
-}
 
 /** The matrix our own decoder (stage-extract) converts with, so the PNG design does the same conversion. */
 function sourceMatrix(info: MediaInfo): { matrix: string; range: string } {
@@ -210,7 +196,7 @@ async function runChild(config: Config, clip: string, model: string, workDir: st
   process.once('SIGTERM', onSignal)
   const ownWork = workDir === undefined
   const work = workDir ?? (await mkdtemp(path.join(tmpdir(), 'bench-video-')))
-  const sampler = new TreeSampler(classify)
+  const sampler = new TreeSampler(classifyFfmpeg)
   let report: SamplerReport | undefined
   try {
     await mkdir(work, { recursive: true })

@@ -17,6 +17,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
+import { basename } from 'node:path'
 
 export type Stage = 'decode' | 'encode' | 'probe' | 'other'
 
@@ -103,6 +104,20 @@ function loadAverage(): number[] {
 }
 
 export type Classifier = (command: string, args: string[]) => Stage
+
+/** Which stage an ffmpeg child belongs to, from its command line. */
+export const classifyFfmpeg: Classifier = (command, args) => {
+  if (command.includes('ffprobe') || basename(args[0] ?? '').startsWith('ffprobe')) return 'probe'
+  const inputs = args.filter((_, i) => i > 0 && args[i - 1] === '-i')
+  // An ffmpeg with inputs and no output only reads the header (stage-save looks at the source's streams).
+  if (args.length >= 2 && args[args.length - 2] === '-i') return 'probe'
+  // Encoders read frames: core's from a pipe, the PNG design's from the upscaled PNGs.
+  if (inputs.some((input) => input === 'pipe:0' || input.endsWith('.png'))) return 'encode'
+  // Decoders write frames: core's to a pipe, the PNG design's to PNG files.
+  const last = args[args.length - 1] ?? ''
+  if (last === 'pipe:1' || last.endsWith('.png')) return 'decode'
+  return 'other'
+}
 
 /** Samples this process and its children until `stop()`. */
 export class TreeSampler {
