@@ -13,7 +13,7 @@ async function kernelsSource() {
   try {
     module.validate()
     const base64 = Buffer.from(module.toBinary({}).buffer).toString('base64')
-    return `// Generated from kernels.wat by \`pnpm --filter @anime-upscaler/stage-detect kernels\`: do not edit.\nexport const kernelsWasm = '${base64}'\n`
+    return `// Generated from kernels.wat by \`node packages/stage-detect/scripts/build-kernels.cjs\`: do not edit.\nexport const kernelsWasm = '${base64}'\n`
   } finally {
     module.destroy()
   }

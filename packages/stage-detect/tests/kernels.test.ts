@@ -15,7 +15,7 @@ function bytes(length: number, seed: number): Uint8Array {
   return out
 }
 
-test('the committed kernels are kernels.wat assembled (run `pnpm --filter @anime-upscaler/stage-detect kernels` after editing it)', async () => {
+test('the committed kernels are kernels.wat assembled (run `node packages/stage-detect/scripts/build-kernels.cjs` after editing it)', async () => {
   expect(readFileSync(generatedFile, 'utf8')).toBe(await kernelsSource())
 })
 
