@@ -112,4 +112,14 @@ describe('cell SADs and the table of blocks over the threshold (SIMD)', () => {
     }
     expect(Array.from(grid.over)).toEqual(Array.from(over))
   })
+
+  test('a threshold beyond 32 bits (or any above the largest block SAD) counts no block', () => {
+    const current = plane(64, 36, 1)
+    const grid = planeGrid(current, 16, 1, 1)
+    grid.composite.data.set(bytes(grid.composite.data.length, 2))
+    for (const threshold of [64 * 255, 3e9, Number.MAX_SAFE_INTEGER]) {
+      measurePlane(current, grid, threshold)
+      expect(grid.over.every((count) => count === 0)).toBe(true)
+    }
+  })
 })

@@ -240,10 +240,12 @@ describe('TileReuser with models of other scales', () => {
     const imported = await UpscaleEngine.create({ model: writeNearest(dir, scale) })
     const color = { ...bt601, bitDepth: 8 } as const
     try {
-      const rgb = new TileReuser(imported, { receptiveRadius: 0 })
-      const yuv = new TileReuser(imported, { receptiveRadius: 0, yuv420: color })
+      // A stated radius above the true 0: windows start before their tiles, so every paste is offset inside its result.
+      const rgb = new TileReuser(imported, { receptiveRadius: 6 })
+      const yuv = new TileReuser(imported, { receptiveRadius: 6, yuv420: color })
+      expect(rgb.halo(W, H)).toBe(6)
       for (let n = 0; n < FRAMES.length; n++) {
-        const changes = changesOf(n, 24, 0)
+        const changes = changesOf(n, 24, 6)
         expect(maxDifference((await rgb.upscale(FRAMES[n], changes)).image.data, (await imported.upscale(FRAMES[n])).data)).toBe(0)
         const { image } = await yuv.upscale(FRAMES[n], changes)
         expect([image.width, image.height]).toEqual([W * scale, H * scale])

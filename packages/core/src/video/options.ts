@@ -111,7 +111,7 @@ export interface UpscaleVideoOptions extends UpscalerOptions {
 export interface SegmentOptions {
   /** Target length of a segment in seconds (cuts go to the keyframe nearest each target). Default 60. */
   seconds?: number
-  /** Segments upscaled at once, sharing the model's workers (default: 2, at most `workers`). */
+  /** Most segments in flight, sharing the model's workers: the next starts when the one before has decoded its last frame (default: 2, at most `workers`). */
   concurrency?: number
 }
 

@@ -28,6 +28,9 @@ function kernels(): KernelExports {
   return instance
 }
 
+/** The largest sum of absolute differences of an 8x8 block of 8-bit samples. */
+const MAX_BLOCK_SAD = 64 * 255
+
 /** Lays out regions of scratch memory, each 16-byte aligned with 16 bytes of slack after it (the kernels read past their ends). */
 class Scratch {
   private end = 0
@@ -80,13 +83,15 @@ export function rgbToPlanesSimd(rgb: Uint8Array, width: number, height: number, 
  * before (bx + 1, by + 1); row 0 and column 0 are zero.
  */
 export function measurePlaneSimd(a: Uint8Array, b: Uint8Array, cells: number, cellRows: number, threshold: number, sads: Int32Array, over: Int32Array): void {
+  // The kernel takes an i32: any threshold at or above the largest SAD of an 8x8 block means the same.
+  const limit = Math.min(threshold, MAX_BLOCK_SAD)
   const exports = kernels()
   const scratch = new Scratch([a.length, b.length, sads.byteLength, over.byteLength])
   const [aAt, bAt, sadsAt, overAt] = scratch.offsets
   const memory = scratch.memory(exports)
   new Uint8Array(memory, aAt, a.length).set(a)
   new Uint8Array(memory, bAt, b.length).set(b)
-  exports.measure_plane(aAt, bAt, cells, cellRows, sadsAt, overAt, threshold)
+  exports.measure_plane(aAt, bAt, cells, cellRows, sadsAt, overAt, limit)
   sads.set(new Int32Array(memory, sadsAt, sads.length))
   over.set(new Int32Array(memory, overAt, over.length))
 }

@@ -1,6 +1,7 @@
 ;; The detector's two per-frame loops in WebAssembly SIMD: RGB to Y'CbCr 4:2:0, and the 4x4 cell
-;; SADs of a plane with the table of 8x8 blocks over a threshold. They compute exactly what the
-;; scalar code in mpdecimate.ts and tile-grid.ts computes (same fixed point, same rounding).
+;; SADs of a plane with the table of 8x8 blocks over a threshold. The conversion computes exactly
+;; what the scalar code in mpdecimate.ts does for the last columns (same fixed point, same rounding),
+;; and the SADs what cellRowSads does; tests/kernels.test.ts checks both sample by sample.
 ;; `node packages/stage-detect/scripts/build-kernels.cjs` assembles this file into kernels-wasm.ts.
 (module
   (memory (export "memory") 1)
