@@ -26,8 +26,8 @@ type Config = (typeof CONFIGS)[number]
 
 const LABEL: Record<Config, string> = {
   whole: 'unsegmented',
-  segmented: 'segmented, final codec (2 lanes)',
-  'one-lane': 'segmented, final codec, 1 lane',
+  segmented: 'segmented, final codec (relay, 2 in flight)',
+  'one-lane': 'segmented, final codec, 1 at a time',
   lossless: 'segmented, FFV1 + final encode pass',
 }
 
@@ -55,6 +55,11 @@ interface Result {
   intermediateBytes?: number
   keyframes: number
   frames: number
+}
+
+/** A run's CPU seconds as "Node / decode / encode / other". */
+function splitText({ split }: Result): string {
+  return [split.node, split.decode, split.encode, split.other].map((s) => s.toFixed(1)).join(' / ')
 }
 
 function keyframes(file: string): number {
@@ -123,8 +128,7 @@ function report(results: Result[], settings: Settings, repeat: number, load: num
     const pass = r.finalPassS !== undefined ? ` (final pass ${r.finalPassS.toFixed(1)} s)` : ''
     const intermediate = r.intermediateBytes !== undefined ? `${(r.intermediateBytes / 1e6).toFixed(1)} MB` : ''
     const cpu = whole ? `${r.cpuS.toFixed(1)} s (${(r.cpuS / whole.cpuS).toFixed(3)}x)` : `${r.cpuS.toFixed(1)} s`
-    const { node, decode, encode, other } = r.split
-    return `| ${LABEL[r.config]} | ${r.segments} | ${r.frames} | ${r.wallS.toFixed(1)} s${pass} | ${ratio} | ${cpu} | ${[node, decode, encode, other].map((s) => s.toFixed(1)).join(' / ')} | ${(r.bytes / 1e6).toFixed(2)} MB | ${r.keyframes} | ${intermediate} |`
+    return `| ${LABEL[r.config]} | ${r.segments} | ${r.frames} | ${r.wallS.toFixed(1)} s${pass} | ${ratio} | ${cpu} | ${splitText(r)} | ${(r.bytes / 1e6).toFixed(2)} MB | ${r.keyframes} | ${intermediate} |`
   })
   return [
     `clip ${path.basename(settings.clip)}, model ${settings.model}, libx264 crf 18 preset ${settings.preset}, segments of ~${settings.seconds} s`,
@@ -175,7 +179,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < repeat; round++) {
       for (const config of only) {
         const result = await runOne(config, settings, dir, stop.signal)
-        process.stderr.write(`${LABEL[config]}: ${result.wallS.toFixed(1)} s, CPU ${result.cpuS.toFixed(1)} s (Node / decode / encode / other ${Object.values(result.split).map((s) => s.toFixed(1)).join(' / ')}); steal ${result.machine.steal.toFixed(1)} s, other processes ${result.machine.others.toFixed(1)} s\n`)
+        process.stderr.write(`${LABEL[config]}: ${result.wallS.toFixed(1)} s, CPU ${result.cpuS.toFixed(1)} s (Node / decode / encode / other ${splitText(result)}); steal ${result.machine.steal.toFixed(1)} s, other processes ${result.machine.others.toFixed(1)} s\n`)
         results.push(result)
       }
     }

@@ -1,5 +1,6 @@
 // The default detector: ffmpeg's mpdecimate metric on YCbCr 4:2:0 planes made from RGB frames.
-// Everything per frame happens in preallocated typed arrays: no allocation per pixel or per frame.
+// Everything per frame happens in preallocated typed arrays (the SIMD kernels add only a few small
+// views of their memory per frame): no allocation per pixel.
 import { rgbToPlanesSimd } from './kernels/kernels'
 
 /** Thresholds of the block metric, on the 8-bit limited-range YCbCr scale (mpdecimate's). */

@@ -124,14 +124,15 @@ function boundingBox(a: TileRect, b: TileRect): TileRect {
  * previous output, which stage-detect's reference for them describes.
  */
 export function groupChangedTiles(rects: TileRect[], windowPixels: (rect: TileRect) => number): TileRect[][] {
-  const groups = rects.map((rect) => ({ box: rect, members: [rect] }))
+  const groups = rects.map((rect) => ({ box: rect, pixels: windowPixels(rect), members: [rect] }))
   for (let merged = true; merged; ) {
     merged = false
     for (let i = 0; i < groups.length; i++) {
       for (let j = i + 1; j < groups.length; j++) {
         const box = boundingBox(groups[i].box, groups[j].box)
-        if (windowPixels(box) >= windowPixels(groups[i].box) + windowPixels(groups[j].box) + CALL_PIXELS) continue
-        groups[i] = { box, members: [...groups[i].members, ...groups[j].members] }
+        const pixels = windowPixels(box)
+        if (pixels >= groups[i].pixels + groups[j].pixels + CALL_PIXELS) continue
+        groups[i] = { box, pixels, members: [...groups[i].members, ...groups[j].members] }
         groups.splice(j, 1)
         // The grown box may now pay off with a group it was checked against before.
         j = i
