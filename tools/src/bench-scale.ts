@@ -9,14 +9,17 @@
  *
  * The configurations run in turn (1, 2, 3, 1, 2, 3 … with --repeat), in this process, each with its
  * model load, so that the machine's changing speed affects them alike; each one's median-wall run
- * is reported. Results and method: docs/speed.md, "Long videos".
+ * is reported. The runs get the environment the CLI gives its work process (huge pages for malloc,
+ * common's `modelProcessEnv`): the script starts itself again with it unless GLIBC_TUNABLES is set.
+ * Results and method: docs/speed.md, "Long videos".
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { lastValueFrom, toArray } from 'rxjs'
+import { modelProcessEnv } from '@anime-upscaler/common'
 import { PRESETS, resolveFfmpeg, resolveFfprobe, upscaleVideo, type Preset, type UpscaleVideoOptions, type VideoEvent } from '@anime-upscaler/core'
 import { TreeSampler, classifyFfmpeg, type SamplerReport } from './bench/proc-sampler'
 import { findRepoRoot } from './repo-root'
@@ -45,6 +48,9 @@ interface Result {
   cpuS: number
   /** Of cpuS: this process (model workers, detection, the pipeline), the ffmpeg decoders and encoders, the rest (probes, the join). */
   split: { node: number; decode: number; encode: number; other: number }
+  /** This process's minor page faults (most of them after each spawn: see TreeSampler) and its kernel CPU seconds. */
+  nodeFaults: number
+  nodeSystemS: number
   /** CPU seconds the hypervisor gave to other guests during the run, and other processes here used (the machine's load). */
   machine: { steal: number; others: number }
   /** Of wallS, the final encode pass of the lossless design. */
@@ -60,6 +66,11 @@ interface Result {
 /** A run's CPU seconds as "Node / decode / encode / other". */
 function splitText({ split }: Result): string {
   return [split.node, split.decode, split.encode, split.other].map((s) => s.toFixed(1)).join(' / ')
+}
+
+/** A run's Node page faults and kernel CPU, as "216k, 4.2 s". */
+function faultsText(r: Result): string {
+  return `${Math.round(r.nodeFaults / 1000)}k, ${r.nodeSystemS.toFixed(1)} s`
 }
 
 function keyframes(file: string): number {
@@ -106,6 +117,8 @@ async function runOne(config: Config, settings: Settings, dir: string, signal: A
     wallS,
     cpuS: cpu.selfCpuSeconds + children,
     split: { node: cpu.selfCpuSeconds, decode, encode, other: children - decode - encode },
+    nodeFaults: cpu.selfMinorFaults,
+    nodeSystemS: cpu.selfSystemSeconds,
     machine: { steal: cpu.machine.stealSeconds, others: cpu.machine.otherSeconds },
     ...(finalPassS !== undefined ? { finalPassS, intermediateBytes: statSync(target).size } : {}),
     segments: start.segments?.count ?? 1,
@@ -128,14 +141,14 @@ function report(results: Result[], settings: Settings, repeat: number, load: num
     const pass = r.finalPassS !== undefined ? ` (final pass ${r.finalPassS.toFixed(1)} s)` : ''
     const intermediate = r.intermediateBytes !== undefined ? `${(r.intermediateBytes / 1e6).toFixed(1)} MB` : ''
     const cpu = whole ? `${r.cpuS.toFixed(1)} s (${(r.cpuS / whole.cpuS).toFixed(3)}x)` : `${r.cpuS.toFixed(1)} s`
-    return `| ${LABEL[r.config]} | ${r.segments} | ${r.frames} | ${r.wallS.toFixed(1)} s${pass} | ${ratio} | ${cpu} | ${splitText(r)} | ${(r.bytes / 1e6).toFixed(2)} MB | ${r.keyframes} | ${intermediate} |`
+    return `| ${LABEL[r.config]} | ${r.segments} | ${r.frames} | ${r.wallS.toFixed(1)} s${pass} | ${ratio} | ${cpu} | ${splitText(r)} | ${faultsText(r)} | ${(r.bytes / 1e6).toFixed(2)} MB | ${r.keyframes} | ${intermediate} |`
   })
   return [
     `clip ${path.basename(settings.clip)}, model ${settings.model}, libx264 crf 18 preset ${settings.preset}, segments of ~${settings.seconds} s`,
-    `${availableParallelism()} cores; load average before: ${load.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}${repeat > 1 ? `; median of ${repeat} runs each, in turn` : ''}`,
+    `${availableParallelism()} cores, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? '(unset)'}; load average before: ${load.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}${repeat > 1 ? `; median of ${repeat} runs each, in turn` : ''}`,
     '',
-    '| run | segments | frames | wall | vs unsegmented | CPU | CPU s: Node / decode / encode / other | output | keyframes | intermediate |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| run | segments | frames | wall | vs unsegmented | CPU | CPU s: Node / decode / encode / other | Node: page faults, kernel CPU | output | keyframes | intermediate |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n')
 }
@@ -179,7 +192,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < repeat; round++) {
       for (const config of only) {
         const result = await runOne(config, settings, dir, stop.signal)
-        process.stderr.write(`${LABEL[config]}: ${result.wallS.toFixed(1)} s, CPU ${result.cpuS.toFixed(1)} s (Node / decode / encode / other ${splitText(result)}); steal ${result.machine.steal.toFixed(1)} s, other processes ${result.machine.others.toFixed(1)} s\n`)
+        process.stderr.write(`${LABEL[config]}: ${result.wallS.toFixed(1)} s, CPU ${result.cpuS.toFixed(1)} s (Node / decode / encode / other ${splitText(result)}); Node page faults, kernel CPU ${faultsText(result)}; steal ${result.machine.steal.toFixed(1)} s, other processes ${result.machine.others.toFixed(1)} s\n`)
         results.push(result)
       }
     }
@@ -189,8 +202,26 @@ async function main(): Promise<void> {
   process.stdout.write(`${report(results, settings, repeat, load)}\n`)
 }
 
-main().catch((error: unknown) => {
-  if (process.exitCode === 130) return
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
-  process.exitCode = 1
-})
+/**
+ * glibc reads its tunables at start: without them, this process starts itself again with the CLI's
+ * environment; the child's exit code is this one's. A terminal's Ctrl-C reaches the child by
+ * itself (same process group), a SIGTERM to this process is passed on.
+ */
+function rerunWithModelEnv(): boolean {
+  if (process.platform !== 'linux' || process.env.GLIBC_TUNABLES !== undefined) return false
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: modelProcessEnv() })
+  process.on('SIGINT', () => {})
+  process.on('SIGTERM', () => child.kill('SIGTERM'))
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? (signal ? 130 : 1)
+  })
+  return true
+}
+
+if (!rerunWithModelEnv()) {
+  main().catch((error: unknown) => {
+    if (process.exitCode === 130) return
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+    process.exitCode = 1
+  })
+}

@@ -37,6 +37,14 @@ export interface SamplerReport {
   wallSeconds: number
   /** This process, every thread (process.cpuUsage delta), sampler included. */
   selfCpuSeconds: number
+  /** Of selfCpuSeconds, the kernel's share. */
+  selfSystemSeconds: number
+  /**
+   * Minor page faults of this process. Each ffmpeg that Node spawns forks this process first
+   * (libuv forks on Linux), so every page it has written is write-protected until written again:
+   * a spawn from a process of a few hundred MB costs tens of thousands of these.
+   */
+  selfMinorFaults: number
   /** Sampled CPU seconds of child processes per stage. */
   stageCpuSeconds: Record<Stage, number>
   /** Exact CPU seconds of all children that ended during the run (cutime+cstime delta). */
@@ -127,6 +135,7 @@ export class TreeSampler {
   private timer: NodeJS.Timeout | undefined
   private startedAt = 0
   private cpuBefore: NodeJS.CpuUsage = { user: 0, system: 0 }
+  private faultsBefore = 0
   private childTicksBefore = 0
   private machineBefore = { busy: 0, steal: 0 }
   private loadBefore: number[] = []
@@ -145,6 +154,7 @@ export class TreeSampler {
     this.ignored.delete(this.pid)
     this.startedAt = performance.now()
     this.cpuBefore = process.cpuUsage()
+    this.faultsBefore = process.resourceUsage().minorPageFault
     this.childTicksBefore = this.selfChildTicks()
     this.machineBefore = machineTicks()
     this.loadBefore = loadAverage()
@@ -170,6 +180,8 @@ export class TreeSampler {
     return {
       wallSeconds,
       selfCpuSeconds,
+      selfSystemSeconds: cpu.system / 1e6,
+      selfMinorFaults: process.resourceUsage().minorPageFault - this.faultsBefore,
       stageCpuSeconds,
       childrenCpuSeconds,
       unsampledCpuSeconds: Math.max(0, childrenCpuSeconds - sampled),
