@@ -195,12 +195,13 @@ describeInChromium('in Chromium', () => {
       await waitFor(async () => ((await counts(page)).encoded ?? 0) >= 10, 'encoded frames', 30_000)
       await page.click('#pause-button')
       // Sample what the page says until it is paused: "Paused" only once nothing is in flight.
-      const samples: { badge: string; counts: Record<string, number> }[] = []
+      const samples: { badge: string; state?: string; counts: Record<string, number> }[] = []
+      // What the page last showed goes with a timeout (this wait once timed out on CI, not reproduced).
       await waitFor(async () => {
         const sample = await page.evaluate(() => ({ badge: document.querySelector('#job-state')!.textContent!, state: document.querySelector('#job-block')!.dataset.state }))
-        samples.push({ badge: sample.badge, counts: await counts(page) })
+        samples.push({ ...sample, counts: await counts(page) })
         return sample.state === 'paused'
-      }, 'the job to pause', 30_000, 20)
+      }, 'the job to pause', 30_000, 20).catch((error: Error) => Promise.reject(new Error(`${error.message}; the page last showed ${JSON.stringify(samples.at(-1))}`)))
       expect(samples[0].badge).toMatch(/Pausing…|Paused/)
       for (const sample of samples.filter((candidate) => candidate.badge === 'Paused')) expect(sample.counts.encoded).toBe(sample.counts.decoded)
       const held = await counts(page)
