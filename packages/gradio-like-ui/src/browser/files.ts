@@ -94,7 +94,10 @@ export async function clearFiles(): Promise<void> {
 export function syncUploads(uploads: UploadView[]): void {
   const ids = new Set(uploads.map((upload) => upload.id))
   state.files = state.files.filter((entry) => entry.status !== 'ready' || ids.has(entry.id!))
-  for (const upload of uploads) if (!state.files.some((entry) => entry.id === upload.id)) state.files.push(readyEntry(upload))
+  // An upload of this page whose answer has not come yet is not one made elsewhere: appended here, it
+  // would leave its place in the list (and in the job, if Run came first).
+  const ownInFlight = (upload: UploadView) => state.files.some((entry) => entry.status === 'uploading' && entry.name === upload.name && entry.size === upload.size)
+  for (const upload of uploads) if (!state.files.some((entry) => entry.id === upload.id) && !ownInFlight(upload)) state.files.push(readyEntry(upload))
   if (!state.files.some((entry) => entry.key === state.selectedFile)) state.selectedFile = state.files.find((entry) => entry.status === 'ready')?.key
   renderFiles()
 }
