@@ -1,3 +1,3 @@
 import { defineConfig } from 'tsup'
 import { packageConfig } from '../../tsup.base'
-export default defineConfig(packageConfig(['src/index.ts']))
+export default defineConfig(packageConfig(['src/index.ts', 'src/spawn-helper.ts']))

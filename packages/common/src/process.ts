@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { AnimeUpscalerError } from './errors'
+import { launch, type Launched, type SpawnedChild } from './spawner/launch'
+import type { StdioSetting } from './spawner/protocol'
 
 export interface ExitStatus {
   code: number | null
@@ -31,6 +32,10 @@ export class LineSplitter {
   }
 }
 
+function stdioOf(options: ManagedProcessOptions): [StdioSetting, StdioSetting, StdioSetting] {
+  return [options.stdin ?? 'pipe', options.stdout ?? 'ignore', 'pipe']
+}
+
 export interface ManagedProcessOptions {
   stdin?: 'pipe' | 'ignore'
   stdout?: 'pipe' | 'ignore'
@@ -43,29 +48,31 @@ export interface ManagedProcessOptions {
 /**
  * One child process (ffmpeg, ffprobe): its stderr read as lines with the last ones kept, its exit
  * as a promise that never rejects, writes to stdin that wait for the pipe, and a stop that really
- * ends it. A binary that cannot be started resolves `exited` with no code and sets `spawnError`.
+ * ends it. Made by `ManagedProcess.start`, once the process runs (its pipes at hand) or could not
+ * start: then `exited` resolves with no code and `spawnError` says why.
  */
 export class ManagedProcess {
-  readonly child: ChildProcess
+  readonly child: SpawnedChild
   readonly exited: Promise<ExitStatus>
   exitStatus?: ExitStatus
-  spawnError?: Error
+  readonly spawnError?: Error
   private readonly tail: string[] = []
   private readonly lines = new LineSplitter()
   private readonly exitListeners = new Set<() => void>()
 
-  constructor(
+  /** Starts `command` (through the spawn helper when `useSpawnHelper` started one). */
+  static async start(command: string, args: readonly string[], options: ManagedProcessOptions = {}): Promise<ManagedProcess> {
+    return new ManagedProcess(command, args, options, await launch(command, args, stdioOf(options)))
+  }
+
+  private constructor(
     readonly command: string,
     readonly args: readonly string[],
-    private readonly options: ManagedProcessOptions = {},
+    private readonly options: ManagedProcessOptions,
+    { child, error }: Launched,
   ) {
-    this.child = spawn(command, args as string[], { stdio: [options.stdin ?? 'pipe', options.stdout ?? 'ignore', 'pipe'], windowsHide: true })
-    // EPIPE and friends: the process went away; its exit status and stderr say why.
-    this.child.stdin?.on('error', () => undefined)
-    this.child.stdout?.on('error', () => undefined)
-    this.child.stderr!.on('error', () => undefined)
-    this.child.stderr!.setEncoding('utf8')
-    this.child.stderr!.on('data', (text: string) => this.lines.push(text, (line) => this.onLine(line)))
+    this.child = child
+    this.spawnError = error
     this.exited = new Promise<ExitStatus>((resolve) => {
       const done = (status: ExitStatus) => {
         if (this.exitStatus) return
@@ -74,12 +81,16 @@ export class ManagedProcess {
         for (const listener of [...this.exitListeners]) listener()
         resolve(status)
       }
-      this.child.once('error', (error) => {
-        this.spawnError = error
-        if (this.child.pid === undefined) done({ code: null, signal: null })
-      })
-      this.child.once('close', (code, signal) => done({ code, signal }))
+      if (error) done({ code: null, signal: null })
+      else child.once('close', (code: number | null, signal: NodeJS.Signals | null) => done({ code, signal }))
     })
+    if (error) return
+    // EPIPE and friends: the process went away; its exit status and stderr say why.
+    child.stdin?.on('error', () => undefined)
+    child.stdout?.on('error', () => undefined)
+    child.stderr!.on('error', () => undefined)
+    child.stderr!.setEncoding('utf8')
+    child.stderr!.on('data', (text: string) => this.lines.push(text, (line) => this.onLine(line)))
   }
 
   get pid(): number | undefined {
@@ -89,6 +100,11 @@ export class ManagedProcess {
   /** The last stderr lines. */
   stderrTail(): string[] {
     return [...this.tail]
+  }
+
+  /** The last stderr lines, as one text. */
+  stderrText(): string {
+    return this.tail.join('\n')
   }
 
   private onLine(line: string): void {
@@ -181,27 +197,25 @@ export interface RunResult extends ExitStatus {
  * Runs a command to completion and collects its output. `signal` kills it (SIGKILL) and rejects
  * with E_ABORTED; a command that cannot be started rejects with E_SPAWN.
  */
-export function runProcess(command: string, args: string[], options: { signal?: AbortSignal } = {}): Promise<RunResult> {
+export async function runProcess(command: string, args: string[], options: { signal?: AbortSignal } = {}): Promise<RunResult> {
   const { signal } = options
-  if (signal?.aborted) return Promise.reject(abortError(signal))
+  if (signal?.aborted) throw abortError(signal)
+  const { child, error } = await launch(command, args, ['ignore', 'pipe', 'pipe'])
+  if (error) throw new ProcessError('E_SPAWN', `Cannot start ${command}: ${error.message}`, { cause: error })
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
     const out: Buffer[] = []
     const err: Buffer[] = []
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
-    child.stdout.on('error', () => undefined)
-    child.stderr.on('error', () => undefined)
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk))
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk))
+    child.stdout!.on('error', () => undefined)
+    child.stderr!.on('error', () => undefined)
     const onAbort = () => {
       child.kill('SIGKILL')
       reject(abortError(signal!))
     }
-    signal?.addEventListener('abort', onAbort, { once: true })
-    child.on('error', (error) => {
-      signal?.removeEventListener('abort', onAbort)
-      reject(new ProcessError('E_SPAWN', `Cannot start ${command}: ${error.message}`, { cause: error }))
-    })
-    child.once('close', (code, killedBy) => {
+    if (signal?.aborted) onAbort()
+    else signal?.addEventListener('abort', onAbort, { once: true })
+    child.once('close', (code: number | null, killedBy: NodeJS.Signals | null) => {
       signal?.removeEventListener('abort', onAbort)
       resolvePromise({ code, signal: killedBy, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })
     })

@@ -6,8 +6,8 @@ declare const processOptions: ManagedProcessOptions
 declare const wording: OptionWording
 declare const details: ErrorDetails
 
-new ManagedProcess('ffmpeg', ['-version'], processOptions)
-new ManagedProcess('ffmpeg', ['-version'], { stdin: 'ignore', onStderrLine: (line) => line.length, tailLines: 10 })
+void ManagedProcess.start('ffmpeg', ['-version'], processOptions)
+void ManagedProcess.start('ffmpeg', ['-version'], { stdin: 'ignore', onStderrLine: (line) => line.length, tailLines: 10 })
 class MyError extends AnimeUpscalerError<'E_BAD'> {}
 const error = new MyError('E_BAD', 'Something is wrong', details)
 const worded: string = error.describe(wording)
@@ -16,6 +16,8 @@ error.describe({ name: (option) => `--${option}`, setting: (option, value) => `-
 void worded
 
 // @ts-expect-error stdin is 'pipe' or 'ignore'
-new ManagedProcess('ffmpeg', [], { stdin: 'inherit' })
+void ManagedProcess.start('ffmpeg', [], { stdin: 'inherit' })
+// @ts-expect-error ManagedProcess.start makes them: the process runs or could not start
+new ManagedProcess('ffmpeg', [], {}, undefined)
 // @ts-expect-error the code is one of the class's codes
 new MyError('E_OTHER', 'Something is wrong')

@@ -157,20 +157,29 @@ class ExtractionRun {
     }
     this.info = info
     this.plan = plan
-    const proc = new ManagedProcess(ffmpeg, plan.args, { stdin: 'ignore', stdout: 'pipe', onStderrLine: (line) => this.onLogLine(line) })
+    void this.startDecoder(ffmpeg, plan)
+  }
+
+  private async startDecoder(ffmpeg: string, plan: ExtractPlan): Promise<void> {
+    const proc = await ManagedProcess.start(ffmpeg, plan.args, { stdin: 'ignore', stdout: 'pipe', onStderrLine: (line) => this.onLogLine(line) })
     this.process = proc
+    if (this.stopped) {
+      void proc.stop(this.options.killGraceMs ?? STOP_GRACE_MS)
+      return
+    }
+    if (proc.spawnError) {
+      this.fail(spawnError(ffmpeg, proc.spawnError))
+      return
+    }
     const child = proc.child
-    child.on('error', (error) => this.fail(spawnError(ffmpeg, error)))
     child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk))
-    child.once('exit', (code, signal) => this.onExit(code, signal))
+    child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onExit(code, signal))
     void proc.exited.then(() => this.onClose())
-    if (child.pid !== undefined) {
-      try {
-        this.options.onStart?.({ pid: child.pid, command: ffmpeg, args: plan.args })
-      } catch (error) {
-        this.fail(error)
-        return
-      }
+    try {
+      this.options.onStart?.({ pid: proc.pid!, command: ffmpeg, args: plan.args })
+    } catch (error) {
+      this.fail(error)
+      return
     }
     this.flow()
   }

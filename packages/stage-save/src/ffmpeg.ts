@@ -17,20 +17,11 @@ export type { ExitStatus } from '@anime-upscaler/common'
 
 const TAIL_LINES = 30
 
-/** One ffmpeg run: stdin for frames, stderr kept as its last lines, exit as a promise. */
-export class FfmpegProcess extends ManagedProcess {
-  constructor(ffmpegPath: string, args: readonly string[], stdout: 'ignore' | 'pipe' = 'ignore') {
-    super(ffmpegPath, args, { stdout, tailLines: TAIL_LINES })
-  }
+/** One ffmpeg run: stdin for frames, stdout read (image frames) or not, stderr kept as its last lines. */
+export type FfmpegProcess = ManagedProcess
 
-  get ffmpegPath(): string {
-    return this.command
-  }
-
-  /** ffmpeg's last stderr lines, as one text. */
-  stderrText(): string {
-    return this.stderrTail().join('\n')
-  }
+export function startFfmpeg(ffmpegPath: string, args: readonly string[], stdout: 'ignore' | 'pipe' = 'ignore'): Promise<FfmpegProcess> {
+  return ManagedProcess.start(ffmpegPath, args, { stdout, tailLines: TAIL_LINES })
 }
 
 /** ffmpeg failed to start (missing binary, not executable): a SaveError saying what to do. */
@@ -51,7 +42,7 @@ export interface SourceInfo {
 /** Lists the source's streams with `ffmpeg -i` (used when the caller did not give them). */
 export async function probeSource(ffmpegPath: string, source: string): Promise<SourceInfo> {
   const lines: string[] = []
-  const proc = new ManagedProcess(ffmpegPath, ['-hide_banner', '-nostdin', '-i', source], { stdin: 'ignore', onStderrLine: (line) => lines.length < 20_000 && lines.push(line) })
+  const proc = await ManagedProcess.start(ffmpegPath, ['-hide_banner', '-nostdin', '-i', source], { stdin: 'ignore', onStderrLine: (line) => lines.length < 20_000 && lines.push(line) })
   await proc.exited
   if (proc.spawnError && proc.pid === undefined) throw notFoundError(ffmpegPath, proc.spawnError)
   const text = lines.join('\n')

@@ -3,7 +3,7 @@ import * as path from 'node:path'
 import { runProcess, temporarySibling } from '@anime-upscaler/common'
 import { copyArgs } from './args'
 import { SaveError, ioError } from './errors'
-import { FfmpegProcess, copyError, resolveFfmpegPath } from './ffmpeg'
+import { copyError, resolveFfmpegPath, startFfmpeg, type FfmpegProcess } from './ffmpeg'
 import type { SavePlan } from './plan'
 import { moveIntoPlace } from './sinks'
 
@@ -132,9 +132,9 @@ export async function joinSegments({ plan, segments, signal }: JoinOptions): Pro
     const offset = starts[0].us === 0 ? [] : ['-itsoffset', (starts[0].us / 1e6).toFixed(6)]
     const args = copyArgs(video, [...offset, '-f', 'concat', '-safe', '0', '-i', list], temporary, plan.streams, plan.videoLanguage)
     if (signal?.aborted) throw abortedJoin(output)
-    proc = new FfmpegProcess(ffmpegPath, args)
-    proc.child.stdin?.end()
-    const status = await proc.exited
+    proc = await startFfmpeg(ffmpegPath, args)
+    if (signal?.aborted) await proc.stop(0)
+    const status = await proc.end()
     if (signal?.aborted) throw abortedJoin(output)
     if (status.code !== 0) throw copyError(proc, status, output)
     await moveIntoPlace(temporary, output, overwrite)

@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import { imageArgs, needsRemux, remuxArgs, resolveColor, videoArgs } from './args'
 import type { StreamPlan } from './containers'
 import { SaveError, describeValue, ioError, messageOf } from './errors'
-import { FfmpegProcess, copyError, notFoundError, type ExitStatus } from './ffmpeg'
+import { copyError, notFoundError, startFfmpeg, type ExitStatus, type FfmpegProcess } from './ffmpeg'
 import { ImageSplitter } from './image-splitter'
 import type { StreamTiming } from './frame-order'
 import { frameHeader, streamHeader, type RawPixelFormat } from './matroska'
@@ -92,6 +92,8 @@ export async function moveIntoPlace(temporary: string, destination: string, over
 /** Common part of both modes: one ffmpeg fed with a Matroska stream of raw frames on stdin. */
 abstract class PipeSink {
   protected proc?: FfmpegProcess
+  /** Set by the first frame: ffmpeg starting (or started). */
+  private starting?: Promise<void>
   protected layout?: FrameLayout
   protected framesWritten = 0
   protected closed = false
@@ -141,7 +143,7 @@ abstract class PipeSink {
 
   protected exitError(status: ExitStatus): SaveError {
     const proc = this.proc!
-    if (proc.spawnError && proc.pid === undefined) return notFoundError(proc.ffmpegPath, proc.spawnError)
+    if (proc.spawnError && proc.pid === undefined) return notFoundError(proc.command, proc.spawnError)
     const tail = proc.stderrText()
     if (/No space left on device/i.test(tail)) {
       return new SaveError('E_NO_SPACE', `The output disk is full (ffmpeg: No space left on device) while ${this.describe()}: free some space or choose another folder`, {
@@ -152,11 +154,10 @@ abstract class PipeSink {
     return new SaveError('E_FFMPEG', `ffmpeg ${how} while ${this.describe()}:\n${tail || '(ffmpeg printed nothing)'}`, { stderr: tail })
   }
 
-  private start(layout: FrameLayout, timing: StreamTiming): FfmpegProcess {
+  private async start(layout: FrameLayout, timing: StreamTiming): Promise<void> {
     const args = this.buildArgs(layout, timing)
-    const proc = new FfmpegProcess(this.ffmpegPath, args, this.options.mode === 'images' ? 'pipe' : 'ignore')
+    const proc = await startFfmpeg(this.ffmpegPath, args, this.options.mode === 'images' ? 'pipe' : 'ignore')
     this.proc = proc
-    this.layout = layout
     void proc.exited.then((status) => {
       if (this.closed) return
       this.fail(this.exitError(status))
@@ -165,7 +166,6 @@ abstract class PipeSink {
       this.onStarted(proc)
       this.emit({ type: 'started', pid: proc.pid, command: [this.ffmpegPath, ...args], temporary: this.temporary })
     }
-    return proc
   }
 
   /** Sends one frame at `timecodeUs`; resolves once ffmpeg has accepted it. */
@@ -186,10 +186,13 @@ abstract class PipeSink {
     if (this.failure) throw this.failure
     if (this.closed) throw new SaveError('E_ABORTED', 'The stage was stopped')
     let head = frameHeader(timecodeUs, layout.bytes)
-    if (!this.proc) {
-      this.start(layout, timing)
+    if (!this.starting) {
+      this.layout = layout
+      this.starting = this.start(layout, timing)
       head = Buffer.concat([streamHeader({ ...layout, ...(timing.frameDurationNs ? { defaultDurationNs: timing.frameDurationNs } : {}) }), head])
     }
+    await this.starting
+    if (this.closed) throw new SaveError('E_ABORTED', 'The stage was stopped')
     const proc = this.proc!
     try {
       await proc.write(head, pixelBytes(image))
@@ -208,6 +211,7 @@ abstract class PipeSink {
   finish(partial: boolean): Promise<number> {
     this.finishing ??= (async () => {
       await this.preflight
+      await this.starting
       const proc = this.proc
       if (!proc) throw new SaveError('E_NO_FRAMES', 'No frames were written')
       this.closed = true // from here on, ffmpeg's exit is expected
@@ -225,6 +229,7 @@ abstract class PipeSink {
     this.aborting ??= (async () => {
       this.closed = true
       await this.preflight.catch(() => undefined)
+      await this.starting
       if (this.proc) await this.proc.stop(this.options.killTimeoutMs)
       await this.cleanup()
     })()
@@ -241,7 +246,7 @@ export class VideoSink extends PipeSink {
   /** Where the encoder writes: the temporary output, or a Matroska first pass when remuxing (decided at the first frame). */
   private encodedTemp: string
   private remux = false
-  private remuxProc?: FfmpegProcess
+  private remuxProc?: Promise<FfmpegProcess>
   private streams?: StreamPlan
   private videoLanguage?: string
 
@@ -320,16 +325,15 @@ export class VideoSink extends PipeSink {
 
   private async runRemux(): Promise<void> {
     const args = remuxArgs(this.options.video!, this.encodedTemp, this.temp, this.streams, this.videoLanguage)
-    const proc = new FfmpegProcess(this.ffmpegPath, args)
-    this.remuxProc = proc
-    proc.child.stdin?.end()
-    const status = await proc.exited
+    this.remuxProc = startFfmpeg(this.ffmpegPath, args)
+    const proc = await this.remuxProc
+    const status = await proc.end()
     if (status.code !== 0) throw copyError(proc, status, this.options.output)
     await fsp.rm(this.encodedTemp, { force: true })
   }
 
   protected async cleanup(): Promise<void> {
-    if (this.remuxProc) await this.remuxProc.stop(this.options.killTimeoutMs)
+    if (this.remuxProc) await (await this.remuxProc).stop(this.options.killTimeoutMs)
     await Promise.all([this.temp, this.encodedTemp].map((f) => fsp.rm(f, { force: true }).catch(() => undefined)))
   }
 }

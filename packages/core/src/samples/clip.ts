@@ -24,7 +24,7 @@ function encoderArgs(output: string, width: number, height: number): string[] {
 }
 
 async function encodeClip(output: string, width: number, height: number): Promise<void> {
-  const ffmpeg = new ManagedProcess(resolveFfmpeg(), encoderArgs(output, width, height))
+  const ffmpeg = await ManagedProcess.start(resolveFfmpeg(), encoderArgs(output, width, height))
   try {
     for (let drawing = 0; drawing < DRAWINGS; drawing++) {
       const frame = await sharp(Buffer.from(sampleSvg(width, height, samplePose(drawing)))).removeAlpha().raw().toBuffer()
