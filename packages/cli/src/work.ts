@@ -1,6 +1,7 @@
 // The process that runs the command, started by bin.js (see there why). Signals are handled before
 // anything heavy loads (core, sharp, onnxruntime take a while to import): a stop in the first
 // second is a clean stop like any other.
+import { useSpawnHelper } from '@anime-upscaler/common'
 import { EXIT } from './exit-codes'
 import type { StopRequest, WorkDone } from './work-protocol'
 
@@ -59,6 +60,8 @@ if (!process.connected) requestStop(false)
 const CLI_ENTRY = './index.js'
 
 async function main(): Promise<void> {
+  // Forked now, while this process is small: every ffmpeg and ffprobe is started by it (see there why).
+  useSpawnHelper()
   const cli = (await import(CLI_ENTRY)) as typeof import('./index')
   activeModelCalls = cli.activeModelCalls
   loaded = true

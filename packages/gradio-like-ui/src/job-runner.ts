@@ -3,6 +3,7 @@
 import { join } from 'node:path'
 import { BehaviorSubject, concat, concatMap, defer, from, map, of, type Observable } from 'rxjs'
 import { activeModelCalls, outputContainer, probe, toCoreError, readImage, upscaleImage, upscaleImages, upscaleVideo, writeImage, type ImageEvent, type VideoEvent } from '@anime-upscaler/core'
+import { useSpawnHelper } from '@anime-upscaler/common'
 import { cropTarget, imageOptions } from './core-options'
 import type { ChildMessage, ParentMessage, PreviewFacts, ProcessError, RunRequest, RunnerEvent } from './job-protocol'
 import { centerCrop, readVideoFrame } from './media'
@@ -76,6 +77,9 @@ function run(request: RunRequest): Observable<RunnerEvent> {
       return defer(() => preview(request)).pipe(map((facts): RunnerEvent => ({ type: 'preview', ...facts })))
   }
 }
+
+// Forked while this process is small: every ffmpeg and ffprobe is started by it (see there why).
+useSpawnHelper()
 
 // The server went away: stop core (ffmpeg ends, temporary files go), then leave.
 process.on('disconnect', () => {
