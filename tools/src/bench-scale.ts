@@ -5,12 +5,13 @@
  * (FFV1) that a final encode pass turns into the output.
  *
  *   pnpm bench:scale [--clip FILE] [--model anime4k-s] [--seconds 5] [--preset medium] [--repeat N]
- *                    [--only whole,segmented,one-lane,lossless]
+ *                    [--only whole,segmented,one-lane,lossless] [--spawn helper|here]
  *
  * The configurations run in turn (1, 2, 3, 1, 2, 3 … with --repeat), in this process, each with its
  * model load, so that the machine's changing speed affects them alike; each one's median-wall run
  * is reported. The runs get the environment the CLI gives its work process (huge pages for malloc,
  * common's `modelProcessEnv`): the script starts itself again with it unless GLIBC_TUNABLES is set.
+ * As the CLI, it starts ffmpeg through common's spawn helper (`--spawn here`: from this process).
  * Results and method: docs/speed.md, "Long videos".
  */
 import { execFileSync, spawn } from 'node:child_process'
@@ -19,7 +20,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { lastValueFrom, toArray } from 'rxjs'
-import { modelProcessEnv } from '@anime-upscaler/common'
+import { modelProcessEnv, useSpawnHelper } from '@anime-upscaler/common'
 import { PRESETS, resolveFfmpeg, resolveFfprobe, upscaleVideo, type Preset, type UpscaleVideoOptions, type VideoEvent } from '@anime-upscaler/core'
 import { TreeSampler, classifyFfmpeg, type SamplerReport } from './bench/proc-sampler'
 import { findRepoRoot } from './repo-root'
@@ -39,6 +40,8 @@ interface Settings {
   model: string
   seconds: number
   preset: Preset
+  /** Who starts ffmpeg: common's spawn helper (as the CLI) or this process. */
+  spawn: 'helper' | 'here'
 }
 
 interface Result {
@@ -111,7 +114,8 @@ async function runOne(config: Config, settings: Settings, dir: string, signal: A
   const done = events.at(-1)
   if (start?.type !== 'start' || done?.type !== 'done') throw new Error(`${config}: the run did not finish`)
   const { decode, encode } = cpu.stageCpuSeconds
-  const children = cpu.childrenCpuSeconds
+  // Reaped children's exact total misses the spawn helper's children: their samples count then.
+  const children = Math.max(cpu.childrenCpuSeconds, cpu.children.reduce((sum, child) => sum + child.cpuSeconds, 0))
   return {
     config,
     wallS,
@@ -145,7 +149,7 @@ function report(results: Result[], settings: Settings, repeat: number, load: num
   })
   return [
     `clip ${path.basename(settings.clip)}, model ${settings.model}, libx264 crf 18 preset ${settings.preset}, segments of ~${settings.seconds} s`,
-    `${availableParallelism()} cores, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? '(unset)'}; load average before: ${load.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}${repeat > 1 ? `; median of ${repeat} runs each, in turn` : ''}`,
+    `${availableParallelism()} cores, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? '(unset)'}, ffmpeg started ${settings.spawn === 'helper' ? 'by the spawn helper' : 'by this process'}; load average before: ${load.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}${repeat > 1 ? `; median of ${repeat} runs each, in turn` : ''}`,
     '',
     '| run | segments | frames | wall | vs unsegmented | CPU | CPU s: Node / decode / encode / other | Node: page faults, kernel CPU | output | keyframes | intermediate |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -169,12 +173,16 @@ async function main(): Promise<void> {
       preset: { type: 'string', default: 'medium' },
       repeat: { type: 'string', default: '1' },
       only: { type: 'string', default: CONFIGS.join(',') },
+      spawn: { type: 'string', default: 'helper' },
     },
   })
+  if (values.spawn !== 'helper' && values.spawn !== 'here') throw new Error(`Expected --spawn helper or here but received '${values.spawn}'`)
+  // As the CLI's work process: ffmpeg is forked by the small helper process, not by this big one.
+  if (values.spawn === 'helper') useSpawnHelper()
   if (!(PRESETS as readonly string[]).includes(values.preset)) throw new Error(`Expected --preset one of ${PRESETS.join(', ')} but received '${values.preset}'`)
   const only = values.only.split(',') as Config[]
   for (const config of only) if (!CONFIGS.includes(config)) throw new Error(`Expected --only from ${CONFIGS.join(', ')} but received '${config}'`)
-  const settings: Settings = { clip: values.clip ?? defaultClip(), model: values.model, seconds: Number(values.seconds), preset: values.preset as Preset }
+  const settings: Settings = { clip: values.clip ?? defaultClip(), model: values.model, seconds: Number(values.seconds), preset: values.preset as Preset, spawn: values.spawn }
   const repeat = Number(values.repeat)
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-scale-'))
   // Ctrl-C or a kill stops the run in progress, so that its files go with the folder below.

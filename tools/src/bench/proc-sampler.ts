@@ -5,11 +5,14 @@
  * - This process: `process.cpuUsage()` deltas (getrusage(RUSAGE_SELF): every thread, so the worker
  *   threads, onnxruntime's intra-op threads and libvips' threads are included).
  * - Child processes: core does not hand out their pids, so every ~50 ms the sampler lists /proc,
- *   reads `stat` once for each pid it has not seen before and keeps those whose ppid is this process.
+ *   reads `stat` once for each pid it has not seen before and keeps those whose parent is this
+ *   process, one of its children that ran before the start (common's spawn helper: ffmpeg is its
+ *   child), or a child kept before.
  *   For each live child it reads utime+stime (fields 14-15 of /proc/<pid>/stat, in clock ticks,
  *   summed over the child's threads) and VmRSS (/proc/<pid>/status). A child's CPU time is its last
  *   sample, so up to one interval per child can be missed; the exact total over all reaped children
- *   comes from cutime+cstime of /proc/self/stat, and the difference is reported as unsampled.
+ *   of this process comes from cutime+cstime of /proc/self/stat, and the difference is reported as
+ *   unsampled (the spawn helper's children are reaped by the helper: only their samples count).
  * - Peak RSS of the tree: at each sample, VmRSS of this process plus VmRSS of every live child; the
  *   maximum of that sum.
  * - Machine: busy ticks of the `cpu` line of /proc/stat, to tell how much CPU other processes used
@@ -131,6 +134,8 @@ export const classifyFfmpeg: Classifier = (command, args) => {
 export class TreeSampler {
   private readonly pid = process.pid
   private readonly ignored = new Set<number>()
+  /** Processes whose new children are measured: this one, and its children running before the start. */
+  private readonly parents = new Set<number>([process.pid])
   private readonly children = new Map<number, ChildSample & { live: boolean }>()
   private timer: NodeJS.Timeout | undefined
   private startedAt = 0
@@ -149,8 +154,15 @@ export class TreeSampler {
   ) {}
 
   start(): void {
-    // Everything already running is not ours to measure.
-    for (const name of readdirSync('/proc')) if (/^\d+$/.test(name)) this.ignored.add(Number(name))
+    // Everything already running is not ours to measure; but what our children that run already
+    // (common's spawn helper) start during the run is.
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue
+      const pid = Number(name)
+      this.ignored.add(pid)
+      const stat = readText(`/proc/${pid}/stat`)
+      if (stat && Number(statFields(stat)[PPID]) === this.pid) this.parents.add(pid)
+    }
     this.ignored.delete(this.pid)
     this.startedAt = performance.now()
     this.cpuBefore = process.cpuUsage()
@@ -209,13 +221,14 @@ export class TreeSampler {
     const began = performance.now()
     const now = began - this.startedAt
     const tck = clkTck()
-    // New children: pids not seen before whose parent is this process.
+    // New children: pids not seen before whose parent is this process or one of its children.
     for (const name of readdirSync('/proc')) {
       if (!/^\d+$/.test(name)) continue
       const pid = Number(name)
       if (this.ignored.has(pid) || this.children.has(pid)) continue
       const stat = readText(`/proc/${pid}/stat`)
-      if (!stat || Number(statFields(stat)[PPID]) !== this.pid) {
+      const parent = stat ? Number(statFields(stat)[PPID]) : 0
+      if (!stat || !(this.parents.has(parent) || this.children.has(parent))) {
         this.ignored.add(pid)
         continue
       }
