@@ -135,6 +135,8 @@ export interface UploadView {
   createdAt: number
   /** Set for the project's own example inputs. */
   example?: string
+  /** The X-Upload-Key its sender gave: a page recognises its own upload in the uploads event before the answer comes. */
+  uploadKey?: string
 }
 
 /** What a preview made: the previewed region's size before and after, the whole picture's size. */

@@ -28,7 +28,7 @@ const ID = '{id}'
 /** Every endpoint, in the order the page uses them. */
 export const API_OPERATIONS: ApiOperation[] = [
   { method: 'get', path: '/api/config', summary: 'Models, choices, defaults and limits', answer: 'Config' },
-  { method: 'post', path: '/api/uploads', summary: 'Upload a file', description: 'The raw file is the body; X-File-Name carries its name (percent-encoded). The type is recognised from its first bytes. 413 above the size or count limit, 415 for anything but an image or video. Uploads are kept while a page has /api/events open, and expire 2 minutes after the last one closes.', body: 'file', answer: 'Upload', example: { file: 'picture.png' } },
+  { method: 'post', path: '/api/uploads', summary: 'Upload a file', description: 'The raw file is the body; X-File-Name carries its name (percent-encoded); an optional X-Upload-Key (1 to 64 letters, digits or hyphens) comes back as uploadKey, so that a page knows its own upload in the uploads event before the answer. The type is recognised from its first bytes. 413 above the size or count limit, 415 for anything but an image or video. Uploads are kept while a page has /api/events open, and expire 2 minutes after the last one closes.', body: 'file', answer: 'Upload', example: { file: 'picture.png' } },
   { method: 'get', path: '/api/uploads', summary: 'The uploads waiting', answer: 'UploadList' },
   { method: 'delete', path: `/api/uploads/${ID}`, summary: 'Remove an upload', answer: 'none' },
   { method: 'delete', path: '/api/uploads', summary: 'Remove every upload (Clear)', answer: 'none' },

@@ -70,6 +70,9 @@ function pageRoutes(app: App): Route[] {
   ]
 }
 
+/** An X-Upload-Key: the sending page's own name for the upload, echoed in its UploadView. */
+const UPLOAD_KEY = /^[A-Za-z0-9-]{1,64}$/
+
 function uploadRoutes(app: App): Route[] {
   return [
     { method: 'GET', path: '/api/uploads', handler: ({ response }) => sendJson(response, 200, { uploads: app.uploads.list() }) },
@@ -79,7 +82,9 @@ function uploadRoutes(app: App): Route[] {
       handler: async ({ request, response }) => {
         const name = request.headers['x-file-name']
         if (typeof name !== 'string') throw new HttpError(400, 'Send the file name in an X-File-Name header')
-        const upload = await app.uploads.receive(request, name)
+        const key = request.headers['x-upload-key']
+        if (key !== undefined && (typeof key !== 'string' || !UPLOAD_KEY.test(key))) throw new HttpError(400, `Expected 1 to 64 letters, digits or '-' for X-Upload-Key but received '${String(key).slice(0, 80)}'`)
+        const upload = await app.uploads.receive(request, name, key)
         sendJson(response, 201, app.uploads.list().find((view) => view.id === upload.id))
       },
     },

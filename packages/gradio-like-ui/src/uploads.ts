@@ -19,6 +19,8 @@ export interface Upload {
   createdAt: number
   /** Set for the project's own example inputs (their id). */
   example?: string
+  /** The sender's X-Upload-Key (see UploadView). */
+  uploadKey?: string
 }
 
 /** A file name for display and Content-Disposition: the last path part, no control characters, bounded. */
@@ -71,7 +73,7 @@ export class UploadStore {
 
   /** The uploads waiting, oldest first, as the page lists them. */
   list(): UploadView[] {
-    return [...this.uploads.values()].map(({ id, name, size, type, createdAt, example }) => ({ id, name, size, kind: type.kind, type: type.mime, label: type.label, createdAt, example }))
+    return [...this.uploads.values()].map(({ id, name, size, type, createdAt, example, uploadKey }) => ({ id, name, size, kind: type.kind, type: type.mime, label: type.label, createdAt, example, uploadKey }))
   }
 
   /** Calls `listener` with the list whenever an upload comes or goes; returns the unsubscribe. */
@@ -164,7 +166,7 @@ export class UploadStore {
    * Streams a request body to disk. Refuses with 413 above the size limit or the count of pending
    * uploads, with 415 when the first bytes are not a known image or video (whatever the name says).
    */
-  async receive(request: IncomingMessage, rawName: string | undefined): Promise<Upload> {
+  async receive(request: IncomingMessage, rawName: string | undefined, uploadKey?: string): Promise<Upload> {
     this.checkRoom()
     const declared = Number(request.headers['content-length'])
     if (Number.isFinite(declared) && declared > this.maxBytes) {
@@ -178,7 +180,7 @@ export class UploadStore {
       await mkdir(folder, { recursive: true })
       const { size, path, ...sniffed } = await this.stream(request, folder, name)
       const type = sniffed.type.mime === 'image/gif' && (await isAnimatedGif(path)) ? ANIMATED_GIF : sniffed.type
-      const upload: Upload = { id, name, path, size, type, createdAt: Date.now() }
+      const upload: Upload = { id, name, path, size, type, createdAt: Date.now(), ...(uploadKey ? { uploadKey } : {}) }
       this.add(upload)
       return upload
     } catch (error) {

@@ -289,6 +289,39 @@ describeInChromium('in Chromium', () => {
     await page.context().close()
   })
 
+  test("an upload whose answer comes after the server's event keeps its place, also when the server shortens its name", async () => {
+    const page = await freshPage()
+    const longName = `${'x'.repeat(211)}.png` // the server keeps the last 200 characters
+    const inputs = [await makeImage(join(temp(), 'first.png'), 24, 20), await makeImage(join(temp(), longName), 28, 20), await makeImage(join(temp(), 'third.png'), 32, 20)]
+    // The long name's answer reaches the page only when released (Playwright cannot hold an XHR's file body).
+    await page.evaluate(`(() => {
+      const held = []
+      const setHeader = XMLHttpRequest.prototype.setRequestHeader
+      XMLHttpRequest.prototype.setRequestHeader = function (name, value) {
+        if (name === 'X-File-Name' && value.startsWith('xxx')) this.held = true
+        return setHeader.call(this, name, value)
+      }
+      const listen = XMLHttpRequest.prototype.addEventListener
+      XMLHttpRequest.prototype.addEventListener = function (type, listener, ...rest) {
+        if (type !== 'load') return listen.call(this, type, listener, ...rest)
+        const xhr = this
+        return listen.call(this, type, (event) => (xhr.held ? held.push(() => listener.call(xhr, event)) : listener.call(xhr, event)), ...rest)
+      }
+      window.releaseAnswers = () => held.splice(0).forEach((answer) => answer())
+    })()`)
+    await page.setInputFiles('#file-input', inputs)
+    // The server has all three and has told the page (its uploads event); the answer for the long one is held.
+    await waitFor(async () => ((await (await fetch(new URL('/api/uploads', session.server.url))).json()) as { uploads: unknown[] }).uploads.length === 3, 'the server to hold the three uploads', 10_000)
+    await page.waitForFunction(() => document.querySelectorAll('#file-list li[data-status="ready"]').length === 2)
+    await page.waitForTimeout(500)
+    const listed = () => page.$$eval('#file-list li', (items) => items.map((item) => `${item.getAttribute('data-status')} ${item.querySelector('.file-name')?.textContent?.slice(0, 5)}`))
+    expect(await listed()).toEqual(['ready first', 'uploading xxxxx', 'ready third'])
+    await page.evaluate('window.releaseAnswers()')
+    await page.waitForFunction(() => document.querySelectorAll('#file-list li[data-status="ready"]').length === 3)
+    expect(await listed()).toEqual(['ready first', 'ready xxxxx', 'ready third'])
+    await page.context().close()
+  })
+
   test("the project's examples and a pasted picture become inputs; the sample clip upscaled (the README's screenshots)", async () => {
     const page = await freshPage()
     await page.click('.example[data-example="picture"]')

@@ -51,6 +51,23 @@ test('waiting uploads are listed, one can be removed, and all can be cleared; th
   page.request.destroy()
 })
 
+test("an upload's X-Upload-Key comes back in its answer, in the list and in the uploads event; a malformed one is refused", async () => {
+  const page = openPage()
+  await waitFor(() => page.events.join('').includes('event: snapshot'), 'the snapshot')
+  const send = (key: string) => fetch(new URL('/api/uploads', server.url), { method: 'POST', body: readFileSync(join(temp(), 'small.png')), headers: { 'X-File-Name': 'keyed.png', 'X-Upload-Key': key } })
+  const answer = await send('0f3a9c1d2e4b5a67-12')
+  expect(answer.status).toBe(201)
+  expect(((await answer.json()) as UploadView).uploadKey).toBe('0f3a9c1d2e4b5a67-12')
+  const { uploads } = (await (await fetch(new URL('/api/uploads', server.url))).json()) as { uploads: UploadView[] }
+  expect(uploads.map((item) => item.uploadKey)).toEqual(['0f3a9c1d2e4b5a67-12'])
+  await waitFor(() => page.events.join('').includes('"uploadKey":"0f3a9c1d2e4b5a67-12"'), 'the uploads event with the key')
+  const refused = await send('not a key')
+  expect(refused.status).toBe(400)
+  expect(((await refused.json()) as { error: string }).error).toBe("Expected 1 to 64 letters, digits or '-' for X-Upload-Key but received 'not a key'")
+  expect((await fetch(new URL('/api/uploads', server.url), { method: 'DELETE' })).status).toBe(204)
+  page.request.destroy()
+})
+
 test('with no page open, uploads expire after the grace period and free their slots', async () => {
   for (const name of ['1.png', '2.png', '3.png']) await upload(name)
   const refused = await fetch(new URL('/api/uploads', server.url), { method: 'POST', body: readFileSync(join(temp(), 'small.png')), headers: { 'X-File-Name': '4.png' } })

@@ -37,11 +37,12 @@ export async function api<T>(path: string, options: { method?: 'GET' | 'POST' | 
 }
 
 /** Sends a file as an upload, reporting progress; `abort` cancels it. */
-export function uploadFile(file: File, onProgress: (share: number) => void): { done: Promise<UploadView>; abort: () => void } {
+export function uploadFile(file: File, uploadKey: string, onProgress: (share: number) => void): { done: Promise<UploadView>; abort: () => void } {
   const xhr = new XMLHttpRequest()
   const done = new Promise<UploadView>((resolve, reject) => {
     xhr.open('POST', '/api/uploads')
     xhr.setRequestHeader('X-File-Name', encodeURIComponent(file.name))
+    xhr.setRequestHeader('X-Upload-Key', uploadKey)
     xhr.setRequestHeader('Content-Type', 'application/octet-stream')
     xhr.upload.addEventListener('progress', (event) => onProgress(event.lengthComputable ? event.loaded / event.total : 0))
     xhr.addEventListener('load', () => {

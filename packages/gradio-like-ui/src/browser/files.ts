@@ -6,6 +6,14 @@ import { $, button, element, icon, say } from './dom'
 import { formatBytes } from './format'
 import { newFileKey, state, type FileEntry } from './state'
 
+/** This page among others on the same server (tabs, machines): its upload keys are its own. */
+const PAGE_ID = Array.from(crypto.getRandomValues(new Uint8Array(8)), (byte) => byte.toString(16).padStart(2, '0')).join('')
+
+/** The key an entry's upload carries (X-Upload-Key), and the server echoes in the uploads event. */
+function uploadKeyOf(entry: FileEntry): string {
+  return `${PAGE_ID}-${entry.key}`
+}
+
 function readyEntry(upload: UploadView): FileEntry {
   return { key: newFileKey(), name: upload.name, size: upload.size, status: 'ready', progress: 1, id: upload.id, kind: upload.kind, label: upload.label }
 }
@@ -25,7 +33,7 @@ function ready(entry: FileEntry, upload: UploadView): void {
 
 function startUpload(entry: FileEntry, file: File): void {
   let lastDraw = 0
-  const { done, abort } = uploadFile(file, (share) => {
+  const { done, abort } = uploadFile(file, uploadKeyOf(entry), (share) => {
     entry.progress = share
     if (performance.now() - lastDraw > 100) {
       lastDraw = performance.now()
@@ -96,7 +104,7 @@ export function syncUploads(uploads: UploadView[]): void {
   state.files = state.files.filter((entry) => entry.status !== 'ready' || ids.has(entry.id!))
   // An upload of this page whose answer has not come yet is not one made elsewhere: appended here, it
   // would leave its place in the list (and in the job, if Run came first).
-  const ownInFlight = (upload: UploadView) => state.files.some((entry) => entry.status === 'uploading' && entry.name === upload.name && entry.size === upload.size)
+  const ownInFlight = (upload: UploadView) => upload.uploadKey !== undefined && state.files.some((entry) => entry.status === 'uploading' && uploadKeyOf(entry) === upload.uploadKey)
   for (const upload of uploads) if (!state.files.some((entry) => entry.id === upload.id) && !ownInFlight(upload)) state.files.push(readyEntry(upload))
   if (!state.files.some((entry) => entry.key === state.selectedFile)) state.selectedFile = state.files.find((entry) => entry.status === 'ready')?.key
   renderFiles()
