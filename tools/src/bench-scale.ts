@@ -212,14 +212,14 @@ async function main(): Promise<void> {
 
 /**
  * glibc reads its tunables at start: without them, this process starts itself again with the CLI's
- * environment; the child's exit code is this one's. A terminal's Ctrl-C reaches the child by
- * itself (same process group), a SIGTERM to this process is passed on.
+ * environment; the child's exit code is this one's. The child has a process group of its own, so
+ * that a SIGINT or SIGTERM reaches it once, passed on from here, whether it came from a terminal's
+ * Ctrl-C (sent to this group) or to this pid alone.
  */
 function rerunWithModelEnv(): boolean {
   if (process.platform !== 'linux' || process.env.GLIBC_TUNABLES !== undefined) return false
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: modelProcessEnv() })
-  process.on('SIGINT', () => {})
-  process.on('SIGTERM', () => child.kill('SIGTERM'))
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: modelProcessEnv(), detached: true })
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? (signal ? 130 : 1)
   })
