@@ -52,10 +52,11 @@ let helper: SpawnHelper | undefined
  *
  * Call it early, before the work grows. The helper ends with this process; whatever it started
  * then ends too (SIGKILL). If the helper dies, the processes it started are killed and the next
- * ones start from here. Idempotent.
+ * ones start from here. Idempotent. Linux only: elsewhere libuv does not fork (posix_spawn on
+ * macOS since libuv/libuv#3064, CreateProcess on Windows), and processes keep starting from here.
  */
 export function useSpawnHelper(): void {
-  if (helper && !helper.gone) return
+  if (process.platform !== 'linux' || (helper && !helper.gone)) return
   helper = new SpawnHelper(helperScript())
 }
 
@@ -67,8 +68,8 @@ export async function stopSpawnHelper(): Promise<void> {
 }
 
 function helperScript(): string {
-  // The ESM and CJS builds sit beside it; from the sources (tests) it is the built one.
-  const candidates = [join(__dirname, 'spawn-helper.cjs'), join(__dirname, '..', 'dist', 'spawn-helper.cjs'), join(__dirname, '..', '..', 'dist', 'spawn-helper.cjs')]
+  // The ESM and CJS builds sit beside it; from the sources (src/spawner, in tests) it is the built one.
+  const candidates = [join(__dirname, 'spawn-helper.cjs'), join(__dirname, '..', '..', 'dist', 'spawn-helper.cjs')]
   const found = candidates.find((file) => existsSync(file))
   if (!found) throw new Error(`@anime-upscaler/common's spawn helper is missing (looked for ${candidates.join(', ')}); build the package first`)
   return found
