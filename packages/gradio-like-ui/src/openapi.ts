@@ -85,7 +85,7 @@ function settingsSchema() {
 
 const SCHEMAS = {
   Error: { type: 'object', properties: { error: { type: 'string' }, detail: { type: 'string' }, setting: { type: 'string' } }, required: ['error'] },
-  Upload: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, size: { type: 'integer' }, kind: { enum: ['image', 'video'] }, type: { type: 'string' }, label: { type: 'string' } } },
+  Upload: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, size: { type: 'integer' }, kind: { enum: ['image', 'video'] }, type: { type: 'string' }, label: { type: 'string' }, uploadKey: { type: 'string' } } },
   UploadList: { type: 'object', properties: { uploads: { type: 'array', items: ref('Upload') } } },
   Job: { type: 'object', description: 'state: queued, running, paused, stopping, done, failed or stopped. progress is core\'s last progress event.', properties: { id: { type: 'string' }, kind: { enum: ['image', 'video'] }, state: { type: 'string' }, queuePosition: { type: 'integer' }, progress: { type: 'object' }, outputs: { type: 'array', items: { type: 'string' } }, downloads: { type: 'array' }, error: { type: 'object' } } },
   JobAnswer: { type: 'object', properties: { job: ref('Job') } },
