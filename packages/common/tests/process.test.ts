@@ -66,11 +66,12 @@ describe.each([
 describe('isRunning', () => {
   test('a live process runs; an ended one does not, also as a zombie no one collects', async () => {
     expect(isRunning(process.pid)).toBe(true)
-    // bash starts `sleep 0` and becomes `sleep 5`, which never collects it: `sleep 0` ends as a zombie.
-    const parent = spawn('bash', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    // bash starts `sleep 0.2` and becomes `sleep 5`, which never collects it: `sleep 0.2` ends as a
+    // zombie. (`sleep 0` could end before the exec, and bash collected it: CI saw ESRCH once.)
+    const parent = spawn('bash', ['-c', 'sleep 0.2 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] })
     const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))))
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      await new Promise((resolve) => setTimeout(resolve, 600))
       expect(() => process.kill(zombie, 0)).not.toThrow() // it still has its pid
       expect(isRunning(zombie)).toBe(false)
     } finally {
