@@ -293,27 +293,41 @@ describeInChromium('in Chromium', () => {
     const page = await freshPage()
     const longName = `${'x'.repeat(211)}.png` // the server keeps the last 200 characters
     const inputs = [await makeImage(join(temp(), 'first.png'), 24, 20), await makeImage(join(temp(), longName), 28, 20), await makeImage(join(temp(), 'third.png'), 32, 20)]
-    // The long name's answer reaches the page only when released (Playwright cannot hold an XHR's file body).
-    await page.evaluate(`(() => {
+    // Before the page's own scripts: the long name's answer reaches the page only when released
+    // (Playwright cannot hold an XHR's file body), and each uploads event is counted once the page
+    // has handled it.
+    await page.addInitScript(`(() => {
       const held = []
       const setHeader = XMLHttpRequest.prototype.setRequestHeader
       XMLHttpRequest.prototype.setRequestHeader = function (name, value) {
         if (name === 'X-File-Name' && value.startsWith('xxx')) this.held = true
         return setHeader.call(this, name, value)
       }
-      const listen = XMLHttpRequest.prototype.addEventListener
+      const listenXhr = XMLHttpRequest.prototype.addEventListener
       XMLHttpRequest.prototype.addEventListener = function (type, listener, ...rest) {
-        if (type !== 'load') return listen.call(this, type, listener, ...rest)
+        if (type !== 'load') return listenXhr.call(this, type, listener, ...rest)
         const xhr = this
-        return listen.call(this, type, (event) => (xhr.held ? held.push(() => listener.call(xhr, event)) : listener.call(xhr, event)), ...rest)
+        return listenXhr.call(this, type, (event) => (xhr.held ? held.push(() => listener.call(xhr, event)) : listener.call(xhr, event)), ...rest)
       }
       window.releaseAnswers = () => held.splice(0).forEach((answer) => answer())
+      window.uploadsSeen = []
+      const listenEvents = EventSource.prototype.addEventListener
+      EventSource.prototype.addEventListener = function (type, listener, ...rest) {
+        if (type !== 'uploads') return listenEvents.call(this, type, listener, ...rest)
+        return listenEvents.call(this, type, (event) => {
+          listener.call(this, event)
+          window.uploadsSeen.push(JSON.parse(event.data).uploads.length)
+        }, ...rest)
+      }
     })()`)
+    await page.reload()
     await page.setInputFiles('#file-input', inputs)
-    // The server has all three and has told the page (its uploads event); the answer for the long one is held.
-    await waitFor(async () => ((await (await fetch(new URL('/api/uploads', session.server.url))).json()) as { uploads: unknown[] }).uploads.length === 3, 'the server to hold the three uploads', 10_000)
-    await page.waitForFunction(() => document.querySelectorAll('#file-list li[data-status="ready"]').length === 2)
-    await page.waitForTimeout(500)
+    // The page has handled the server's event listing all three; the answer for the long one is still held.
+    await page.waitForFunction('window.uploadsSeen.includes(3)')
+    await page.waitForFunction(() => {
+      const ready = Array.from(document.querySelectorAll('#file-list li[data-status="ready"] .file-name'), (name) => name.textContent)
+      return ready.includes('first.png') && ready.includes('third.png')
+    })
     const listed = () => page.$$eval('#file-list li', (items) => items.map((item) => `${item.getAttribute('data-status')} ${item.querySelector('.file-name')?.textContent?.slice(0, 5)}`))
     expect(await listed()).toEqual(['ready first', 'uploading xxxxx', 'ready third'])
     await page.evaluate('window.releaseAnswers()')
