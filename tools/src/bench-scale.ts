@@ -114,8 +114,7 @@ async function runOne(config: Config, settings: Settings, dir: string, signal: A
   const done = events.at(-1)
   if (start?.type !== 'start' || done?.type !== 'done') throw new Error(`${config}: the run did not finish`)
   const { decode, encode } = cpu.stageCpuSeconds
-  // Reaped children's exact total misses the spawn helper's children: their samples count then.
-  const children = Math.max(cpu.childrenCpuSeconds, cpu.children.reduce((sum, child) => sum + child.cpuSeconds, 0))
+  const children = cpu.childProcessesCpuSeconds
   return {
     config,
     wallS,

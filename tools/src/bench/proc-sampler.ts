@@ -52,6 +52,11 @@ export interface SamplerReport {
   stageCpuSeconds: Record<Stage, number>
   /** Exact CPU seconds of all children that ended during the run (cutime+cstime delta). */
   childrenCpuSeconds: number
+  /**
+   * CPU seconds of the child processes: the larger of childrenCpuSeconds and the samples' sum (the
+   * spawn helper's children are not this process's to reap: only their samples count).
+   */
+  childProcessesCpuSeconds: number
   /** childrenCpuSeconds minus the sampled per-child sums (short-lived children, last interval). */
   unsampledCpuSeconds: number
   peakTreeRssBytes: number
@@ -188,6 +193,7 @@ export class TreeSampler {
     const childrenCpuSeconds = (this.selfChildTicks() - this.childTicksBefore) / tck
     const selfCpuSeconds = (cpu.user + cpu.system) / 1e6
     const sampled = children.reduce((sum, child) => sum + child.cpuSeconds, 0)
+    const childProcessesCpuSeconds = Math.max(childrenCpuSeconds, sampled)
     const busySeconds = (machine.busy - this.machineBefore.busy) / tck
     return {
       wallSeconds,
@@ -196,6 +202,7 @@ export class TreeSampler {
       selfMinorFaults: process.resourceUsage().minorPageFault - this.faultsBefore,
       stageCpuSeconds,
       childrenCpuSeconds,
+      childProcessesCpuSeconds,
       unsampledCpuSeconds: Math.max(0, childrenCpuSeconds - sampled),
       peakTreeRssBytes: this.peak,
       selfPeakRssBytes: statusKb(readText('/proc/self/status'), 'VmHWM') * 1024,
@@ -205,7 +212,7 @@ export class TreeSampler {
       machine: {
         busySeconds,
         stealSeconds: (machine.steal - this.machineBefore.steal) / tck,
-        otherSeconds: Math.max(0, busySeconds - selfCpuSeconds - Math.max(childrenCpuSeconds, sampled)),
+        otherSeconds: Math.max(0, busySeconds - selfCpuSeconds - childProcessesCpuSeconds),
         loadBefore: this.loadBefore,
         loadAfter: loadAverage(),
       },

@@ -88,7 +88,7 @@ export interface Figures {
 export function figures(r: RunResult, cores: number): Figures {
   const { report } = r
   const sampled = report.stageCpuSeconds
-  const children = Math.max(report.childrenCpuSeconds, sampled.decode + sampled.encode + sampled.probe + sampled.other)
+  const children = report.childProcessesCpuSeconds
   const total = report.selfCpuSeconds + children
   const bound = total / cores
   const others = report.machine.otherSeconds
