@@ -113,14 +113,18 @@ async function segmentStart(ffmpegPath: string, segment: string, signal?: AbortS
  */
 const START_READERS = 4
 
-/** Every segment's start, in order, read by up to START_READERS ffmpeg at a time. */
+/** Every segment's start, in order, read by up to START_READERS ffmpeg at a time; none starts after a failure. */
 async function segmentStarts(ffmpegPath: string, segments: readonly string[], signal?: AbortSignal): Promise<SegmentStart[]> {
   const starts: SegmentStart[] = []
   let next = 0
+  let failed = false
   const reader = async () => {
-    while (next < segments.length) {
+    while (!failed && next < segments.length) {
       const index = next++
-      starts[index] = await segmentStart(ffmpegPath, segments[index], signal)
+      starts[index] = await segmentStart(ffmpegPath, segments[index], signal).catch((error: unknown) => {
+        failed = true
+        throw error
+      })
     }
   }
   await Promise.all(Array.from({ length: Math.min(START_READERS, segments.length) }, reader))
