@@ -7,7 +7,7 @@ import type { InterruptedList, JobView } from '../src/api-types'
 import { ffmpegPath } from '../src/media'
 import { haveChromium, launchChromium, openPageAt, seriousViolations } from './browser-helpers'
 import { useTempDir, waitFor } from './helpers'
-import { alive, descendants } from './processes'
+import { alive, commandLine, descendants } from './processes'
 import { isRunning } from '@anime-upscaler/common'
 import { DIST, startServerProcess, startVideoJob, type ServerProcess } from './server-process'
 
@@ -192,7 +192,11 @@ test.each([
   if (wholeTree) killTree(first.child.pid!)
   else first.child.kill('SIGKILL')
   await first.exited
-  await waitFor(() => processes.every((pid) => !isRunning(pid)), 'the job process and ffmpeg to end', 10_000)
+  // A timeout names what stayed (the job process, the spawn helper or an ffmpeg): CI saw this wait time out once, not reproduced.
+  await waitFor(() => processes.every((pid) => !isRunning(pid)), 'the job process and ffmpeg to end', 10_000).catch((error: Error) => {
+    const left = processes.filter((pid) => isRunning(pid)).map((pid) => `${pid}: ${commandLine(pid)}`)
+    throw new Error(`${error.message}; still running: ${left.join('; ')}`)
+  })
   const total = segmentCount(keptDir)
   const finishedBefore = doneIndices(journal(keptDir))
   expect(finishedBefore.size).toBeLessThan(total)

@@ -26,6 +26,15 @@ export function descendants(pid: number): number[] {
   return found
 }
 
+/** A process's command line, for messages ('?' once it is gone). */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim().slice(0, 200)
+  } catch {
+    return '?'
+  }
+}
+
 /** True while a process with this pid exists (zombies included: they are not reaped yet). */
 export function alive(pid: number): boolean {
   try {
