@@ -44,8 +44,15 @@ process.on('message', (request: HelperRequest) => {
   else children.get(request.id)?.kill(request.signal)
 })
 
-// The parent is gone (its exit, a crash, kill -9): nothing it asked for may outlive it.
-process.on('disconnect', () => {
+/** The parent is gone (its exit, a crash, kill -9): nothing it asked for may outlive it. */
+function orphaned(): void {
   for (const child of children.values()) child.kill('SIGKILL')
   process.exit(0)
-})
+}
+
+process.on('disconnect', orphaned)
+// Node emits no 'disconnect' when the channel closes while a pipe sent waits for its acknowledgement
+// (the parent died as pipes were on their way): then the parent's pid tells, as this process is
+// handed to another parent.
+const parent = process.ppid
+setInterval(() => process.ppid !== parent && orphaned(), 200).unref()

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { ManagedProcess, isRunning, runProcess, stopSpawnHelper, useSpawnHelper, waitForExit } from '../src'
 
@@ -7,6 +7,15 @@ import { ManagedProcess, isRunning, runProcess, stopSpawnHelper, useSpawnHelper,
 function parentOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+}
+
+/** A file's text, or '' once it is gone. */
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return ''
+  }
 }
 
 /** Waits for a process to print its first stderr line. */
@@ -54,6 +63,22 @@ describe('the spawn helper', () => {
     const next = await startedSleeper()
     expect(parentOf(next.pid!)).toBe(process.pid)
     await next.stop(0)
+  })
+
+  test('killed while pipes are on their way to it, a process still leaves nothing running', async () => {
+    // Twenty processes at once: their pipes queue in the helper, each waiting for the one before to
+    // be acknowledged; the user dies at the first one's arrival, with the others still queued.
+    const common = join(__dirname, '..', 'dist', 'index.cjs')
+    const marker = `${30 + Math.random()}`.slice(0, 9)
+    const script = `const c = require(${JSON.stringify(common)}); c.useSpawnHelper(); for (let i = 0; i < 20; i++) c.ManagedProcess.start('sleep', ['${marker}']).then((p) => { process.stdout.write(String(p.pid) + '\\n', () => process.kill(process.pid, 'SIGKILL')) }); setInterval(() => {}, 1000)`
+    const user = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const printed = await new Promise<string>((resolve) => user.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())))
+    const helper = parentOf(Number(printed.split('\n')[0]))
+    await new Promise((resolve) => user.once('exit', resolve))
+    const sleepers = () => readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && isRunning(Number(pid)) && readText(`/proc/${pid}/cmdline`).includes(marker))
+    const deadline = Date.now() + 3000
+    while ((isRunning(helper) || sleepers().length > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect({ helper: isRunning(helper), sleepers: sleepers().length }).toEqual({ helper: false, sleepers: 0 })
   })
 
   test('killed with SIGKILL, a process leaves nothing running: its helper and what the helper started end', async () => {
