@@ -323,14 +323,15 @@ describeInChromium('in Chromium', () => {
     await page.reload()
     await page.setInputFiles('#file-input', inputs)
     // The page has handled the server's event listing all three; the answer for the long one is still held.
-    await page.waitForFunction('window.uploadsSeen.includes(3)')
+    // Functions, not strings: the page's CSP forbids eval, which a string predicate needs.
+    await page.waitForFunction(() => (window as unknown as { uploadsSeen: number[] }).uploadsSeen.includes(3))
     await page.waitForFunction(() => {
       const ready = Array.from(document.querySelectorAll('#file-list li[data-status="ready"] .file-name'), (name) => name.textContent)
       return ready.includes('first.png') && ready.includes('third.png')
     })
     const listed = () => page.$$eval('#file-list li', (items) => items.map((item) => `${item.getAttribute('data-status')} ${item.querySelector('.file-name')?.textContent?.slice(0, 5)}`))
     expect(await listed()).toEqual(['ready first', 'uploading xxxxx', 'ready third'])
-    await page.evaluate('window.releaseAnswers()')
+    await page.evaluate(() => (window as unknown as { releaseAnswers: () => void }).releaseAnswers())
     await page.waitForFunction(() => document.querySelectorAll('#file-list li[data-status="ready"]').length === 3)
     expect(await listed()).toEqual(['ready first', 'ready xxxxx', 'ready third'])
     await page.context().close()
